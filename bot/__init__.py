@@ -1,0 +1,1 @@
+"""Opora: the conversation core, its channels and the composition root."""

@@ -1,0 +1,113 @@
+"""The `opora` command."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.app import App, build_app, ensure_catalog
+from bot.settings import Settings
+from catalog import SEED_DATA
+from catalog.hsds import ImportError_, export_csv, export_json, import_csv
+from catalog.loader import load_catalog
+from catalog.validation import read_catalog
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="opora", description="Opora: social services chatbot")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run Opora on the configured channels")
+    run.set_defaults(handler=cmd_run)
+
+    catalog = commands.add_parser("catalog", help="check, load, export and import the catalogue")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
+    validate = catalog_commands.add_parser("validate", help="check catalogue files")
+    validate.add_argument("path", nargs="?", type=Path, default=SEED_DATA)
+    validate.set_defaults(handler=cmd_validate)
+    load = catalog_commands.add_parser("load", help="validate, then load into the database")
+    load.add_argument("path", nargs="?", type=Path, default=SEED_DATA)
+    load.set_defaults(handler=cmd_load)
+    export = catalog_commands.add_parser("export", help="export as HSDS 3")
+    export.add_argument("--format", choices=["hsds-csv", "hsds-json"], required=True)
+    export.add_argument("target", type=Path, help="a directory (hsds-csv) or a file (hsds-json)")
+    export.set_defaults(handler=cmd_export)
+    imp = catalog_commands.add_parser("import-hsds", help="import an HSDS 3 tabular datapackage")
+    imp.add_argument("path", type=Path)
+    imp.set_defaults(handler=cmd_import)
+
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+def with_app(action):
+    async def runner(args) -> int:
+        app = await build_app(Settings())
+        try:
+            return await action(app, args)
+        finally:
+            await app.close()
+    return lambda args: asyncio.run(runner(args))
+
+
+def cmd_validate(args) -> int:
+    catalog, problems = read_catalog(args.path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    services = sum(len(p.services) for p in catalog.providers)
+    print(f"ok: {len(catalog.providers)} providers, {services} services, {len(catalog.places)} places")
+    return 0
+
+
+@with_app
+async def cmd_load(app: App, args) -> int:
+    catalog, problems = read_catalog(args.path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print("nothing loaded", file=sys.stderr)
+        return 1
+    print(f"loaded: {await load_catalog(app.sessions, catalog)}")
+    return 0
+
+
+@with_app
+async def cmd_export(app: App, args) -> int:
+    if args.format == "hsds-csv":
+        counts = await export_csv(app.sessions, args.target)
+        print("exported: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    else:
+        print(f"exported: {await export_json(app.sessions, args.target)} services")
+    return 0
+
+
+@with_app
+async def cmd_import(app: App, args) -> int:
+    if not args.path.is_dir():
+        print(f"{args.path}:0: not a directory with an HSDS datapackage", file=sys.stderr)
+        return 1
+    try:
+        report = await import_csv(app.sessions, args.path)
+    except ImportError_ as error:
+        print(error, file=sys.stderr)
+        print("nothing imported", file=sys.stderr)
+        return 1
+    for warning in report.warnings:
+        print(f"{warning} (warning)", file=sys.stderr)
+    print("imported: " + ", ".join(f"{n} {name}" for name, n in report.counts.items()))
+    return 0
+
+
+@with_app
+async def cmd_run(app: App, args) -> int:
+    if await ensure_catalog(app):
+        print("seed catalogue loaded")
+    print("Opora is ready. No channel is configured yet.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""The one typed settings object. Every key is an environment variable with the OPORA_ prefix."""
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog import SEED_DATA
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPORA_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/opora.sqlite3"
+    catalog_path: Path = SEED_DATA
+    default_language: str = "bg"
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    telegram_webhook_url: str | None = None
+    viber_token: SecretStr | None = None
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+    viber_webhook_url: str | None = None
+    viber_bot_name: str = "Opora"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    redis_url: str | None = None

@@ -1,0 +1,169 @@
+"""Loading the checked YAML catalogue into the database: in one transaction, idempotently."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from catalog.models import (
+    Address, CostOption, Language, Location, Organization, Phone, Place, Provider, Record,
+    RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation,
+)
+from catalog.schema import LocalText, PhoneIn, Provenance, ProviderFile
+from catalog.validation import Catalog, format_phone
+
+PRIMARY_LANGUAGE = {"BG": "bg", "UA": "uk"}
+
+
+def texts(model: type[Record], lang: str, **fields: LocalText | None) -> dict[str, Any]:
+    """HSDS columns in the record's own language, plus the `translations` extension
+    (which also holds texts HSDS has no column for, such as a location's `serves_note`)."""
+    present = {name: text for name, text in fields.items() if text is not None}
+    columns: dict[str, Any] = {
+        name: text.as_dict().get(lang) for name, text in present.items() if hasattr(model, name)
+    }
+    columns["translations"] = {name: text.as_dict() for name, text in present.items()}
+    return columns
+
+
+def provenance(node: Provenance, parent: Provenance | None = None) -> dict[str, Any]:
+    """A record's sources and assured date; phones and schedules inherit their parent's."""
+    inherit = parent if parent is not None and not node.sources() else None
+    return {
+        "sources": (inherit or node).sources(),
+        "assured_date": node.assured_date or (parent.assured_date if parent else None),
+    }
+
+
+def build_records(catalog: Catalog) -> list[Record]:
+    places = {p.id: p for p in catalog.places}
+    out: list[Record] = [
+        Place(id=p.id, country=p.country, kind=p.kind, within_id=p.within, latitude=p.latitude,
+              longitude=p.longitude, aliases=p.aliases.model_dump(), **texts(Place, PRIMARY_LANGUAGE[p.country], name=p.name),
+              **provenance(p))
+        for p in catalog.places
+    ]
+    for pf in catalog.providers:
+        out += _provider_records(pf, places)
+    return out
+
+
+def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
+    prov = pf.provider
+    lang, country = PRIMARY_LANGUAGE[prov.country], prov.country
+
+    def phones(items: list[PhoneIn], parent: Provenance, owner: str, **ref: str) -> list[Record]:
+        return [
+            Phone(id=f"{owner}-phone-{i}", number=format_phone(p.number, country), type="voice",
+                  **ref, **texts(Phone, lang, description=p.description), **provenance(p, parent))
+            for i, p in enumerate(items, 1)
+        ]
+
+    out: list[Record] = [Provider(id=prov.id, country=country, place_id=prov.place,
+                                  **texts(Provider, lang, name=prov.name), **provenance(prov))]
+    for org in pf.organizations:
+        out.append(Organization(
+            id=org.id, provider_id=prov.id, parent_organization_id=org.parent, website=org.website,
+            email=org.email, **texts(Organization, lang, name=org.name, alternate_name=org.alternate_name,
+                                     description=org.description), **provenance(org)))
+        out += phones(org.phones, org, org.id, organization_id=org.id)
+
+    for loc in pf.locations:
+        serves = loc.serves
+        out.append(Location(
+            id=loc.id, organization_id=loc.organization, place_id=loc.place,
+            latitude=loc.latitude, longitude=loc.longitude,
+            serves_areas=list(serves.areas) if serves else [],
+            serves_groups=[str(g) for g in serves.target_groups] if serves else [],
+            **texts(Location, lang, name=loc.name, description=loc.description,
+                    transportation=loc.transportation, serves_note=serves.note if serves else None),
+            **provenance(loc)))
+        if loc.address:
+            out.append(Address(
+                id=f"{loc.id}-address", location_id=loc.id, postal_code=loc.postal_code,
+                country=country, **texts(Address, lang, address_1=loc.address, city=places[loc.place].name),
+                **provenance(loc)))
+        out += phones(loc.phones, loc, loc.id, location_id=loc.id)
+        for i, s in enumerate(loc.schedule, 1):
+            out.append(Schedule(
+                id=f"{loc.id}-schedule-{i}", location_id=loc.id, freq="WEEKLY", wkst="MO",
+                byday=",".join(s.days), opens_at=s.opens, closes_at=s.closes,
+                **texts(Schedule, lang, description=s.note), **provenance(s, loc)))
+        if loc.schedule_note:
+            out.append(Schedule(id=f"{loc.id}-schedule-note", location_id=loc.id,
+                                **texts(Schedule, lang, notes=loc.schedule_note), **provenance(loc)))
+
+    for svc in pf.services:
+        elig = svc.eligibility
+        out.append(Service(
+            id=svc.id, organization_id=svc.organization, status=str(svc.status), url=svc.url,
+            email=svc.email, category=str(svc.category), minimum_age=elig.min_age,
+            maximum_age=elig.max_age, target_groups=[str(g) for g in elig.target_groups],
+            residence=str(elig.residence) if elig.residence else None,
+            synonyms={k: v for k, v in svc.synonyms.model_dump().items() if v},
+            **texts(Service, lang, name=svc.name, alternate_name=svc.alternate_name,
+                    description=svc.description, eligibility_description=elig.text,
+                    application_process=svc.application_process, alert=svc.alert),
+            **provenance(svc)))
+        prov_svc = provenance(svc)
+        out += [ServiceAtLocation(id=f"{svc.id}@{loc_id}", service_id=svc.id, location_id=loc_id,
+                                  **prov_svc) for loc_id in svc.locations]
+        out += [RequiredDocument(id=f"{svc.id}-document-{i}", service_id=svc.id,
+                                 **texts(RequiredDocument, lang, document=doc), **prov_svc)
+                for i, doc in enumerate(svc.documents, 1)]
+        out += [CostOption(id=f"{svc.id}-cost-{i}", service_id=svc.id, amount=c.amount,
+                           currency=c.currency, **texts(CostOption, lang, option=c.description), **prov_svc)
+                for i, c in enumerate(svc.costs, 1)]
+        out += [ServiceArea(id=f"{svc.id}-area-{area}", service_id=svc.id, place_id=area,
+                            extent_type="place", **texts(ServiceArea, lang, name=places[area].name), **prov_svc)
+                for area in svc.areas]
+        out += [Language(id=f"{svc.id}-language-{code}", service_id=svc.id, code=code, **prov_svc)
+                for code in svc.languages]
+        out += phones(svc.phones, svc, svc.id, service_id=svc.id)
+    return out
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, int]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {table}" for table, n in self.counts.items())
+
+
+async def load_catalog(sessions: async_sessionmaker, catalog: Catalog) -> LoadReport:
+    """Replace the catalogue of the given providers and places, all or nothing."""
+    records = build_records(catalog)
+    async with sessions() as session, session.begin():
+        await _delete_providers(session, [pf.provider.id for pf in catalog.providers])
+        await session.execute(delete(Place).where(Place.id.in_([p.id for p in catalog.places])))
+        session.add_all(records)
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.__tablename__] = counts.get(record.__tablename__, 0) + 1
+    return LoadReport(counts)
+
+
+async def _delete_providers(session: AsyncSession, provider_ids: list[str]) -> None:
+    orgs = select(Organization.id).where(Organization.provider_id.in_(provider_ids))
+    services = select(Service.id).where(Service.organization_id.in_(orgs))
+    locations = select(Location.id).where(Location.organization_id.in_(orgs))
+    by_service_or_location = {
+        ServiceAtLocation: or_(ServiceAtLocation.service_id.in_(services),
+                               ServiceAtLocation.location_id.in_(locations)),
+        Phone: or_(Phone.service_id.in_(services), Phone.location_id.in_(locations),
+                   Phone.organization_id.in_(orgs)),
+        Schedule: or_(Schedule.service_id.in_(services), Schedule.location_id.in_(locations)),
+        Language: or_(Language.service_id.in_(services), Language.location_id.in_(locations)),
+        Address: Address.location_id.in_(locations),
+        ServiceArea: ServiceArea.service_id.in_(services),
+        RequiredDocument: RequiredDocument.service_id.in_(services),
+        CostOption: CostOption.service_id.in_(services),
+    }
+    for model, condition in by_service_or_location.items():
+        await session.execute(delete(model).where(condition))
+    await session.execute(delete(Service).where(Service.organization_id.in_(orgs)))
+    await session.execute(delete(Location).where(Location.organization_id.in_(orgs)))
+    await session.execute(delete(Organization).where(Organization.provider_id.in_(provider_ids)))
+    await session.execute(delete(Provider).where(Provider.id.in_(provider_ids)))

@@ -1,0 +1,189 @@
+"""The shape of the human-editable YAML catalogue files (catalog/data/*.yaml).
+
+Each provider file holds one provider (a municipality or hromada) with its organizations,
+locations and services. `places.yaml` is the shared gazetteer of towns and villages.
+Unknown facts are simply left out: a missing phone, address or schedule stays unknown.
+"""
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from catalog.vocabulary import WEEKDAYS, Category, Residence, ServiceStatus, TargetGroup
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LocalText(Strict):
+    """One user-facing text in every catalogue language. bg and uk are required."""
+
+    bg: str | None = None
+    uk: str | None = None
+    en: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {lang: text for lang, text in self.model_dump().items() if text}
+
+
+class LocalList(Strict):
+    """Words per language, such as synonyms. Each language may have its own count."""
+
+    bg: list[str] = []
+    uk: list[str] = []
+    en: list[str] = []
+    ru: list[str] = []  # Russian words people use; understood, never shown
+
+
+class Provenance(Strict):
+    """Where a fact comes from and when it was last verified."""
+
+    source: str | list[str] | None = None
+    assured_date: dt.date | None = None
+
+    def sources(self) -> list[str]:
+        if self.source is None:
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+class PhoneIn(Provenance):
+    number: str
+    description: LocalText | None = None
+
+
+class ScheduleIn(Provenance):
+    """Weekly opening hours: the days share opens/closes."""
+
+    days: list[str]
+    opens: str
+    closes: str
+    note: LocalText | None = None
+
+    @field_validator("days")
+    @classmethod
+    def known_days(cls, days: list[str]) -> list[str]:
+        bad = [d for d in days if d not in WEEKDAYS]
+        if bad or not days:
+            raise ValueError(f"days must be among {', '.join(WEEKDAYS)}, got {days}")
+        return days
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(f"time must be HH:MM, got {value!r}")
+        return value
+
+
+class ServesIn(Strict):
+    """Whom an office serves beyond its own town, e.g. people displaced from a hromada."""
+
+    areas: list[Id] = []
+    target_groups: list[TargetGroup] = []
+    note: LocalText | None = None
+
+
+class OrganizationIn(Provenance):
+    id: Id
+    name: LocalText
+    alternate_name: LocalText | None = None
+    description: LocalText | None = None
+    website: str | None = None
+    email: str | None = None
+    parent: Id | None = None
+    phones: list[PhoneIn] = []
+
+
+class LocationIn(Provenance):
+    id: Id
+    organization: Id
+    name: LocalText
+    description: LocalText | None = None
+    place: Id
+    address: LocalText | None = None
+    postal_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    transportation: LocalText | None = None
+    phones: list[PhoneIn] = []
+    schedule: list[ScheduleIn] = []
+    schedule_note: LocalText | None = None
+    serves: ServesIn | None = None
+
+
+class EligibilityIn(Strict):
+    target_groups: list[TargetGroup] = []
+    min_age: int | None = Field(None, ge=0, le=130)
+    max_age: int | None = Field(None, ge=0, le=130)
+    residence: Residence | None = None
+    text: LocalText | None = None
+
+
+class CostIn(Strict):
+    """One cost option; amount 0 means free. No costs listed means the cost is unknown."""
+
+    amount: float | None = Field(None, ge=0)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    description: LocalText
+
+
+class ServiceIn(Provenance):
+    id: Id
+    organization: Id
+    category: Category
+    status: ServiceStatus = ServiceStatus.ACTIVE
+    name: LocalText
+    alternate_name: LocalText | None = None
+    description: LocalText
+    eligibility: EligibilityIn = EligibilityIn()
+    application_process: LocalText | None = None
+    documents: list[LocalText] = []
+    costs: list[CostIn] = []
+    alert: LocalText | None = None
+    url: str | None = None
+    email: str | None = None
+    languages: list[str] = []
+    areas: list[Id] = []
+    locations: list[Id] = []
+    phones: list[PhoneIn] = []
+    synonyms: LocalList = LocalList()
+
+
+class ProviderIn(Provenance):
+    """A municipality or hromada whose social services a file describes."""
+
+    id: Id
+    country: str = Field(pattern=r"^(BG|UA)$")
+    place: Id
+    name: LocalText
+
+
+class ProviderFile(Strict):
+    provider: ProviderIn
+    organizations: list[OrganizationIn] = []
+    locations: list[LocationIn] = []
+    services: list[ServiceIn] = []
+
+
+class PlaceIn(Provenance):
+    """A town, village, city or community (hromada) in the gazetteer."""
+
+    id: Id
+    country: str = Field(pattern=r"^(BG|UA)$")
+    kind: str = Field(pattern=r"^(city|town|village|municipality|hromada|district)$")
+    name: LocalText
+    aliases: LocalList = LocalList()
+    within: Id | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class PlacesFile(Strict):
+    places: list[PlaceIn]

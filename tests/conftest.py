@@ -1,0 +1,33 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from catalog.db import make_engine, sessions
+from catalog.models import Base
+
+POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+HSDS_EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "hsds-example"
+
+
+def pytest_configure(config):
+    # The official HSDS example comes from ../shared when present; the repository keeps a copy.
+    shared = Path(__file__).resolve().parents[2] / "shared" / "hsds-3" / "examples" / "csv"
+    if not HSDS_EXAMPLE.exists() and shared.exists():
+        shutil.copytree(shared, HSDS_EXAMPLE)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request, tmp_path):
+    """An empty catalogue database, on SQLite and on PostgreSQL."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3" if request.param == "sqlite" else POSTGRES_URL
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        if request.param == "postgresql":
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await conn.run_sync(Base.metadata.create_all)
+    yield sessions(engine)
+    await engine.dispose()
