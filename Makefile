@@ -22,6 +22,6 @@ $(VENV)/.installed: pyproject.toml
 
 # Refresh the catalogues after changing user-facing strings (see README).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -o locales/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -k plural:1,2 -o locales/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
 	$(BIN)/pybabel compile -d locales -D messages --statistics

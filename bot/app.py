@@ -9,6 +9,7 @@ from bot.settings import Settings
 from catalog.db import create_schema, make_engine, sessions
 from catalog.loader import load_catalog
 from catalog.models import Service
+from catalog.search.engine import AnswerEngine
 from catalog.validation import load_checked
 
 
@@ -36,3 +37,8 @@ async def ensure_catalog(app: App) -> bool:
             return False
     await load_catalog(app.sessions, load_checked(app.settings.catalog_path))
     return True
+
+
+async def build_engine(app: App) -> AnswerEngine:
+    """The in-memory answer engine, built from the catalogue in the database."""
+    return await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)

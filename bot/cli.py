@@ -2,10 +2,12 @@
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 
-from bot.app import App, build_app, ensure_catalog
+from bot.answers import render
+from bot.app import App, build_app, build_engine, ensure_catalog
 from bot.settings import Settings
 from catalog import SEED_DATA
 from catalog.hsds import ImportError_, export_csv, export_json, import_csv
@@ -35,6 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     imp = catalog_commands.add_parser("import-hsds", help="import an HSDS 3 tabular datapackage")
     imp.add_argument("path", type=Path)
     imp.set_defaults(handler=cmd_import)
+
+    ask = commands.add_parser("ask", help="answer questions (one per line from stdin if none given)")
+    ask.add_argument("--lang", choices=["bg", "uk"])
+    ask.add_argument("--city")
+    ask.add_argument("--top", type=int, default=3)
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("question", nargs="*")
+    ask.set_defaults(handler=cmd_ask)
 
     args = parser.parse_args(argv)
     return args.handler(args)
@@ -98,6 +108,20 @@ async def cmd_import(app: App, args) -> int:
     for warning in report.warnings:
         print(f"{warning} (warning)", file=sys.stderr)
     print("imported: " + ", ".join(f"{n} {name}" for name, n in report.counts.items()))
+    return 0
+
+
+@with_app
+async def cmd_ask(app: App, args) -> int:
+    await ensure_catalog(app)
+    engine = await build_engine(app)
+    questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        answer = engine.ask(question, lang=args.lang, city=args.city, top=max(args.top, 0))
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(render(answer) + "\n", flush=True)
     return 0
 
 

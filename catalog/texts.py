@@ -9,13 +9,17 @@ from catalog.models import Record
 FALLBACK = {"bg": ("bg", "uk", "en"), "uk": ("uk", "bg", "en"), "en": ("en", "uk", "bg")}
 
 
+def pick(texts: dict[str, str] | None, lang: str) -> str | None:
+    """The text in `lang` from {lang: text}, by the fallback rule."""
+    for candidate in FALLBACK.get(lang, (lang,)):
+        if texts and texts.get(candidate):
+            return texts[candidate]
+    return None
+
+
 def local(record: Record, field: str, lang: str) -> str | None:
     """The text of `field` in `lang`, by the fallback rule; None when the record has none."""
-    texts = (record.translations or {}).get(field) or {}
-    for candidate in FALLBACK.get(lang, (lang,)):
-        if texts.get(candidate):
-            return texts[candidate]
-    return getattr(record, field, None) or None
+    return pick((record.translations or {}).get(field), lang) or getattr(record, field, None) or None
 
 
 def local_language(record: Record, field: str, lang: str) -> str | None:

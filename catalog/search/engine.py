@@ -1,0 +1,318 @@
+"""Question → language, intent, and ranked services with their offices."""
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from catalog.search import lexicon
+from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, load_documents, text_in
+from catalog.search.language import ANSWER_LANGUAGES, detect
+from catalog.search.morphology import Morphology
+from catalog.search.normalize import clean, is_latin, to_cyrillic, words
+
+CONFIDENT = 0.34  # below this a match is not an answer
+OUT_OF_SCOPE_CONFIDENT = 0.6  # an off-topic word needs a stronger match
+RELATIVE = 0.45  # results weaker than this share of the best one are dropped
+ELSEWHERE = 0.35  # services outside the named place count this much
+
+
+@dataclass
+class LocationResult:
+    location_id: str
+    name: str | None
+    city: str | None
+    address: str | None
+    phones: list[str]
+    latitude: float | None = None
+    longitude: float | None = None
+    distance_km: float | None = None
+
+
+@dataclass
+class Result:
+    service_id: str
+    service: str | None
+    organization: str | None
+    score: float
+    locations: list[LocationResult]
+
+
+@dataclass
+class Answer:
+    question: str
+    language: str
+    intent: str
+    results: list[Result] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    place_matched: bool = True
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Token:
+    word: str
+    variants: list[str]
+    place: str | None = None
+    origin: bool = False
+    concepts: set[str] = field(default_factory=set)
+
+
+class AnswerEngine:
+    def __init__(self, index: SearchIndex, default_language: str = "bg"):
+        self.index = index
+        self.default_language = default_language
+        self.morphology = index.morphology
+        self.place_forms, self.place_phrases = self._place_forms()
+        self.catalogue_words = self._catalogue_words()
+
+    @classmethod
+    async def from_database(cls, sessions: async_sessionmaker, morphology: Morphology | None = None,
+                            default_language: str = "bg") -> "AnswerEngine":
+        services, places = await load_documents(sessions)
+        return cls(SearchIndex(services, places, morphology or Morphology()), default_language)
+
+    # --- understanding -------------------------------------------------------------------
+
+    def _place_forms(self) -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
+        forms: dict[str, str] = {}
+        phrases = []
+        for place in self.index.places.values():
+            names = list(place.names.values()) + [a for v in place.aliases.values() for a in v]
+            for name in names:
+                parts = words(name)
+                if len(parts) > 1:
+                    stems = [re.escape(p[:max(4, len(p) - 2)]) + r"\w*" for p in parts]
+                    phrases.append((re.compile(r"\b" + r"\s+".join(stems)), place.id))
+                    continue
+                if not parts:
+                    continue
+                word = parts[0]
+                found = {word, word + "а", word + "ът", word + "я"}
+                if not is_latin(word):
+                    found |= self.morphology.forms(word, "uk") | self.morphology.forms(word, "ru")
+                for form in found:
+                    forms.setdefault(form, place.id)
+        return forms, phrases
+
+    def _catalogue_words(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {lang: set() for lang in ANSWER_LANGUAGES}
+        for doc in self.index.services:
+            for texts in doc.texts.values():
+                for lang in ANSWER_LANGUAGES:
+                    out[lang].update(words(texts.get(lang) or ""))
+            for lang in ANSWER_LANGUAGES:
+                for text in doc.synonyms.get(lang, []):
+                    out[lang].update(words(text))
+        shared = out["bg"] & out["uk"]
+        return {lang: ws - shared for lang, ws in out.items()}
+
+    def find_place(self, word: str) -> str | None:
+        if word in self.place_forms:
+            return self.place_forms[word]
+        if len(word) >= 5:
+            match = process.extractOne(word, self.place_forms.keys(), scorer=fuzz.ratio, score_cutoff=86)
+            if match:
+                return self.place_forms[match[0]]
+        return None
+
+    def _tokens(self, question: str) -> list[Token]:
+        tokens = []
+        previous = ""
+        for word in words(question)[:200]:
+            variants = [to_cyrillic(word, "uk"), to_cyrillic(word, "bg"), word] if is_latin(word) else [word]
+            token = Token(word, variants)
+            if len(word) >= 3 and word not in lexicon.STOPWORDS:
+                token.place = next((p for v in variants if (p := self.find_place(v))), None)
+            token.origin = bool(token.place) and previous in lexicon.ORIGIN_WORDS
+            for concept, patterns in lexicon.CONCEPT_WORDS.items():
+                if any(lexicon.matches(v, patterns) for v in variants):
+                    token.concepts.add(concept)
+            tokens.append(token)
+            previous = variants[0] if is_latin(word) else word
+        return tokens
+
+    def _age(self, tokens: list[Token]) -> int | None:
+        for i, token in enumerate(tokens):
+            if token.word.isdigit() and 0 < int(token.word) < 120:
+                after = tokens[i + 1].variants if i + 1 < len(tokens) else []
+                if any(lexicon.matches(v, lexicon.AGE_WORDS) for v in after):
+                    return int(token.word)
+        return None
+
+    def _candidates(self, token: Token) -> list[str]:
+        postings = self.index.postings
+        terms = {t for v in token.variants for t in self.morphology.terms(v) if t in postings}
+        if not terms:
+            for variant in token.variants:
+                if len(variant) < 4 or is_latin(variant):
+                    continue
+                bucket = self.index.vocabulary.get(variant[0], ())
+                match = process.extractOne(variant, bucket, scorer=fuzz.ratio, score_cutoff=80)
+                if match:
+                    terms |= {t for t in self.morphology.terms(match[0]) if t in postings}
+                    break
+        return sorted(terms | {c for c in token.concepts if c in postings})
+
+    # --- answering -----------------------------------------------------------------------
+
+    def ask(self, question: str | None, lang: str | None = None, city: str | None = None,
+            top: int = 3, near: tuple[float, float] | None = None) -> Answer:
+        question = question or ""
+        tokens = self._tokens(question)
+        language = lang if lang in ANSWER_LANGUAGES else detect(
+            [t.word for t in tokens], self.catalogue_words, self._default_for(tokens))
+        answer = Answer(question=question, language=language, intent="fallback")
+        text = " ".join(v for t in tokens for v in t.variants[:1])
+        plain = clean(question)
+
+        variants = [v for t in tokens for v in t.variants]
+        wants_human = any(lexicon.matches(v, lexicon.HUMAN_WORDS) for v in variants) and \
+            any(lexicon.matches(v, lexicon.HUMAN_VERBS) for v in variants)
+        if wants_human:
+            answer.intent = "handoff"
+            return answer
+        content = [t for t in tokens if not t.place and t.word not in lexicon.STOPWORDS
+                   and not t.word.isdigit() and len(t.word) >= 2]
+        if tokens and all(any(v in lexicon.GREETINGS for v in t.variants) or t.word in lexicon.STOPWORDS
+                          for t in tokens):
+            answer.intent = "greeting"
+            return answer
+
+        places, origins = self._places(tokens, text, city)
+        answer.places = sorted(places | origins)
+        scores, matched = self._score(content, self._age(tokens))
+        best = float(scores.max()) if len(scores) else 0.0
+        off_topic = any(lexicon.matches(v, lexicon.OUT_OF_SCOPE) for v in variants)
+        if matched and best >= CONFIDENT and not (off_topic and best < OUT_OF_SCOPE_CONFIDENT):
+            answer.intent = "search"
+            answer.results, answer.place_matched = self._results(
+                scores, places, origins, language, top, near)
+            if not answer.results:
+                answer.intent = "fallback"
+        elif lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY):
+            answer.intent = "handoff"
+        return answer
+
+    def _default_for(self, tokens: list[Token]) -> str:
+        """With no other clue, a question about Ukrainian places is answered in Ukrainian."""
+        countries = {self.index.places[t.place].country for t in tokens if t.place}
+        if countries == {"UA"}:
+            return "uk"
+        if countries == {"BG"}:
+            return "bg"
+        return self.default_language
+
+    def _places(self, tokens: list[Token], text: str, city: str | None) -> tuple[set[str], set[str]]:
+        places = {t.place for t in tokens if t.place and not t.origin}
+        origins = {t.place for t in tokens if t.place and t.origin}
+        for pattern, place_id in self.place_phrases:
+            if pattern.search(text):
+                places.add(place_id)
+        if city:
+            found = self.find_place(clean(city).strip()) or next(
+                (p for w in words(city) if (p := self.find_place(w))), None)
+            if found:
+                places.add(found)
+        return places - origins, origins
+
+    def _score(self, content: list[Token], age: int | None) -> tuple[np.ndarray, bool]:
+        n = len(self.index.services)
+        total = np.zeros(n, dtype=np.float32)
+        denominator = 0.0
+        matched = False
+        for token in content:
+            candidates = self._candidates(token)
+            if not candidates:
+                continue
+            matched = True
+            best = np.zeros(n, dtype=np.float32)
+            for term in candidates:
+                docs, weights = self.index.postings[term]
+                best[docs] = np.maximum(best[docs], weights)
+            total += best
+            denominator += max(self.index.idf[t] for t in candidates) * MAX_WEIGHT
+        if age is not None and age >= 60 and "c:old" in self.index.postings:
+            docs, weights = self.index.postings["c:old"]
+            total[docs] += weights * 0.5
+        if not matched:
+            return total, False
+        scores = total / denominator
+        for i, doc in enumerate(self.index.services):
+            if doc.status != "active":
+                scores[i] *= 0.8
+            if age is not None and ((doc.min_age or 0) > age or (doc.max_age is not None and doc.max_age < age)):
+                scores[i] *= 0.5
+        return np.minimum(scores, 1.0), True
+
+    def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
+                 top: int, near: tuple[float, float] | None) -> tuple[list[Result], bool]:
+        candidates = [int(i) for i in np.nonzero(scores >= CONFIDENT * 0.8)[0]]
+        area = set().union(*(self.index.ancestors(p) for p in places | origins)) if places | origins else set()
+        place_matched = True
+        if area:
+            def inside(i: int) -> bool:
+                given, serves = self.index.service_places[i]
+                return bool(given & area or serves & area)
+            local = {i for i in candidates if inside(i)}
+            place_matched = any(scores[i] >= CONFIDENT for i in local)
+            if place_matched:
+                for i in candidates:
+                    if i not in local:
+                        scores[i] *= ELSEWHERE
+                    elif origins and places and self.index.service_places[i][0] & places:
+                        scores[i] = min(1.0, scores[i] * 1.15)  # an office where they live now
+        ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))
+        best = scores[ranked[0]] if ranked else 0
+        chosen = [i for i in ranked if scores[i] >= max(CONFIDENT, best * RELATIVE)][:max(top, 0)]
+        return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
+
+    def _result(self, i: int, score: float, lang: str, places: set[str], origins: set[str],
+                near: tuple[float, float] | None) -> Result:
+        doc = self.index.services[i]
+        here = set().union(*(self.index.ancestors(p) for p in places)) if places else set()
+        there = set().union(*(self.index.ancestors(p) for p in origins)) if origins else set()
+
+        def order(loc: LocationDoc) -> tuple:
+            in_place = bool(self.index.ancestors(loc.place_id) & here)
+            serves = bool(set(loc.serves_areas) & (there | here))
+            return (not in_place, not serves, _distance(near, loc, self.index) or 0.0, loc.id)
+
+        locations = [
+            LocationResult(
+                location_id=loc.id, name=text_in(loc.name, lang), city=text_in(loc.city, lang),
+                address=text_in(loc.address, lang), phones=loc.phones,
+                latitude=loc.latitude, longitude=loc.longitude,
+                distance_km=_round(_distance(near, loc, self.index)),
+            )
+            for loc in sorted(doc.locations, key=order)
+        ]
+        return Result(service_id=doc.id, service=text_in(doc.name, lang),
+                      organization=text_in(doc.organization, lang), score=round(score, 3),
+                      locations=locations)
+
+
+def _distance(near: tuple[float, float] | None, loc: LocationDoc, index: SearchIndex) -> float | None:
+    """Great-circle distance in km to the office, or to its town centre when its own
+    coordinates are unknown (coordinates out of range are ignored)."""
+    if not near:
+        return None
+    lat, lon = loc.latitude, loc.longitude
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        place = index.places.get(loc.place_id or "")
+        lat, lon = (place.latitude, place.longitude) if place else (None, None)
+    if lat is None or lon is None:
+        return None
+    p1, p2 = math.radians(near[0]), math.radians(lat)
+    dp, dl = p2 - p1, math.radians(lon - near[1])
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
