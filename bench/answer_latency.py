@@ -72,8 +72,11 @@ def generated_rows(n_services: int, n_locations: int, seed: int = 7) -> dict[typ
     for s in range(n_services):
         template = services[s % len(services)]
         o = s % n_orgs
-        translations = {f: {lang: f"{text} {s}" if f == "name" else text for lang, text in texts.items()}
-                        for f, texts in template.translations.items()}
+        # What a typical directory record has: a name, a description and who is eligible.
+        translations = {f: {lang: f"{text} {s}" if f == "name" else text
+                            for lang, text in texts.items() if lang in ("bg", "uk")}
+                        for f, texts in template.translations.items()
+                        if f in ("name", "description", "eligibility_description")}
         rows[Service].append({
             "id": f"gen-svc-{s}", "organization_id": f"gen-org-{o}", "name": translations["name"].get("bg") or "",
             "status": "active", "translations": translations, "synonyms": template.synonyms,

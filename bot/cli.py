@@ -127,10 +127,18 @@ async def cmd_ask(app: App, args) -> int:
 
 @with_app
 async def cmd_run(app: App, args) -> int:
+    # Until the chat channels exist, Opora runs as a question prompt in the terminal.
     if await ensure_catalog(app):
-        print("seed catalogue loaded")
-    print("Opora is ready. No channel is configured yet.")
-    return 0
+        print("seed catalogue loaded into", app.settings.database_url, file=sys.stderr)
+    engine = await build_engine(app)
+    interactive = sys.stdin.isatty()
+    print("Opora: ask about social services (bg/uk); Ctrl-D to stop.", file=sys.stderr)
+    while True:
+        try:
+            question = input("> " if interactive else "")
+        except EOFError:
+            return 0
+        print(render(engine.ask(question)) + "\n", flush=True)
 
 
 if __name__ == "__main__":

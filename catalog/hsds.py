@@ -261,6 +261,7 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
     keys = {hid: data["key"] for (_, hid), data in extension.items() if "key" in data}
 
     rows_by_model: dict[type[Record], list[dict[str, Any]]] = {}
+    origins: dict[tuple[type[Record], str], tuple[str, int]] = {}
     for name, model in RESOURCES.items():
         kinds = columns(model)
         wanted = [f for f in hsds_fields(name) if f in kinds]
@@ -279,11 +280,12 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
                 problems.append(Problem(str(path), line, f"{name}: id is required"))
                 continue
             ext = extension.get((name, values["id"]), {})
-            values.update({k: v for k, v in ext.items() if k in kinds and k != "id"})
+            values.update({k: v for k, v in _decoded(model, ext).items() if k != "id"})
             for k in list(values):
                 if _is_ref(k) and values[k] in keys:
                     values[k] = keys[values[k]]
             rows.append(_with_defaults(model, values))
+            origins[(model, values["id"])] = (str(path), line)
             report.warnings += _warnings(name, values, str(path), line)
         for (entity, hid), data in extension.items():
             if entity == name and "hsds_omitted" in data:
@@ -297,6 +299,7 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
                 _with_defaults(model, _decoded(model, {k: v for k, v in data.items() if k in columns(model)})))
     if problems:
         raise ImportError_(problems)
+    report.warnings += _dangling(rows_by_model, origins)
 
     async with sessions() as session, session.begin():
         for model, rows in rows_by_model.items():
@@ -346,6 +349,26 @@ def _resource_paths(src_dir: Path, problems: list[Problem]) -> dict[str, Path]:
     except (json.JSONDecodeError, KeyError, TypeError) as error:
         problems.append(Problem(str(package), 1, f"not a datapackage descriptor: {error}"))
         return {}
+
+
+_REFERENCES = {"organization_id": Organization, "service_id": Service, "location_id": Location,
+               "service_at_location_id": ServiceAtLocation}
+
+
+def _dangling(rows_by_model: dict[type[Record], list[dict[str, Any]]],
+              origins: dict[tuple[type[Record], str], tuple[str, int]]) -> list[Problem]:
+    """References to records the datapackage does not hold: kept as given, reported."""
+    ids = {model: {r["id"] for r in rows_by_model.get(model, [])} for model in _REFERENCES.values()}
+    out = []
+    for model, rows in rows_by_model.items():
+        for row in rows:
+            for column, target in _REFERENCES.items():
+                value = row.get(column)
+                if value and value not in ids[target]:
+                    path, line = origins.get((model, row["id"]), (EXTENSION["path"], 0))
+                    out.append(Problem(path, line, f"{model.__tablename__}.{column} {value} refers to "
+                                       f"a {target.__tablename__} that is not in the datapackage; kept as given"))
+    return out
 
 
 def _warnings(name: str, values: dict[str, Any], path: str, line: int) -> list[Problem]:

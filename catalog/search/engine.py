@@ -18,6 +18,7 @@ CONFIDENT = 0.34  # below this a match is not an answer
 OUT_OF_SCOPE_CONFIDENT = 0.6  # an off-topic word needs a stronger match
 RELATIVE = 0.45  # results weaker than this share of the best one are dropped
 ELSEWHERE = 0.35  # services outside the named place count this much
+SHORTLIST = 300  # the best matches that are ranked by place
 
 
 @dataclass
@@ -69,7 +70,9 @@ class AnswerEngine:
         self.default_language = default_language
         self.morphology = index.morphology
         self.place_forms, self.place_phrases = self._place_forms()
-        self.catalogue_words = self._catalogue_words()
+        self.place_buckets: dict[str, list[str]] = {}
+        for form in self.place_forms:
+            self.place_buckets.setdefault(form[:1], []).append(form)
 
     @classmethod
     async def from_database(cls, sessions: async_sessionmaker, morphology: Morphology | None = None,
@@ -79,16 +82,19 @@ class AnswerEngine:
 
     # --- understanding -------------------------------------------------------------------
 
-    def _place_forms(self) -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
+    def _place_forms(self) -> tuple[dict[str, str], dict[str, list[tuple[re.Pattern, str]]]]:
+        """Single-word place names in every form, and multi-word names as patterns,
+        filed under the first four letters of their first word."""
         forms: dict[str, str] = {}
-        phrases = []
+        phrases: dict[str, list[tuple[re.Pattern, str]]] = {}
         for place in self.index.places.values():
             names = list(place.names.values()) + [a for v in place.aliases.values() for a in v]
             for name in names:
                 parts = words(name)
                 if len(parts) > 1:
                     stems = [re.escape(p[:max(4, len(p) - 2)]) + r"\w*" for p in parts]
-                    phrases.append((re.compile(r"\b" + r"\s+".join(stems)), place.id))
+                    phrases.setdefault(parts[0][:4], []).append(
+                        (re.compile(r"\b" + r"\s+".join(stems)), place.id))
                     continue
                 if not parts:
                     continue
@@ -100,23 +106,12 @@ class AnswerEngine:
                     forms.setdefault(form, place.id)
         return forms, phrases
 
-    def _catalogue_words(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {lang: set() for lang in ANSWER_LANGUAGES}
-        for doc in self.index.services:
-            for texts in doc.texts.values():
-                for lang in ANSWER_LANGUAGES:
-                    out[lang].update(words(texts.get(lang) or ""))
-            for lang in ANSWER_LANGUAGES:
-                for text in doc.synonyms.get(lang, []):
-                    out[lang].update(words(text))
-        shared = out["bg"] & out["uk"]
-        return {lang: ws - shared for lang, ws in out.items()}
-
     def find_place(self, word: str) -> str | None:
         if word in self.place_forms:
             return self.place_forms[word]
         if len(word) >= 5:
-            match = process.extractOne(word, self.place_forms.keys(), scorer=fuzz.ratio, score_cutoff=86)
+            match = process.extractOne(word, self.place_buckets.get(word[:1], ()), scorer=fuzz.ratio,
+                                       score_cutoff=86)
             if match:
                 return self.place_forms[match[0]]
         return None
@@ -166,7 +161,7 @@ class AnswerEngine:
         question = question or ""
         tokens = self._tokens(question)
         language = lang if lang in ANSWER_LANGUAGES else detect(
-            [t.word for t in tokens], self.catalogue_words, self._default_for(tokens))
+            [t.word for t in tokens], self.index.language_words, self._default_for(tokens))
         answer = Answer(question=question, language=language, intent="fallback")
         text = " ".join(v for t in tokens for v in t.variants[:1])
         plain = clean(question)
@@ -211,9 +206,10 @@ class AnswerEngine:
     def _places(self, tokens: list[Token], text: str, city: str | None) -> tuple[set[str], set[str]]:
         places = {t.place for t in tokens if t.place and not t.origin}
         origins = {t.place for t in tokens if t.place and t.origin}
-        for pattern, place_id in self.place_phrases:
-            if pattern.search(text):
-                places.add(place_id)
+        for prefix in {t.variants[0][:4] for t in tokens}:
+            for pattern, place_id in self.place_phrases.get(prefix, ()):
+                if pattern.search(text):
+                    places.add(place_id)
         if city:
             found = self.find_place(clean(city).strip()) or next(
                 (p for w in words(city) if (p := self.find_place(w))), None)
@@ -243,16 +239,17 @@ class AnswerEngine:
         if not matched:
             return total, False
         scores = total / denominator
-        for i, doc in enumerate(self.index.services):
-            if doc.status != "active":
-                scores[i] *= 0.8
-            if age is not None and ((doc.min_age or 0) > age or (doc.max_age is not None and doc.max_age < age)):
-                scores[i] *= 0.5
+        scores[~self.index.active] *= 0.8
+        if age is not None:
+            scores[(self.index.min_age > age) | (self.index.max_age < age)] *= 0.5
         return np.minimum(scores, 1.0), True
 
     def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
                  top: int, near: tuple[float, float] | None) -> tuple[list[Result], bool]:
-        candidates = [int(i) for i in np.nonzero(scores >= CONFIDENT * 0.8)[0]]
+        above = np.nonzero(scores >= CONFIDENT * 0.8)[0]
+        if len(above) > SHORTLIST:
+            above = above[np.argpartition(-scores[above], SHORTLIST)[:SHORTLIST]]
+        candidates = [int(i) for i in above]
         area = set().union(*(self.index.ancestors(p) for p in places | origins)) if places | origins else set()
         place_matched = True
         if area:

@@ -5,6 +5,9 @@ words, greetings, asking for a person, out-of-scope topics and the words for tar
 Entries ending in "*" match as prefixes; the others match whole (cleaned, Cyrillic) words.
 """
 
+import re
+from functools import cache
+
 STOPWORDS = set("""
 и в във на за от с със да ли се ще е са съм си не ми ме му й я го ни ви им какво кой коя кое
 кои къде как кога защо има няма може мога моя моят моята мой това този тази тези там тук а но
@@ -100,14 +103,14 @@ ORIGIN_WORDS = {"з", "із", "зі", "от", "из", "від"}
 AGE_WORDS = ("годин*", "год", "г", "роки", "років", "рік", "лет", "года", "годков")
 
 
-def matches(word: str, patterns: tuple[str, ...] | set[str]) -> bool:
-    for pattern in patterns:
-        if pattern.endswith("*"):
-            if word.startswith(pattern[:-1]):
-                return True
-        elif word == pattern:
-            return True
-    return False
+@cache
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern:
+    alternatives = [re.escape(p[:-1]) if p.endswith("*") else re.escape(p) + "$" for p in patterns]
+    return re.compile("(?:" + "|".join(alternatives) + ")")
+
+
+def matches(word: str, patterns: tuple[str, ...]) -> bool:
+    return _compiled(patterns).match(word) is not None
 
 
 def phrase_in(text: str, phrases: tuple[str, ...]) -> bool:

@@ -19,6 +19,7 @@ class Morphology:
         self._ru = pymorphy3.MorphAnalyzer(lang="ru")
         self._bg = BulStemmer.from_file("stem-context-1", min_freq=2, left_context=1)
         self.term = lru_cache(maxsize=200_000)(self._term)
+        self.terms = lru_cache(maxsize=200_000)(self._terms)
 
     def _term(self, word: str, lang: str) -> str:
         if word.isdigit():
@@ -28,7 +29,7 @@ class Morphology:
         analyzer = self._uk if lang == "uk" else self._ru
         return f"{lang}:" + analyzer.parse(word)[0].normal_form.replace("ё", "е")
 
-    def terms(self, word: str) -> tuple[str, ...]:
+    def _terms(self, word: str) -> tuple[str, ...]:
         return tuple(self.term(word, lang) for lang in LANGUAGES)
 
     def forms(self, word: str, lang: str) -> set[str]:

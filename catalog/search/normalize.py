@@ -2,11 +2,13 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_QUESTION = 2000  # characters looked at; the rest of a 10,000-character paste is noise
 
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "‘": "'"})
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+", re.UNICODE)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[a-z]")
 
@@ -30,12 +32,13 @@ _LATIN_RULES = {
 
 def clean(text: str) -> str:
     """Lower case, one kind of apostrophe, no control characters, bounded length."""
-    text = unicodedata.normalize("NFC", text[:MAX_QUESTION]).translate(_APOSTROPHES).lower()
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = _CONTROL.sub(" ", text[:MAX_QUESTION])
+    return unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower()
 
 
-def words(text: str) -> list[str]:
-    return [w.strip("'") for w in _WORD.findall(clean(text)) if w.strip("'")]
+@lru_cache(maxsize=100_000)
+def words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip("'") for w in _WORD.findall(clean(text)) if w.strip("'"))
 
 
 def is_latin(word: str) -> bool:
