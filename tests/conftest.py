@@ -1,5 +1,4 @@
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,14 +8,8 @@ from catalog.db import make_engine, sessions
 from catalog.models import Base
 
 POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-HSDS_EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "hsds-example"
-
-
-def pytest_configure(config):
-    # The official HSDS example comes from ../shared when present; the repository keeps a copy.
-    shared = Path(__file__).resolve().parents[2] / "shared" / "hsds-3" / "examples" / "csv"
-    if not HSDS_EXAMPLE.exists() and shared.exists():
-        shutil.copytree(shared, HSDS_EXAMPLE)
+# A copy of the official Open Referral example datapackage (CC BY-SA 4.0), unchanged.
+HSDS_EXAMPLE = Path(__file__).resolve().parent / "data" / "hsds-example"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
