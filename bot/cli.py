@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     ask.set_defaults(handler=cmd_ask)
 
     args = parser.parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:  # the reader went away, e.g. `opora ask … | head`
+        return 0
 
 
 def with_app(action):

@@ -17,8 +17,8 @@ from catalog.search.normalize import clean, is_latin, to_cyrillic, words
 CONFIDENT = 0.34  # below this a match is not an answer
 OUT_OF_SCOPE_CONFIDENT = 0.6  # an off-topic word needs a stronger match
 RELATIVE = 0.45  # results weaker than this share of the best one are dropped
-ELSEWHERE = 0.35  # services outside the named place count this much
 SHORTLIST = 300  # the best matches that are ranked by place
+LOCAL_CONFIDENT = 0.2  # in the place the person named, a weaker match is still an answer
 
 
 @dataclass
@@ -246,27 +246,26 @@ class AnswerEngine:
 
     def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
                  top: int, near: tuple[float, float] | None) -> tuple[list[Result], bool]:
-        above = np.nonzero(scores >= CONFIDENT * 0.8)[0]
+        above = np.nonzero(scores >= LOCAL_CONFIDENT)[0]
         if len(above) > SHORTLIST:
             above = above[np.argpartition(-scores[above], SHORTLIST)[:SHORTLIST]]
         candidates = [int(i) for i in above]
         area = set().union(*(self.index.ancestors(p) for p in places | origins)) if places | origins else set()
-        place_matched = True
+        place_matched, bar = True, CONFIDENT
         if area:
             def inside(i: int) -> bool:
                 given, serves = self.index.service_places[i]
                 return bool(given & area or serves & area)
             local = {i for i in candidates if inside(i)}
-            place_matched = any(scores[i] >= CONFIDENT for i in local)
+            place_matched = any(scores[i] >= LOCAL_CONFIDENT for i in local)
             if place_matched:
+                bar, candidates = LOCAL_CONFIDENT, sorted(local)
                 for i in candidates:
-                    if i not in local:
-                        scores[i] *= ELSEWHERE
-                    elif origins and places and self.index.service_places[i][0] & places:
+                    if origins and places and self.index.service_places[i][0] & places:
                         scores[i] = min(1.0, scores[i] * 1.15)  # an office where they live now
         ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))
         best = scores[ranked[0]] if ranked else 0
-        chosen = [i for i in ranked if scores[i] >= max(CONFIDENT, best * RELATIVE)][:max(top, 0)]
+        chosen = [i for i in ranked if scores[i] >= max(bar, best * RELATIVE)][:max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
 
     def _result(self, i: int, score: float, lang: str, places: set[str], origins: set[str],
