@@ -10,7 +10,7 @@ from bot.answers import render
 from bot.app import App, build_app, build_engine, ensure_catalog
 from bot.settings import Settings
 from catalog import SEED_DATA
-from catalog.hsds import ImportError_, export_csv, export_json, import_csv
+from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.validation import read_catalog
 
@@ -104,7 +104,7 @@ async def cmd_import(app: App, args) -> int:
         return 1
     try:
         report = await import_csv(app.sessions, args.path)
-    except ImportError_ as error:
+    except HsdsImportError as error:
         print(error, file=sys.stderr)
         print("nothing imported", file=sys.stderr)
         return 1

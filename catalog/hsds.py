@@ -214,7 +214,7 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
 
 
-class ImportError_(Exception):
+class HsdsImportError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(map(str, problems)))
@@ -298,7 +298,7 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
             rows_by_model.setdefault(model, []).append(
                 _with_defaults(model, _decoded(model, {k: v for k, v in data.items() if k in columns(model)})))
     if problems:
-        raise ImportError_(problems)
+        raise HsdsImportError(problems)
     report.warnings += _dangling(rows_by_model, origins)
 
     async with sessions() as session, session.begin():
@@ -319,23 +319,19 @@ def _decoded(model: type[Record], data: dict[str, Any]) -> dict[str, Any]:
             for k, v in data.items() if k in kinds}
 
 
+_EMPTY = {"translations": dict, "sources": list, "target_groups": list, "serves_areas": list,
+          "serves_groups": list, "synonyms": dict, "aliases": dict}
+_DEFAULTS = {"status": "active", "location_type": "physical", "address_type": "physical"}
+
+
 def _with_defaults(model: type[Record], values: dict[str, Any]) -> dict[str, Any]:
     """Every column present, so that rows of one table can be inserted in one batch."""
-    row = {key: None for key in columns(model)}
-    row.update(translations={}, sources=[])
-    for key in ("target_groups", "serves_areas", "serves_groups"):
-        if key in row:
-            row[key] = []
-    for key in ("synonyms", "aliases"):
-        if key in row:
-            row[key] = {}
-    row.update({k: v for k, v in values.items() if v is not None or k not in ("translations", "sources")})
-    if "status" in row and not row["status"]:
-        row["status"] = "active"
-    if "location_type" in row and not row["location_type"]:
-        row["location_type"] = "physical"
-    if "address_type" in row and not row["address_type"]:
-        row["address_type"] = "physical"
+    row = {}
+    for key in columns(model):
+        value = values.get(key)
+        if value is None:
+            value = _EMPTY[key]() if key in _EMPTY else _DEFAULTS.get(key)
+        row[key] = value
     return row
 
 

@@ -8,7 +8,7 @@ import pytest
 from frictionless import Package, system
 
 from catalog import SEED_DATA
-from catalog.hsds import RESOURCES, ImportError_, columns, export_csv, export_json, hsds_fields, import_csv
+from catalog.hsds import RESOURCES, HsdsImportError, columns, export_csv, export_json, hsds_fields, import_csv
 from catalog.loader import load_catalog
 from catalog.models import Location, Service
 from catalog.validation import load_checked
@@ -87,7 +87,7 @@ async def test_a_broken_datapackage_imports_nothing(db, tmp_path):
     shutil.copytree(HSDS_EXAMPLE, broken)
     text = (broken / "locations.csv").read_text(encoding="utf-8").replace(",100,101,", ",north,101,")
     (broken / "locations.csv").write_text(text, encoding="utf-8")
-    with pytest.raises(ImportError_) as error:
+    with pytest.raises(HsdsImportError) as error:
         await import_csv(db, broken)
     assert f"{broken / 'locations.csv'}:2: location.latitude: 'north' is not a valid" in str(error.value)
     assert all(rows == [] for rows in (await snapshot(db)).values())
