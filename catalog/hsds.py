@@ -145,6 +145,10 @@ async def export_csv(sessions: async_sessionmaker, out_dir: Path) -> dict[str, i
         _write_csv(out_dir / descriptor["path"], hsds_fields(name), [[_cell(r[f]) for f in hsds_fields(name)] for r in rows])
         resources.append(descriptor)
         counts[name] = len(rows)
+    for descriptor in hsds_package()["resources"]:
+        if descriptor["name"] not in RESOURCES:  # tables Opora does not hold: header only
+            _write_csv(out_dir / descriptor["path"], hsds_fields(descriptor["name"]), [])
+            resources.append(descriptor)
     for name, model in EXTENSION_ONLY.items():
         for record in await _all(sessions, model):
             data = {k: _json_value(getattr(record, k)) for k in columns(model)}

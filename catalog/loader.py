@@ -88,7 +88,7 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
         for i, s in enumerate(loc.schedule, 1):
             out.append(Schedule(
                 id=f"{loc.id}-schedule-{i}", location_id=loc.id, freq="WEEKLY", wkst="MO",
-                byday=",".join(s.days), opens_at=s.opens, closes_at=s.closes,
+                byday=",".join(s.days), opens_at=f"{s.opens}:00", closes_at=f"{s.closes}:00",
                 **texts(Schedule, lang, description=s.note), **provenance(s, loc)))
         if loc.schedule_note:
             out.append(Schedule(id=f"{loc.id}-schedule-note", location_id=loc.id,
