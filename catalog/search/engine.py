@@ -19,6 +19,7 @@ OUT_OF_SCOPE_CONFIDENT = 0.6  # an off-topic word needs a stronger match
 RELATIVE = 0.45  # results weaker than this share of the best one are dropped
 SHORTLIST = 300  # the best matches that are ranked by place
 LOCAL_CONFIDENT = 0.2  # in the place the person named, a weaker match is still an answer
+GROUP_WORD_SHARE = 0.6  # how much a word for a target group counts against a word for a need
 
 
 @dataclass
@@ -167,9 +168,12 @@ class AnswerEngine:
         plain = clean(question)
 
         variants = [v for t in tokens for v in t.variants]
-        wants_human = any(lexicon.matches(v, lexicon.HUMAN_WORDS) for v in variants) and \
-            any(lexicon.matches(v, lexicon.HUMAN_VERBS) for v in variants)
-        if wants_human:
+        def said(patterns: tuple[str, ...]) -> bool:
+            return any(lexicon.matches(v, patterns) for v in variants)
+
+        talk = said(lexicon.TALK_VERBS)
+        if said(lexicon.STAFF_WORDS) and (talk or said(lexicon.WANT_WORDS)) or \
+                said(lexicon.PERSON_WORDS) and talk:
             answer.intent = "handoff"
             return answer
         content = [t for t in tokens if not t.place and t.word not in lexicon.STOPWORDS
@@ -181,6 +185,8 @@ class AnswerEngine:
 
         places, origins = self._places(tokens, text, city)
         answer.places = sorted(places | origins)
+        if origins:  # "I'm from Kramatorsk, now in Kyiv": the person is displaced
+            content.append(Token("", [], concepts={"c:idp"}))
         scores, matched = self._score(content, self._age(tokens))
         best = float(scores.max()) if len(scores) else 0.0
         off_topic = any(lexicon.matches(v, lexicon.OUT_OF_SCOPE) for v in variants)
@@ -231,8 +237,10 @@ class AnswerEngine:
             for term in candidates:
                 docs, weights = self.index.postings[term]
                 best[docs] = np.maximum(best[docs], weights)
-            total += best
-            denominator += max(self.index.idf[t] for t in candidates) * MAX_WEIGHT
+            # Who the person is ("бежанци", "пенсіонер") counts less than what they need.
+            share = GROUP_WORD_SHARE if token.concepts else 1.0
+            total += best * share
+            denominator += max(self.index.idf[t] for t in candidates) * MAX_WEIGHT * share
         if age is not None and age >= 60 and "c:old" in self.index.postings:
             docs, weights = self.index.postings["c:old"]
             total[docs] += weights * 0.5
@@ -242,7 +250,7 @@ class AnswerEngine:
         scores[~self.index.active] *= 0.8
         if age is not None:
             scores[(self.index.min_age > age) | (self.index.max_age < age)] *= 0.5
-        return np.minimum(scores, 1.0), True
+        return scores, True
 
     def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
                  top: int, near: tuple[float, float] | None) -> tuple[list[Result], bool]:
@@ -262,7 +270,7 @@ class AnswerEngine:
                 bar, candidates = LOCAL_CONFIDENT, sorted(local)
                 for i in candidates:
                     if origins and places and self.index.service_places[i][0] & places:
-                        scores[i] = min(1.0, scores[i] * 1.15)  # an office where they live now
+                        scores[i] *= 1.15  # an office where they live now
         ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))
         best = scores[ranked[0]] if ranked else 0
         chosen = [i for i in ranked if scores[i] >= max(bar, best * RELATIVE)][:max(top, 0)]
@@ -289,7 +297,7 @@ class AnswerEngine:
             for loc in sorted(doc.locations, key=order)
         ]
         return Result(service_id=doc.id, service=text_in(doc.name, lang),
-                      organization=text_in(doc.organization, lang), score=round(score, 3),
+                      organization=text_in(doc.organization, lang), score=round(min(score, 1.0), 3),
                       locations=locations)
 
 

@@ -18,7 +18,8 @@ from catalog.search.normalize import is_latin, to_cyrillic, words
 from catalog.texts import pick
 
 # How much a word counts depending on where in a service it stands.
-FIELD_WEIGHTS = {"name": 3.0, "synonyms": 3.0, "alternate_name": 2.5, "concepts": 1.5,
+FIELD_WEIGHTS = {"name": 3.0, "synonyms": 3.0, "alternate_name": 2.5, "synonym_phrases": 2.0,
+                 "concepts": 1.5,
                  "organization": 1.2, "description": 1.0, "eligibility_description": 0.7}
 MAX_WEIGHT = max(FIELD_WEIGHTS.values())
 Texts = dict[str, str]
@@ -78,7 +79,9 @@ class SearchIndex:
             for term, weight in self._doc_terms(doc).items():
                 weights[term][i] = weight
         n = max(len(services), 1)
-        self.idf = {t: math.log(1 + n / len(p)) for t, p in weights.items()}
+        # Softened IDF: in a catalogue of a few dozen services a word found once is not
+        # three times as telling as one found in six.
+        self.idf = {t: math.sqrt(math.log(1 + n / len(p))) for t, p in weights.items()}
         self.postings = {
             t: (np.fromiter(p.keys(), dtype=np.int32, count=len(p)),
                 np.fromiter(p.values(), dtype=np.float32, count=len(p)) * self.idf[t])
@@ -97,7 +100,10 @@ class SearchIndex:
         fields: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for name in ("name", "alternate_name", "description", "eligibility_description"):
             fields[name] += [(text, lang) for lang, text in doc.texts.get(name, {}).items()]
-        fields["synonyms"] = [(" ; ".join(texts), lang) for lang, texts in doc.synonyms.items()]
+        fields["synonyms"] = [(" ; ".join(t for t in texts if " " not in t.strip()), lang)
+                              for lang, texts in doc.synonyms.items()]
+        fields["synonym_phrases"] = [(" ; ".join(t for t in texts if " " in t.strip()), lang)
+                                     for lang, texts in doc.synonyms.items()]
         fields["organization"] = [(text, lang) for lang, text in doc.organization.items()]
         terms: dict[str, float] = {}
         for group in doc.target_groups:
