@@ -188,12 +188,16 @@ class AnswerEngine:
         if origins:  # "I'm from Kramatorsk, now in Kyiv": the person is displaced
             content.append(Token("", [], concepts={"c:idp"}))
         scores, matched = self._score(content, self._age(tokens))
+        if origins:
+            scores[self.index.for_displaced] *= 1.2
         best = float(scores.max()) if len(scores) else 0.0
+        # A long, spoken question explains itself with many words; fewer of them need to match.
+        confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
         off_topic = any(lexicon.matches(v, lexicon.OUT_OF_SCOPE) for v in variants)
-        if matched and best >= CONFIDENT and not (off_topic and best < OUT_OF_SCOPE_CONFIDENT):
+        if matched and best >= confident and not (off_topic and best < OUT_OF_SCOPE_CONFIDENT):
             answer.intent = "search"
             answer.results, answer.place_matched = self._results(
-                scores, places, origins, language, top, near)
+                scores, places, origins, language, top, near, confident)
             if not answer.results:
                 answer.intent = "fallback"
         elif lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY):
@@ -253,28 +257,37 @@ class AnswerEngine:
         return scores, True
 
     def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
-                 top: int, near: tuple[float, float] | None) -> tuple[list[Result], bool]:
+                 top: int, near: tuple[float, float] | None, confident: float) -> tuple[list[Result], bool]:
         above = np.nonzero(scores >= LOCAL_CONFIDENT)[0]
         if len(above) > SHORTLIST:
             above = above[np.argpartition(-scores[above], SHORTLIST)[:SHORTLIST]]
         candidates = [int(i) for i in above]
-        area = set().union(*(self.index.ancestors(p) for p in places | origins)) if places | origins else set()
-        place_matched, bar = True, CONFIDENT
-        if area:
+        place_matched, bar = True, confident
+        for area, serving in self._areas(places, origins):
             def inside(i: int) -> bool:
                 given, serves = self.index.service_places[i]
-                return bool(given & area or serves & area)
+                return bool(given & area or serving and serves & area)
             local = {i for i in candidates if inside(i)}
             place_matched = any(scores[i] >= LOCAL_CONFIDENT for i in local)
             if place_matched:
                 bar, candidates = LOCAL_CONFIDENT, sorted(local)
-                for i in candidates:
-                    if origins and places and self.index.service_places[i][0] & places:
-                        scores[i] *= 1.15  # an office where they live now
+                break
         ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))
         best = scores[ranked[0]] if ranked else 0
         chosen = [i for i in ranked if scores[i] >= max(bar, best * RELATIVE)][:max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
+
+    def _areas(self, places: set[str], origins: set[str]) -> list[tuple[set[str], bool]]:
+        """Where to look, best first: where the person is now (offices there), then anywhere
+        they named, counting offices that serve people from there."""
+        def around(ids: set[str]) -> set[str]:
+            return set().union(*(self.index.ancestors(p) for p in ids)) if ids else set()
+        areas = []
+        if places and origins:
+            areas.append((around(places), False))
+        if places | origins:
+            areas.append((around(places | origins), True))
+        return areas
 
     def _result(self, i: int, score: float, lang: str, places: set[str], origins: set[str],
                 near: tuple[float, float] | None) -> Result:

@@ -53,6 +53,7 @@ class ServiceDoc:
     max_age: int | None
     areas: list[str]
     locations: list[LocationDoc]
+    residence: str | None = None
 
 
 @dataclass
@@ -89,6 +90,8 @@ class SearchIndex:
         }
         self.vocabulary = self._vocabulary(services)
         self.service_places = [self._service_places(doc) for doc in services]
+        self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
+                                      dtype=bool)
         self.active = np.array([doc.status == "active" for doc in services], dtype=bool)
         self.min_age = np.array([doc.min_age or 0 for doc in services], dtype=np.int16)
         self.max_age = np.array([200 if doc.max_age is None else doc.max_age for doc in services],
@@ -178,7 +181,7 @@ async def load_documents(sessions: async_sessionmaker) -> tuple[list[ServiceDoc]
         services = await rows(Service.id, Service.organization_id, Service.translations, Service.name,
                               Service.description, Service.synonyms, Service.target_groups,
                               Service.category, Service.status, Service.minimum_age,
-                              Service.maximum_age, order=Service.id)
+                              Service.maximum_age, Service.residence, order=Service.id)
         areas = await rows(ServiceArea.service_id, ServiceArea.place_id)
         links = await rows(ServiceAtLocation.service_id, ServiceAtLocation.location_id,
                            order=ServiceAtLocation.id)
@@ -226,7 +229,8 @@ async def load_documents(sessions: async_sessionmaker) -> tuple[list[ServiceDoc]
             id=s.id, name=texts["name"], organization=org_names.get(s.organization_id, {}),
             texts=texts, synonyms=s.synonyms or {}, target_groups=s.target_groups or [],
             category=s.category, status=s.status, min_age=s.minimum_age, max_age=s.maximum_age,
-            areas=service_areas.get(s.id, []), locations=service_locations.get(s.id, [])))
+            areas=service_areas.get(s.id, []), locations=service_locations.get(s.id, []),
+            residence=s.residence))
     return docs, place_docs
 
 
