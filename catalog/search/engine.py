@@ -19,7 +19,8 @@ OUT_OF_SCOPE_CONFIDENT = 0.6  # an off-topic word needs a stronger match
 RELATIVE = 0.45  # results weaker than this share of the best one are dropped
 SHORTLIST = 300  # the best matches that are ranked by place
 LOCAL_CONFIDENT = 0.2  # in the place the person named, a weaker match is still an answer
-GROUP_WORD_SHARE = 0.6  # how much a word for a target group counts against a word for a need
+GROUP_WORD_SHARE = 0.6
+GROUP_TIE_BREAK = 0.2  # how much a word for a target group counts against a word for a need
 
 
 @dataclass
@@ -190,17 +191,20 @@ class AnswerEngine:
         scores, matched = self._score(content, self._age(tokens))
         if origins:
             scores[self.index.for_displaced] *= 1.2
+        if not places and not origins:  # nowhere named: the asker's own country first
+            scores[self.index.country == ("UA" if language == "uk" else "BG")] *= 1.15
         best = float(scores.max()) if len(scores) else 0.0
         # A long, spoken question explains itself with many words; fewer of them need to match.
         confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
         off_topic = any(lexicon.matches(v, lexicon.OUT_OF_SCOPE) for v in variants)
-        if matched and best >= confident and not (off_topic and best < OUT_OF_SCOPE_CONFIDENT):
+        lost = lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY)
+        if matched and best >= confident and not ((off_topic or lost) and best < OUT_OF_SCOPE_CONFIDENT):
             answer.intent = "search"
             answer.results, answer.place_matched = self._results(
                 scores, places, origins, language, top, near, confident)
             if not answer.results:
                 answer.intent = "fallback"
-        elif lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY):
+        elif lost:
             answer.intent = "handoff"
         return answer
 
@@ -238,9 +242,13 @@ class AnswerEngine:
                 continue
             matched = True
             best = np.zeros(n, dtype=np.float32)
+            group = np.zeros(n, dtype=np.float32)
             for term in candidates:
                 docs, weights = self.index.postings[term]
-                best[docs] = np.maximum(best[docs], weights)
+                target = group if term.startswith("c:") else best
+                target[docs] = np.maximum(target[docs], weights)
+            # A service for the group the word names wins a tie ("дете с увреждане").
+            best = np.maximum(best, group) + GROUP_TIE_BREAK * group
             # Who the person is ("бежанци", "пенсіонер") counts less than what they need.
             share = GROUP_WORD_SHARE if token.concepts else 1.0
             total += best * share
@@ -272,16 +280,23 @@ class AnswerEngine:
             if place_matched:
                 bar, candidates = LOCAL_CONFIDENT, sorted(local)
                 break
+        named = self._around(places | origins)
+        for i in candidates:  # an office in one named place that serves another ("терцентр
+            if any(self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
+                   for loc in self.index.services[i].locations):  # Краматорська в Києві")
+                scores[i] *= 1.2
         ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))
         best = scores[ranked[0]] if ranked else 0
         chosen = [i for i in ranked if scores[i] >= max(bar, best * RELATIVE)][:max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
 
+    def _around(self, ids: set[str]) -> set[str]:
+        return set().union(*(self.index.ancestors(p) for p in ids)) if ids else set()
+
     def _areas(self, places: set[str], origins: set[str]) -> list[tuple[set[str], bool]]:
         """Where to look, best first: where the person is now (offices there), then anywhere
         they named, counting offices that serve people from there."""
-        def around(ids: set[str]) -> set[str]:
-            return set().union(*(self.index.ancestors(p) for p in ids)) if ids else set()
+        around = self._around
         areas = []
         if places and origins:
             areas.append((around(places), False))
@@ -292,8 +307,7 @@ class AnswerEngine:
     def _result(self, i: int, score: float, lang: str, places: set[str], origins: set[str],
                 near: tuple[float, float] | None) -> Result:
         doc = self.index.services[i]
-        here = set().union(*(self.index.ancestors(p) for p in places)) if places else set()
-        there = set().union(*(self.index.ancestors(p) for p in origins)) if origins else set()
+        here, there = self._around(places), self._around(origins)
 
         def order(loc: LocationDoc) -> tuple:
             in_place = bool(self.index.ancestors(loc.place_id) & here)

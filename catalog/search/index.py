@@ -18,7 +18,7 @@ from catalog.search.normalize import is_latin, to_cyrillic, words
 from catalog.texts import pick
 
 # How much a word counts depending on where in a service it stands.
-FIELD_WEIGHTS = {"name": 3.0, "synonyms": 3.0, "alternate_name": 2.5, "synonym_phrases": 2.0,
+FIELD_WEIGHTS = {"name": 3.0, "synonyms": 2.95, "alternate_name": 2.5, "synonym_phrases": 2.0,
                  "concepts": 1.5,
                  "organization": 1.2, "description": 1.0, "eligibility_description": 0.7}
 MAX_WEIGHT = max(FIELD_WEIGHTS.values())
@@ -90,6 +90,7 @@ class SearchIndex:
         }
         self.vocabulary = self._vocabulary(services)
         self.service_places = [self._service_places(doc) for doc in services]
+        self.country = np.array([self._country(doc) for doc in services])
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
                                       dtype=bool)
         self.active = np.array([doc.status == "active" for doc in services], dtype=bool)
@@ -156,6 +157,13 @@ class SearchIndex:
             place = self.places.get(place_id)
             place_id = place.within if place else None
         return out
+
+    def _country(self, doc: ServiceDoc) -> str:
+        for place_id in [*doc.areas, *(loc.place_id for loc in doc.locations)]:
+            place = self.places.get(place_id or "")
+            if place and place.country:
+                return place.country
+        return ""
 
     def _service_places(self, doc: ServiceDoc) -> tuple[set[str], set[str]]:
         """Where a service is given, and whom (which areas) its offices serve besides."""
