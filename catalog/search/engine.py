@@ -15,9 +15,10 @@ from catalog.search.morphology import Morphology
 from catalog.search.normalize import clean, is_latin, to_cyrillic, words
 
 CONFIDENT = 0.34  # below this a match is not an answer
-OUT_OF_SCOPE_CONFIDENT = 0.6  # an off-topic word needs a stronger match
+OUT_OF_SCOPE_CONFIDENT = 0.8  # an off-topic word needs a stronger match
 RELATIVE = 0.45  # results weaker than this share of the best one are dropped
 SHORTLIST = 300  # the best matches that are ranked by place
+BRIDGE_CHECK = 30  # the best of those checked for offices serving another named place
 LOCAL_CONFIDENT = 0.2  # in the place the person named, a weaker match is still an answer
 GROUP_WORD_SHARE = 0.6
 GROUP_TIE_BREAK = 0.2  # how much a word for a target group counts against a word for a need
@@ -170,17 +171,16 @@ class AnswerEngine:
 
         variants = [v for t in tokens for v in t.variants]
         def said(patterns: tuple[str, ...]) -> bool:
-            return any(lexicon.matches(v, patterns) for v in variants)
+            return lexicon.said_in(variants, f"{plain} {text}", patterns)
 
-        talk = said(lexicon.TALK_VERBS)
-        if said(lexicon.STAFF_WORDS) and (talk or said(lexicon.WANT_WORDS)) or \
-                said(lexicon.PERSON_WORDS) and talk:
+        if said(lexicon.STAFF_WORDS) or said(lexicon.CALL_ME) or \
+                said(lexicon.PERSON_WORDS) and said(lexicon.TALK_VERBS):
             answer.intent = "handoff"
             return answer
         content = [t for t in tokens if not t.place and t.word not in lexicon.STOPWORDS
                    and not t.word.isdigit() and len(t.word) >= 2]
-        if tokens and all(any(v in lexicon.GREETINGS for v in t.variants) or t.word in lexicon.STOPWORDS
-                          for t in tokens):
+        if any(v in lexicon.GREETINGS for t in tokens for v in t.variants) and all(
+                any(v in lexicon.GREETINGS or v in lexicon.STOPWORDS for v in t.variants) for t in tokens):
             answer.intent = "greeting"
             return answer
 
@@ -196,7 +196,7 @@ class AnswerEngine:
         best = float(scores.max()) if len(scores) else 0.0
         # A long, spoken question explains itself with many words; fewer of them need to match.
         confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
-        off_topic = any(lexicon.matches(v, lexicon.OUT_OF_SCOPE) for v in variants)
+        off_topic = said(lexicon.OUT_OF_SCOPE)
         lost = lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY)
         if matched and best >= confident and not ((off_topic or lost) and best < OUT_OF_SCOPE_CONFIDENT):
             answer.intent = "search"
@@ -280,12 +280,13 @@ class AnswerEngine:
             if place_matched:
                 bar, candidates = LOCAL_CONFIDENT, sorted(local)
                 break
+        ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))[:BRIDGE_CHECK]
         named = self._around(places | origins)
-        for i in candidates:  # an office in one named place that serves another ("терцентр
+        for i in ranked:  # an office in one named place that serves another ("терцентр
             if any(self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
                    for loc in self.index.services[i].locations):  # Краматорська в Києві")
                 scores[i] *= 1.2
-        ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))
+        ranked.sort(key=lambda i: (-scores[i], self.index.services[i].id))
         best = scores[ranked[0]] if ranked else 0
         chosen = [i for i in ranked if scores[i] >= max(bar, best * RELATIVE)][:max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched

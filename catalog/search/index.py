@@ -89,6 +89,11 @@ class SearchIndex:
             for t, p in weights.items()
         }
         self.vocabulary = self._vocabulary(services)
+        self._text_terms_cached.cache_clear()
+        words.cache_clear()
+        for doc in services:  # answers need only the names; the texts stay in the database
+            doc.texts = {"name": doc.texts.get("name", {})}
+            doc.synonyms = {}
         self.service_places = [self._service_places(doc) for doc in services]
         self.country = np.array([self._country(doc) for doc in services])
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
