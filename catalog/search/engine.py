@@ -19,7 +19,9 @@ OUT_OF_SCOPE_CONFIDENT = 0.8  # an off-topic word needs a stronger match
 RELATIVE = 0.45  # results weaker than this share of the best one are dropped
 SHORTLIST = 300  # the best matches that are ranked by place
 BRIDGE_CHECK = 30  # the best of those checked for offices serving another named place
-LOCAL_CONFIDENT = 0.2  # in the place the person named, a weaker match is still an answer
+LOCAL_CONFIDENT = 0.2  # the weakest match shown at all
+NAMED_PLACE_FLOOR = 0.12  # in the place the person named, weaker matches still count
+NAMED_PLACE_CONFIDENT = 0.15  # and a question about a place the catalogue knows needs less
 GROUP_WORD_SHARE = 0.6
 GROUP_TIE_BREAK = 0.2  # how much a word for a target group counts against a word for a need
 
@@ -196,6 +198,8 @@ class AnswerEngine:
         best = float(scores.max()) if len(scores) else 0.0
         # A long, spoken question explains itself with many words; fewer of them need to match.
         confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
+        if self._around(places | origins) & self.index.served_places:
+            confident = min(confident, NAMED_PLACE_CONFIDENT)  # only that place's services compete
         off_topic = said(lexicon.OUT_OF_SCOPE)
         lost = lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY)
         if matched and best >= confident and not ((off_topic or lost) and best < OUT_OF_SCOPE_CONFIDENT):
@@ -250,7 +254,7 @@ class AnswerEngine:
             # A service for the group the word names wins a tie ("дете с увреждане").
             best = np.maximum(best, group) + GROUP_TIE_BREAK * group
             # Who the person is ("бежанци", "пенсіонер") counts less than what they need.
-            share = GROUP_WORD_SHARE if token.concepts else 1.0
+            share = GROUP_WORD_SHARE if token.concepts and token.concepts <= lexicon.WHO_CONCEPTS else 1.0
             total += best * share
             denominator += max(self.index.idf[t] for t in candidates) * MAX_WEIGHT * share
         if age is not None and age >= 60 and "c:old" in self.index.postings:
@@ -266,7 +270,7 @@ class AnswerEngine:
 
     def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
                  top: int, near: tuple[float, float] | None, confident: float) -> tuple[list[Result], bool]:
-        above = np.nonzero(scores >= LOCAL_CONFIDENT)[0]
+        above = np.nonzero(scores >= NAMED_PLACE_FLOOR)[0]
         if len(above) > SHORTLIST:
             above = above[np.argpartition(-scores[above], SHORTLIST)[:SHORTLIST]]
         candidates = [int(i) for i in above]
@@ -276,10 +280,14 @@ class AnswerEngine:
                 given, serves = self.index.service_places[i]
                 return bool(given & area or serving and serves & area)
             local = {i for i in candidates if inside(i)}
-            place_matched = any(scores[i] >= LOCAL_CONFIDENT for i in local)
+            place_matched = bool(local)
             if place_matched:
-                bar, candidates = LOCAL_CONFIDENT, sorted(local)
+                bar, candidates = NAMED_PLACE_FLOOR, sorted(local)
                 break
+        if not place_matched:
+            if self._around(places | origins) & self.index.served_places:
+                return [], False  # the catalogue knows that place: another town's service is no answer
+            candidates = [i for i in candidates if scores[i] >= LOCAL_CONFIDENT]
         ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))[:BRIDGE_CHECK]
         named = self._around(places | origins)
         for i in ranked:  # an office in one named place that serves another ("терцентр

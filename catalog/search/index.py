@@ -95,6 +95,7 @@ class SearchIndex:
             doc.texts = {"name": doc.texts.get("name", {})}
             doc.synonyms = {}
         self.service_places = [self._service_places(doc) for doc in services]
+        self.served_places = set().union(*(given | serves for given, serves in self.service_places))
         self.country = np.array([self._country(doc) for doc in services])
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
                                       dtype=bool)

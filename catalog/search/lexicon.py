@@ -24,6 +24,7 @@ STOPWORDS = set("""
 след преди около без над под между срещу има имам имат
 після перед через біля без при над під між має маю мають мати їй йому їм її
 живу живе живемо живуть жити живее живея живеем живеят живеe живет живем живут жить
+люди людей людям хора хората человека
 после около для без при над под между имеет иметь
 """.split())
 
@@ -105,6 +106,10 @@ CONCEPT_WORDS: dict[str, tuple[str, ...]] = {
     "c:ill": ("онко*", "рак", "болн*", "хвор*", "болен", "больн*", "паліатив*", "паллиатив*"),
     "c:carer": ("грижа за", "доглядаю", "доглядає", "ухаживаю", "гледам"),
 }
+
+# Concepts that say who the person is, rather than what they need ("бежанци", not "деменция").
+WHO_CONCEPTS = {"c:old", "c:child", "c:idp", "c:refugee", "c:veteran", "c:family", "c:alone",
+                "c:carer", "c:disab"}
 
 GROUP_CONCEPTS: dict[str, tuple[str, ...]] = {
     "older_people": ("c:old",), "people_with_disabilities": ("c:disab",),
