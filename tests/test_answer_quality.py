@@ -28,10 +28,10 @@ def test_every_expected_service_exists(engine):
     assert {s for q in QUESTIONS for s in q["expect"]} - known == set()
 
 
-def test_answer_quality(engine):
+def measure(engine, questions):
     top1 = top3 = intents = languages = searches = 0
     misses = []
-    for q in QUESTIONS:
+    for q in questions:
         answer = engine.ask(q["q"])
         intents += answer.intent == q["intent"]
         languages += answer.language == q["lang"]
@@ -42,11 +42,20 @@ def test_answer_quality(engine):
             top3 += any(s in q["expect"] for s in found[:3])
         if answer.intent != q["intent"] or (q["intent"] == "search" and not (found[:1] and found[0] in q["expect"])):
             misses.append(f"{q['q']!r}: {answer.intent} {found[:3]} expected {q['intent']} {q['expect']}")
-    n = len(QUESTIONS)
-    print(f"\nquestions {n}, search {searches}: top-1 {top1 / searches:.1%}, top-3 {top3 / searches:.1%}, "
-          f"intent {intents / n:.1%}, language {languages / n:.1%}")
+    n = len(questions)
+    return {"n": n, "searches": searches, "top1": top1 / searches, "top3": top3 / searches,
+            "intent": intents / n, "language": languages / n}, misses
+
+
+def test_answer_quality(engine):
+    figures, misses = measure(engine, QUESTIONS)
+    # The tagged questions were written by someone who never saw the engine: the fairer figure.
+    unseen, _ = measure(engine, [q for q in QUESTIONS if q.get("tags")])
+    for name, f in (("all", figures), ("written without seeing the engine", unseen)):
+        print(f"\n{name}: questions {f['n']}, search {f['searches']}: top-1 {f['top1']:.1%}, "
+              f"top-3 {f['top3']:.1%}, intent {f['intent']:.1%}, language {f['language']:.1%}")
     print("\n".join(misses))
-    assert top1 / searches >= 0.90
-    assert top3 / searches >= 0.97
-    assert intents / n >= 0.95
-    assert languages / n >= 0.95
+    assert figures["top1"] >= 0.90
+    assert figures["top3"] >= 0.97
+    assert figures["intent"] >= 0.95
+    assert figures["language"] >= 0.95

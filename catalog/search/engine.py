@@ -191,6 +191,9 @@ class AnswerEngine:
         if origins:  # "I'm from Kramatorsk, now in Kyiv": the person is displaced
             content.append(Token("", [], concepts={"c:idp"}))
         scores, matched = self._score(content, self._age(tokens))
+        if not matched and places | origins:  # "наш краматорськ київ адреса": the names are the question
+            content = [t for t in tokens if t.place]
+            scores, matched = self._score(content, None)
         if origins:
             scores[self.index.for_displaced] *= 1.2
         if not places and not origins:  # nowhere named: the asker's own country first
