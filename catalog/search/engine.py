@@ -130,9 +130,8 @@ class AnswerEngine:
             if len(word) >= 3 and word not in lexicon.STOPWORDS:
                 token.place = next((p for v in variants if (p := self.find_place(v))), None)
             token.origin = bool(token.place) and previous in lexicon.ORIGIN_WORDS
-            for concept, patterns in lexicon.CONCEPT_WORDS.items():
-                if any(lexicon.matches(v, patterns) for v in variants):
-                    token.concepts.add(concept)
+            for variant in variants:
+                token.concepts |= lexicon.concepts_of(variant)
             tokens.append(token)
             previous = variants[0] if is_latin(word) else word
         return tokens
@@ -197,7 +196,7 @@ class AnswerEngine:
         if origins:
             scores[self.index.for_displaced] *= 1.2
         if not places and not origins:  # nowhere named: the asker's own country first
-            scores[self.index.country == ("UA" if language == "uk" else "BG")] *= 1.15
+            scores[self.index.in_ukraine if language == "uk" else ~self.index.in_ukraine] *= 1.15
         best = float(scores.max()) if len(scores) else 0.0
         # A long, spoken question explains itself with many words; fewer of them need to match.
         confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
@@ -291,13 +290,14 @@ class AnswerEngine:
             if self._around(places | origins) & self.index.served_places:
                 return [], False  # the catalogue knows that place: another town's service is no answer
             candidates = [i for i in candidates if scores[i] >= LOCAL_CONFIDENT]
-        ranked = sorted(candidates, key=lambda i: (-scores[i], self.index.services[i].id))[:BRIDGE_CHECK]
+        order = np.sort(np.array(candidates, dtype=np.int64))  # services are in id order: ties stay so
+        ranked = [int(i) for i in order[np.argsort(-scores[order], kind="stable")][:BRIDGE_CHECK]]
         named = self._around(places | origins)
         for i in ranked:  # an office in one named place that serves another ("терцентр
             if any(self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
                    for loc in self.index.services[i].locations):  # Краматорська в Києві")
                 scores[i] *= 1.2
-        ranked.sort(key=lambda i: (-scores[i], self.index.services[i].id))
+        ranked.sort(key=lambda i: -scores[i])
         best = scores[ranked[0]] if ranked else 0
         chosen = [i for i in ranked if scores[i] >= max(bar, best * RELATIVE)][:max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched

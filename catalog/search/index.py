@@ -96,7 +96,7 @@ class SearchIndex:
             doc.synonyms = {}
         self.service_places = [self._service_places(doc) for doc in services]
         self.served_places = set().union(*(given | serves for given, serves in self.service_places))
-        self.country = np.array([self._country(doc) for doc in services])
+        self.in_ukraine = np.array([self._country(doc) == "UA" for doc in services], dtype=bool)
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
                                       dtype=bool)
         self.active = np.array([doc.status == "active" for doc in services], dtype=bool)

@@ -138,12 +138,24 @@ def matches(word: str, patterns: tuple[str, ...]) -> bool:
     return _compiled(patterns).match(word) is not None
 
 
+@cache
+def concepts_of(word: str) -> frozenset[str]:
+    """The target-group concepts a word names (cached: questions reuse few words)."""
+    return frozenset(c for c, patterns in CONCEPT_WORDS.items() if matches(word, patterns))
+
+
 def phrase_in(text: str, phrases: tuple[str, ...]) -> bool:
     return any(phrase in text for phrase in phrases)
 
 
 def said_in(words: list[str], text: str, patterns: tuple[str, ...]) -> bool:
     """A pattern of one word matches a word; one of several words matches the text."""
-    single = tuple(p for p in patterns if " " not in p)
-    return any(matches(w, single) for w in words) or any(
-        re.search(r"\b" + re.escape(p.rstrip("*")), text) for p in patterns if " " in p)
+    single, phrases = _split(patterns)
+    return any(single.match(w) for w in words) or bool(phrases and phrases.search(text))
+
+
+@cache
+def _split(patterns: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern | None]:
+    phrases = [re.escape(p.rstrip("*")) for p in patterns if " " in p]
+    return (_compiled(tuple(p for p in patterns if " " not in p)),
+            re.compile(r"\b(?:" + "|".join(phrases) + ")") if phrases else None)

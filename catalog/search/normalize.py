@@ -45,6 +45,7 @@ def is_latin(word: str) -> bool:
     return bool(_LATIN.search(word)) and not _CYRILLIC.search(word)
 
 
+@lru_cache(maxsize=50_000)
 def to_cyrillic(word: str, lang: str) -> str:
     out, i = [], 0
     rules = _LATIN_RULES[lang]
