@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from catalog.search import lexicon
-from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, load_documents, text_in
+from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_index, text_in
 from catalog.search.language import ANSWER_LANGUAGES, detect
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import clean, is_latin, to_cyrillic, words
@@ -82,8 +82,7 @@ class AnswerEngine:
     @classmethod
     async def from_database(cls, sessions: async_sessionmaker, morphology: Morphology | None = None,
                             default_language: str = "bg") -> "AnswerEngine":
-        services, places = await load_documents(sessions)
-        return cls(SearchIndex(services, places, morphology or Morphology()), default_language)
+        return cls(await build_index(sessions, morphology or Morphology()), default_language)
 
     # --- understanding -------------------------------------------------------------------
 

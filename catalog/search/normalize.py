@@ -36,7 +36,7 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower()
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=8192)
 def words(text: str) -> tuple[str, ...]:
     return tuple(w.strip("'") for w in _WORD.findall(clean(text)) if w.strip("'"))
 
