@@ -140,7 +140,7 @@ async def measure(db_url: str, rounds: int) -> None:
     await engine.dispose()
     services = answers.index.services
     print(f"index: {len(services)} services, {sum(len(s.locations) for s in services)} service locations; "
-          f"built from the database in {build:.2f} s")
+          f"built from the database in {build:.2f} s; peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
     questions = [q["q"] for q in YAML(typ="safe").load((ROOT / "tests/data/questions.yaml").read_text())["questions"]]
     for q in questions:
