@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from catalog import SEED_DATA
 from catalog.validation import read_catalog

@@ -1,6 +1,5 @@
 """The in-memory search index, built from the catalogue database (or from plain documents)."""
 
-import math
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
@@ -17,7 +16,7 @@ from catalog.models import (
 )
 from catalog.search.lexicon import GROUP_CONCEPTS, STOPWORDS
 from catalog.search.morphology import LANGUAGES, Morphology
-from catalog.search.normalize import is_latin, to_cyrillic, words
+from catalog.search.normalize import is_latin, words
 from catalog.texts import pick
 
 # How much a word counts depending on where in a service it stands.
