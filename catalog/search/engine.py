@@ -22,8 +22,8 @@ BRIDGE_CHECK = 30  # the best of those checked for offices serving another named
 LOCAL_CONFIDENT = 0.2  # the weakest match shown at all
 NAMED_PLACE_FLOOR = 0.12  # in the place the person named, weaker matches still count
 NAMED_PLACE_CONFIDENT = 0.15  # and a question about a place the catalogue knows needs less
-GROUP_WORD_SHARE = 0.6
-GROUP_TIE_BREAK = 0.2  # how much a word for a target group counts against a word for a need
+GROUP_WORD_SHARE = 0.6  # how much a word for who the person is counts against a word for a need
+GROUP_TIE_BREAK = 0.2  # bonus for a service meant for the group a word names
 
 
 @dataclass
