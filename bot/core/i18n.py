@@ -3,7 +3,6 @@
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date
 from babel.support import Translations
 
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
@@ -26,6 +25,3 @@ class Translator:
 
     def plural(self, singular: str, plural: str, n: int, **values) -> str:
         return self._t.ngettext(singular, plural, n) % {"n": n, **values}
-
-    def date(self, value) -> str:
-        return format_date(value, format="long", locale=self.lang)

@@ -9,10 +9,11 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from catalog.search import lexicon
-from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_index, text_in
+from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_index
 from catalog.search.language import ANSWER_LANGUAGES, detect
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import clean, is_latin, to_cyrillic, words
+from catalog.texts import pick
 
 CONFIDENT = 0.34  # below this a match is not an answer
 OUT_OF_SCOPE_CONFIDENT = 0.8  # an off-topic word needs a stronger match
@@ -285,13 +286,13 @@ class AnswerEngine:
             if place_matched:
                 bar, candidates = NAMED_PLACE_FLOOR, sorted(local)
                 break
+        named = self._around(places | origins)
         if not place_matched:
-            if self._around(places | origins) & self.index.served_places:
+            if named & self.index.served_places:
                 return [], False  # the catalogue knows that place: another town's service is no answer
             candidates = [i for i in candidates if scores[i] >= LOCAL_CONFIDENT]
         order = np.sort(np.array(candidates, dtype=np.int64))  # services are in id order: ties stay so
         ranked = [int(i) for i in order[np.argsort(-scores[order], kind="stable")][:BRIDGE_CHECK]]
-        named = self._around(places | origins)
         for i in ranked:  # an office in one named place that serves another ("терцентр
             if any(self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
                    for loc in self.index.services[i].locations):  # Краматорська в Києві")
@@ -320,22 +321,24 @@ class AnswerEngine:
         doc = self.index.services[i]
         here, there = self._around(places), self._around(origins)
 
+        distances = {loc.id: _distance(near, loc, self.index) for loc in doc.locations}
+
         def order(loc: LocationDoc) -> tuple:
             in_place = bool(self.index.ancestors(loc.place_id) & here)
             serves = bool(set(loc.serves_areas) & (there | here))
-            return (not in_place, not serves, _distance(near, loc, self.index) or 0.0, loc.id)
+            return (not in_place, not serves, distances[loc.id] or 0.0, loc.id)
 
         locations = [
             LocationResult(
-                location_id=loc.id, name=text_in(loc.name, lang), city=text_in(loc.city, lang),
-                address=text_in(loc.address, lang), phones=loc.phones,
+                location_id=loc.id, name=pick(loc.name, lang), city=pick(loc.city, lang),
+                address=pick(loc.address, lang), phones=loc.phones,
                 latitude=loc.latitude, longitude=loc.longitude,
-                distance_km=_round(_distance(near, loc, self.index)),
+                distance_km=_round(distances[loc.id]),
             )
             for loc in sorted(doc.locations, key=order)
         ]
-        return Result(service_id=doc.id, service=text_in(doc.name, lang),
-                      organization=text_in(doc.organization, lang), score=round(min(score, 1.0), 3),
+        return Result(service_id=doc.id, service=pick(doc.name, lang),
+                      organization=pick(doc.organization, lang), score=round(min(score, 1.0), 3),
                       locations=locations)
 
 

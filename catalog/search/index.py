@@ -17,7 +17,6 @@ from catalog.models import (
 from catalog.search.lexicon import GROUP_CONCEPTS, STOPWORDS
 from catalog.search.morphology import LANGUAGES, Morphology
 from catalog.search.normalize import is_latin, words
-from catalog.texts import pick
 
 # How much a word counts depending on where in a service it stands.
 FIELD_WEIGHTS = {"name": 3.0, "synonyms": 2.95, "alternate_name": 2.5, "synonym_phrases": 2.0,
@@ -290,6 +289,3 @@ def _texts(translations: dict | None, field: str, hsds_value: str | None) -> Tex
         texts["und"] = hsds_value  # an untranslated HSDS value
     return texts
 
-
-def text_in(texts: Texts, lang: str) -> str | None:
-    return pick(texts, lang) or texts.get("und")
