@@ -1,16 +1,28 @@
 """Composition root: settings → database engine → catalogue → answer engine → channels."""
 
+import asyncio
+import logging
+import signal
+
+import datetime as dt
 from dataclasses import dataclass
 
+from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.core.conversation import Conversation
+from bot.core.dialogs.common import Services
+from bot.core.state import StateStore
 from bot.settings import Settings
+from catalog.directory import Directory
 from catalog.db import create_schema, make_engine, sessions
 from catalog.loader import load_catalog
 from catalog.models import Service
 from catalog.search.engine import AnswerEngine
 from catalog.validation import load_checked
+
+log = logging.getLogger("opora")
 
 
 @dataclass
@@ -42,3 +54,54 @@ async def ensure_catalog(app: App) -> bool:
 async def build_engine(app: App) -> AnswerEngine:
     """The in-memory answer engine, built from the catalogue in the database."""
     return await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)
+
+
+def build_conversation(app: App, answers: AnswerEngine) -> Conversation:
+    return Conversation(Services(
+        answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions),
+        now=lambda: dt.datetime.now(dt.timezone.utc), default_language=app.settings.default_language))
+
+
+async def serve(app: App) -> None:
+    """`opora run`: every channel whose token is configured, until SIGINT or SIGTERM.
+    With no token, the conversation runs in the terminal."""
+    from bot import terminal
+    from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
+
+    settings = app.settings
+    if await ensure_catalog(app):
+        log.info("seed catalogue loaded")
+    conversation = build_conversation(app, await build_engine(app))
+    if not settings.telegram_token:
+        await terminal.chat(conversation)
+        return
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    http = web.Application()
+    tasks = []
+    bot, dispatcher = make_bot(settings), make_dispatcher(conversation)
+    await register_commands(bot, settings.default_language)
+    if settings.telegram_webhook_url:
+        await start_webhook(http, bot, dispatcher, settings)
+    else:
+        await bot.delete_webhook()
+        # One update at a time: a person's messages are answered in the order they were sent.
+        tasks.append(asyncio.create_task(dispatcher.start_polling(
+            bot, handle_signals=False, handle_as_tasks=False, close_bot_session=False)))
+    runner = web.AppRunner(http)
+    if http.router.routes():
+        await runner.setup()
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
+    log.info("Opora is running")
+    try:
+        await stop.wait()
+    finally:
+        if tasks:
+            await dispatcher.stop_polling()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.cleanup()
+        await bot.session.close()

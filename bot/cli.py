@@ -3,11 +3,12 @@
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
 from bot.answers import render
-from bot.app import App, build_app, build_engine, ensure_catalog
+from bot.app import App, build_app, build_engine, ensure_catalog, serve
 from bot.settings import Settings
 from catalog import SEED_DATA
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.set_defaults(handler=cmd_ask)
 
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         return args.handler(args)
     except BrokenPipeError:  # the reader went away, e.g. `opora ask … | head`
@@ -130,18 +132,8 @@ async def cmd_ask(app: App, args) -> int:
 
 @with_app
 async def cmd_run(app: App, args) -> int:
-    # Until the chat channels exist, Opora runs as a question prompt in the terminal.
-    if await ensure_catalog(app):
-        print("seed catalogue loaded into", app.settings.database_url, file=sys.stderr)
-    engine = await build_engine(app)
-    interactive = sys.stdin.isatty()
-    print("Opora: ask about social services (bg/uk); Ctrl-D to stop.", file=sys.stderr)
-    while True:
-        try:
-            question = input("> " if interactive else "")
-        except EOFError:
-            return 0
-        print(render(engine.ask(question)) + "\n", flush=True)
+    await serve(app)
+    return 0
 
 
 if __name__ == "__main__":

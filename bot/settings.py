@@ -16,8 +16,9 @@ class Settings(BaseSettings):
     default_language: str = "bg"
 
     telegram_token: SecretStr | None = None
-    telegram_api_url: str | None = None
-    telegram_webhook_url: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"  # or a self-hosted Bot API server
+    telegram_webhook_url: str | None = None  # webhook mode when set, long polling otherwise
+    telegram_webhook_secret: SecretStr | None = None  # derived from the token when unset
     viber_token: SecretStr | None = None
     viber_api_url: str = "https://chatapi.viber.com/pa"
     viber_webhook_url: str | None = None

@@ -1,0 +1,54 @@
+"""What every dialog works with: the turn being answered and the shared navigation buttons."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.events import Button, Event, Reply, Text, rows
+from bot.core.i18n import Translator
+from bot.core.state import State, StateStore
+from catalog.directory import Directory
+from catalog.search.engine import AnswerEngine
+
+
+@dataclass
+class Services:
+    answers: AnswerEngine
+    directory: Directory
+    states: StateStore
+    now: Callable[[], dt.datetime]
+    default_language: str = "bg"
+
+
+@dataclass
+class Turn:
+    event: Event
+    state: State
+    services: Services
+    forgotten: bool = False  # the person asked to be forgotten: nothing is saved after this turn
+
+    @property
+    def _(self) -> Translator:
+        return Translator(self.state.language or "bg")
+
+
+class StaleButton(Exception):
+    """A button payload that no longer (or never did) point at anything."""
+
+
+def nav(turn: Turn, back: str | None = None) -> tuple[Button, ...]:
+    """Back (when there is somewhere to go back to) and Menu: no screen is a dead end."""
+    _ = turn._
+    return tuple(([Button(_("⬅ Back"), back)] if back else []) + [Button(_("☰ Menu"), "menu")])
+
+
+def choices(buttons: list[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def screen(turn: Turn, text: str, buttons: list[Button] = (), back: str | None = None,
+           per_row: int = 1, title: str | None = None) -> Text:
+    return Text(text, rows(*choices(list(buttons), per_row), nav(turn, back)), title=title)
+
+
+Handler = Callable[[Turn, str], "list[Reply]"]

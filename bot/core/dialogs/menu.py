@@ -1,0 +1,68 @@
+"""Welcome, main menu, help, language and /forget."""
+
+from bot.core.dialogs.common import StaleButton, Turn, nav, screen
+from bot.core.events import Button, Reply, Text, rows
+from bot.core.i18n import LANGUAGES
+
+LANGUAGE_NAMES = {"bg": "🇧🇬 Български", "uk": "🇺🇦 Українська"}
+
+
+def menu_buttons(turn: Turn) -> list[tuple[Button, ...]]:
+    _ = turn._
+    return [
+        (Button(_("🔎 Find a service"), "browse"), Button(_("📍 Near me"), "near")),
+        (Button(_("✅ Am I eligible?"), "scr"), Button(_("👤 Talk to staff"), "staff")),
+        (Button(_("🌐 Language"), "lang"), Button(_("❔ Help"), "help")),
+    ]
+
+
+async def menu(turn: Turn, arg: str = "") -> list[Reply]:
+    turn.state.flow = None
+    return [Text(turn._("What would you like to do? Choose below, or just write your question."),
+                 rows(*menu_buttons(turn)))]
+
+
+async def welcome(turn: Turn, arg: str = "") -> list[Reply]:
+    _ = turn._
+    turn.state.flow = None
+    other = next(lang for lang in LANGUAGES if lang != turn.state.language)
+    text = _("Hello! I am Opora. I help you find social services in Bulgaria and Ukraine: what "
+             "they are, who can get them, and where and when to go. Choose below, or just write "
+             "your question in your own words.")
+    return [Text(text, rows(*menu_buttons(turn), (Button(LANGUAGE_NAMES[other], f"lang:{other}"),)))]
+
+
+async def help_(turn: Turn, arg: str = "") -> list[Reply]:
+    _ = turn._
+    text = _("You can write a question in your own words, for example: “warm lunch for my grandmother "
+             "in Kazanlak”. Or use the buttons.\n\n/start – start again\n/help – this help\n"
+             "/language – change the language\n/forget – delete what Opora stores about you")
+    return [Text(text, rows(*menu_buttons(turn)))]
+
+
+async def language(turn: Turn, arg: str = "") -> list[Reply]:
+    if not arg:
+        buttons = [Button(LANGUAGE_NAMES[lang], f"lang:{lang}") for lang in LANGUAGES]
+        return [screen(turn, turn._("Choose your language:"), buttons, per_row=2)]
+    if arg not in LANGUAGES:
+        raise StaleButton(arg)
+    turn.state.language = arg
+    turn.state.data["chosen_language"] = True
+    return [Text(turn._("From now on I will answer in English."), ()), *await menu(turn)]
+
+
+async def forget(turn: Turn, arg: str = "") -> list[Reply]:
+    _ = turn._
+    if arg == "yes":
+        await turn.services.states.forget(turn.event.user)
+        turn.forgotten = True
+        return [Text(_("Done. I have deleted everything I stored about you. Write /start to begin again."),
+                     rows((Button(_("☰ Menu"), "menu"),)))]
+    if arg == "no":
+        return [Text(_("Nothing was deleted."), ()), *await menu(turn)]
+    if arg:
+        raise StaleButton(arg)
+    return [Text(_("Delete everything Opora stores about you: your language and where you are in a "
+                   "conversation? This cannot be undone."),
+                 rows((Button(_("🗑 Yes, delete"), "forget:yes"), Button(_("No, keep it"), "forget:no")),
+                      nav(turn)))]

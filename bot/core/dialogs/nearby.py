@@ -1,0 +1,45 @@
+"""Near me: the nearest offices to a shared location or a chosen town."""
+
+from bot.core.dialogs.cards import office_lines
+from bot.core.dialogs.common import StaleButton, Turn, nav
+from bot.core.events import Button, Reply, Text, Venue, rows
+from catalog.texts import pick
+
+NEAREST = 3
+
+
+async def ask_location(turn: Turn, arg: str = "") -> list[Reply]:
+    if arg:
+        return await town(turn, arg)
+    _ = turn._
+    places = await turn.services.directory.places()
+    buttons = [Button(pick(p.name, _.lang) or p.id, f"near:{p.id}") for p in places if p.latitude is not None]
+    return [Text(_("Share your location and I will show the 3 nearest offices."),
+                 request="location", request_label=_("📍 Send my location")),
+            Text(_("Or choose your town:"), rows(*[tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)],
+                                                 nav(turn)))]
+
+
+async def town(turn: Turn, place_id: str) -> list[Reply]:
+    place = await turn.services.directory.place(place_id)
+    if place is None or place.latitude is None:
+        raise StaleButton(place_id)
+    return await nearest(turn, (place.latitude, place.longitude))
+
+
+async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
+    _ = turn._
+    offices = await turn.services.directory.nearest(*point, limit=NEAREST)
+    if not offices:
+        return [Text(_("I know of no offices with a known place yet."), rows(nav(turn)))]
+    replies: list[Reply] = [Text(_.plural("The nearest office:", "The %(n)d nearest offices:", len(offices)))]
+    now = turn.services.now()
+    for office in offices:
+        buttons = [(Button(pick(s.name, _.lang) or s.id, f"svc:{s.id}"),) for s in office.services[:3]]
+        replies.append(Text("\n".join(office_lines(_, office, now)), rows(*buttons)))
+        if not office.approximate and office.latitude is not None:
+            replies.append(Venue(office.latitude, office.longitude, pick(office.name, _.lang) or "",
+                                 pick(office.address, _.lang) or pick(office.city, _.lang) or ""))
+    turn.state.data.pop("back", None)
+    replies.append(Text(_("Choose a service above to see the details."), rows(nav(turn, "near"))))
+    return replies

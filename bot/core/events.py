@@ -1,0 +1,65 @@
+"""What a channel hands to the core (events) and what the core hands back (replies).
+
+Plain dataclasses: the core never sees a Telegram update or a Viber request."""
+
+from dataclasses import dataclass
+
+# Telegram's callback_data limit is the smallest of the channels: every button payload fits it.
+MAX_PAYLOAD_BYTES = 64
+
+
+@dataclass(frozen=True)
+class User:
+    channel: str  # "telegram", "viber", "web", "terminal"
+    id: str
+    name: str | None = None
+    language: str | None = None  # what the app reports, e.g. "uk-UA"
+
+
+@dataclass(frozen=True)
+class Event:
+    user: User
+    text: str | None = None
+    payload: str | None = None  # a button press
+    location: tuple[float, float] | None = None
+    contact: str | None = None  # a shared phone number
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+    def __post_init__(self):
+        if len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+
+
+Rows = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message; `title` is shown in bold. `request` asks the person to share their
+    "location" or "contact" with a channel-native button labelled `request_label`."""
+    text: str
+    buttons: Rows = ()
+    title: str | None = None
+    request: str | None = None
+    request_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Venue:
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+Reply = Text | Venue
+
+
+def rows(*rows_: list[Button] | tuple[Button, ...]) -> Rows:
+    return tuple(tuple(row) for row in rows_ if row)
+

@@ -1,0 +1,52 @@
+"""Per-user conversation state in the database: it survives restarts and every channel uses it."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import DateTime, String, delete
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.events import User
+from catalog.models import Base
+
+
+class ChatState(Base):
+    __tablename__ = "opora_chat_state"
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(5))
+    flow: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # drafts and the current screen
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass
+class State:
+    language: str | None = None
+    flow: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class StateStore:
+    def __init__(self, sessions: async_sessionmaker):
+        self.sessions = sessions
+
+    async def load(self, user: User) -> State:
+        async with self.sessions() as session:
+            row = await session.get(ChatState, (user.channel, user.id))
+        if row is None:
+            return State()
+        return State(row.language, row.flow, dict(row.data or {}))
+
+    async def save(self, user: User, state: State) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.merge(ChatState(
+                channel=user.channel, user_id=user.id, language=state.language, flow=state.flow,
+                data=state.data, updated_at=dt.datetime.now(dt.timezone.utc)))
+
+    async def forget(self, user: User) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(delete(ChatState).where(
+                ChatState.channel == user.channel, ChatState.user_id == user.id))

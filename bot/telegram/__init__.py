@@ -1,0 +1,1 @@
+"""Telegram: aiogram 3 routers and runners that translate updates to core events and back."""

@@ -1,0 +1,72 @@
+"""Core replies as Telegram messages: HTML-escaped, split under 4,096 characters, with keyboards.
+
+Phone numbers are written in international form in plain text: Telegram apps make them
+tappable themselves (the Bot API has no tel: links)."""
+
+from html import escape
+
+from aiogram import Bot
+from aiogram.types import (
+    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
+)
+
+from bot.core.events import Reply, Rows, Text, Venue
+
+MAX_MESSAGE = 4096
+
+
+def split(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Pieces under the limit, cut at line ends where possible (after escaping, so entities stay whole)."""
+    pieces, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            piece = line[:cut]
+            if "&" in piece[-8:]:  # never cut an HTML entity such as &amp; in two
+                piece = piece[:piece.rfind("&")]
+            pieces.append(piece)
+            line = line[len(piece):].lstrip(" ")
+        if current and len(current) + 1 + len(line) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def inline_keyboard(buttons: Rows) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b.label, callback_data=b.payload) for b in row] for row in buttons])
+
+
+def request_keyboard(reply: Text) -> ReplyKeyboardMarkup:
+    button = KeyboardButton(text=reply.request_label or "📍",
+                            request_location=reply.request == "location",
+                            request_contact=reply.request == "contact")
+    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def html(reply: Text) -> str:
+    body = escape(reply.text, quote=False)
+    return f"<b>{escape(reply.title, quote=False)}</b>\n{body}" if reply.title else body
+
+
+async def send(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+    for reply in replies:
+        if isinstance(reply, Venue):
+            await bot.send_venue(chat_id, reply.latitude, reply.longitude, reply.title or "📍", reply.address or "—")
+            continue
+        pieces = split(html(reply))
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            markup = (request_keyboard(reply) if reply.request else inline_keyboard(reply.buttons)) if last else None
+            await bot.send_message(chat_id, piece, parse_mode="HTML", reply_markup=markup,
+                                   disable_web_page_preview=True)

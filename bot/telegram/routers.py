@@ -1,0 +1,66 @@
+"""aiogram routers: citizens' messages and button presses, turned into core events."""
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, Message, User as TelegramUser
+
+from bot.core.conversation import Conversation
+from bot.core.events import Event, User
+from bot.core.i18n import Translator, language
+from bot.telegram.render import send
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+
+def user_of(sender: TelegramUser) -> User:
+    return User(CHANNEL, str(sender.id), sender.first_name, sender.language_code)
+
+
+async def reply(bot: Bot, conversation: Conversation, chat_id: int, event: Event) -> None:
+    try:
+        replies = await conversation.handle(event)
+    except Exception:
+        # The person must never be left without an answer (the database may be away).
+        log.exception("could not handle a Telegram update")
+        _ = Translator(language(event.user.language) or "bg")
+        await bot.send_message(chat_id, _("Sorry, something went wrong on our side. Please try again in a minute."))
+        return
+    await send(bot, chat_id, replies)
+
+
+def messages_router() -> Router:
+    router = Router(name="messages")
+    router.message.filter(F.chat.type == "private", F.from_user)
+
+    @router.message(F.location)
+    async def location(message: Message, bot: Bot, conversation: Conversation) -> None:
+        point = (message.location.latitude, message.location.longitude)
+        await reply(bot, conversation, message.chat.id, Event(user_of(message.from_user), location=point))
+
+    @router.message(F.contact)
+    async def contact(message: Message, bot: Bot, conversation: Conversation) -> None:
+        own = message.contact.user_id == message.from_user.id
+        await reply(bot, conversation, message.chat.id,
+                    Event(user_of(message.from_user), contact=message.contact.phone_number if own else None,
+                          text=None if own else ""))
+
+    @router.message()
+    async def text(message: Message, bot: Bot, conversation: Conversation) -> None:
+        await reply(bot, conversation, message.chat.id,
+                    Event(user_of(message.from_user), text=message.text or message.caption))
+
+    return router
+
+
+def buttons_router() -> Router:
+    router = Router(name="buttons")
+
+    @router.callback_query()
+    async def pressed(query: CallbackQuery, bot: Bot, conversation: Conversation) -> None:
+        await query.answer()  # stops the button's spinner whatever happens next
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        await reply(bot, conversation, chat_id, Event(user_of(query.from_user), payload=query.data or ""))
+
+    return router

@@ -1,0 +1,60 @@
+"""Telegram's bot, dispatcher, commands, and the two ways of receiving updates."""
+
+import hashlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.core.conversation import Conversation
+from bot.core.i18n import LANGUAGES, Translator
+from bot.settings import Settings
+from bot.telegram.routers import buttons_router, messages_router
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram"
+COMMANDS = {"start": "Start again", "help": "Help", "language": "Change the language",
+            "forget": "Delete what Opora stores about me"}
+
+
+def make_bot(settings: Settings) -> Bot:
+    api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    return Bot(settings.telegram_token.get_secret_value(), session=AiohttpSession(api=api))
+
+
+def make_dispatcher(conversation: Conversation) -> Dispatcher:
+    dispatcher = Dispatcher(conversation=conversation)
+    dispatcher.include_routers(messages_router(), buttons_router())
+    return dispatcher
+
+
+async def register_commands(bot: Bot, default_language: str) -> None:
+    """The command menu in each language, and the default language's for everyone else."""
+    for lang in (*LANGUAGES, None):
+        _ = Translator(lang or default_language)
+        commands = [BotCommand(command=c, description=_(d)) for c, d in COMMANDS.items()]
+        await bot.set_my_commands(commands, language_code=lang)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """Telegram echoes this in X-Telegram-Bot-Api-Secret-Token; derived from the token unless set."""
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret.get_secret_value()
+    token = settings.telegram_token.get_secret_value()
+    return hashlib.sha256(f"opora-webhook:{token}".encode()).hexdigest()
+
+
+async def start_webhook(http: web.Application, bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
+    """Serve updates at /telegram on Opora's HTTP server; requests without the secret get 401."""
+    secret = webhook_secret(settings)
+    SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False).register(
+        http, path=WEBHOOK_PATH)
+    url = settings.telegram_webhook_url.rstrip("/")
+    if not url.endswith(WEBHOOK_PATH):
+        url += WEBHOOK_PATH
+    await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
+    log.info("Telegram webhook set")

@@ -1,0 +1,47 @@
+"""The conversation in a terminal: buttons become numbered choices; type a number to press one."""
+
+import asyncio
+import sys
+
+from bot.core.conversation import Conversation
+from bot.core.events import Button, Event, Reply, Text, User
+
+
+def show(replies: list[Reply]) -> list[Button]:
+    choices: list[Button] = []
+    for reply in replies:
+        if not isinstance(reply, Text):
+            print(f"📍 {reply.title}: {reply.address} ({reply.latitude:.5f}, {reply.longitude:.5f})")
+            continue
+        print("\n".join(x for x in (reply.title and f"== {reply.title} ==", reply.text) if x))
+        if reply.request:
+            print(f"   ({reply.request_label}: not available in a terminal)")
+        for row in reply.buttons:
+            for button in row:
+                choices.append(button)
+                print(f"   [{len(choices)}] {button.label}")
+    print(flush=True)
+    return choices
+
+
+async def chat(conversation: Conversation, lang: str | None = None) -> None:
+    user = User("terminal", "local", None, lang)
+    interactive = sys.stdin.isatty()
+    choices = show(await conversation.handle(Event(user, text="/start")))
+    while True:
+        line = await asyncio.to_thread(_read, "> " if interactive else "")
+        if line is None:
+            return
+        line = line.strip()
+        if line.isdigit() and 1 <= int(line) <= len(choices):
+            event = Event(user, payload=choices[int(line) - 1].payload)
+        else:
+            event = Event(user, text=line)
+        choices = show(await conversation.handle(event))
+
+
+def _read(prompt: str) -> str | None:
+    try:
+        return input(prompt)
+    except EOFError:
+        return None

@@ -1,0 +1,324 @@
+"""The catalogue as people browse it: categories, towns, service cards and the nearest offices.
+
+Read-only queries over the catalogue tables; texts stay multilingual ({lang: text}) and are
+picked in the reader's language by whoever shows them.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from catalog.models import (
+    Address, CostOption, Location, Organization, Phone, Place, RequiredDocument, Schedule, Service,
+    ServiceArea, ServiceAtLocation,
+)
+from catalog.geo import distance_km, valid
+from catalog.texts import Texts, local_texts
+from catalog.vocabulary import WEEKDAYS
+
+# Places people browse by: villages count with their town, districts with their city, and a
+# hromada's centre with the hromada (whose services also reach its displaced residents).
+ROLLED_UP_KINDS = ("village", "district")
+ROLLED_UP_INTO = ("hromada",)
+TIMEZONES = {"BG": "Europe/Sofia", "UA": "Europe/Kyiv"}
+ACTIVE = "active"
+
+
+@dataclass
+class Hours:
+    days: list[str]  # RFC 5545 weekdays: MO … SU
+    opens: dt.time
+    closes: dt.time
+
+
+@dataclass
+class Office:
+    id: str
+    name: Texts
+    city: Texts
+    address: Texts
+    phones: list[str]
+    hours: list[Hours]
+    hours_note: Texts
+    timezone: str
+    latitude: float | None = None
+    longitude: float | None = None
+    distance_km: float | None = None
+    approximate: bool = False  # the distance is to the town centre: the office's own point is unknown
+    services: list["ServiceItem"] = field(default_factory=list)
+
+    def open_at(self, moment: dt.datetime) -> bool | None:
+        """Open at that moment by the weekly hours; None when the hours are unknown."""
+        if not self.hours:
+            return None
+        local = moment.astimezone(dt.timezone.utc).astimezone(ZoneInfo(self.timezone))
+        day = WEEKDAYS[local.weekday()]
+        return any(day in h.days and h.opens <= local.time() < h.closes for h in self.hours)
+
+    def hours_on(self, day: dt.date) -> list[Hours]:
+        return [h for h in self.hours if WEEKDAYS[day.weekday()] in h.days]
+
+
+@dataclass
+class ServiceItem:
+    id: str
+    name: Texts
+    target_groups: list[str] = field(default_factory=list)
+    min_age: int | None = None
+    max_age: int | None = None
+
+
+@dataclass
+class PlaceItem:
+    id: str
+    name: Texts
+    services: int = 0
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass
+class ServiceCard:
+    id: str
+    name: Texts
+    organization: Texts
+    description: Texts
+    eligibility: Texts
+    application: Texts
+    alert: Texts
+    documents: list[Texts]
+    costs: list[Texts]
+    phones: list[str]
+    url: str | None
+    status: str
+    target_groups: list[str]
+    min_age: int | None
+    max_age: int | None
+    offices: list[Office]
+    sources: list[str]
+    assured_date: dt.date | None
+
+
+class Directory:
+    def __init__(self, sessions: async_sessionmaker):
+        self.sessions = sessions
+
+    async def categories(self) -> dict[str, int]:
+        """Categories with active services, and how many each has."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Service.category, func.count()).where(Service.status == ACTIVE)
+                .group_by(Service.category))
+        return {category: n for category, n in rows if category}
+
+    async def places(self, category: str | None = None) -> list[PlaceItem]:
+        """Towns with active services (of a category), biggest first."""
+        places, by_service = await self._service_places(category)
+        counts: dict[str, int] = defaultdict(int)
+        for service_places in by_service.values():
+            for place in service_places:
+                counts[place] += 1
+        for item in places.values():
+            item.services = counts.get(item.id, 0)
+        return sorted((p for p in places.values() if p.services), key=lambda p: (-p.services, p.id))
+
+    async def place(self, place_id: str) -> PlaceItem | None:
+        async with self.sessions() as session:
+            place = await session.get(Place, place_id)
+        return place and PlaceItem(place.id, _t(place, "name"), 0, *_point(place))
+
+    async def services(self, category: str | None, place: str | None) -> list[ServiceItem]:
+        """Active services of a category in a town (any town when None), by name."""
+        _, by_service = await self._service_places(category)
+        ids = [s for s, service_places in by_service.items() if place is None or place in service_places]
+        items = await self._items(ids)
+        return sorted(items, key=lambda s: (min(s.name.values(), default=""), s.id))
+
+    async def eligible(self, groups: set[str], ages: tuple[int, int] | None,
+                       place: str | None) -> list[tuple[ServiceItem, list[str]]]:
+        """Active services meant for any of the groups and open to the ages, in the town,
+        each with the groups that made it match."""
+        _, by_service = await self._service_places(None)
+        ids = [s for s, service_places in by_service.items() if place is None or place in service_places]
+        found = []
+        for item in await self._items(ids):
+            matched = [g for g in item.target_groups if g in groups]
+            if not matched:
+                continue
+            if ages and ((item.min_age is not None and ages[1] < item.min_age)
+                         or (item.max_age is not None and ages[0] > item.max_age)):
+                continue
+            found.append((item, matched))
+        found.sort(key=lambda f: (-len(f[1]), min(f[0].name.values(), default="")))
+        return found
+
+    async def card(self, service_id: str) -> ServiceCard | None:
+        async with self.sessions() as session:
+            service = await session.get(Service, service_id)
+            if service is None:
+                return None
+            organization = await session.get(Organization, service.organization_id)
+            documents = (await session.scalars(
+                select(RequiredDocument).where(RequiredDocument.service_id == service_id)
+                .order_by(RequiredDocument.id))).all()
+            costs = (await session.scalars(
+                select(CostOption).where(CostOption.service_id == service_id).order_by(CostOption.id))).all()
+            phones = (await session.scalars(
+                select(Phone.number).where(Phone.service_id == service_id).order_by(Phone.id))).all()
+            location_ids = (await session.scalars(
+                select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id == service_id)
+                .order_by(ServiceAtLocation.id))).all()
+        offices = await self._offices(location_ids)
+        return ServiceCard(
+            id=service.id, name=_t(service, "name"),
+            organization=_t(organization, "name") if organization else {},
+            description=_t(service, "description"), eligibility=_t(service, "eligibility_description"),
+            application=_t(service, "application_process"), alert=_t(service, "alert"),
+            documents=[_t(d, "document") for d in documents], costs=[_t(c, "option") for c in costs],
+            phones=list(phones), url=service.url, status=service.status,
+            target_groups=service.target_groups or [], min_age=service.minimum_age,
+            max_age=service.maximum_age, offices=[offices[i] for i in location_ids if i in offices],
+            sources=service.sources or [], assured_date=service.assured_date)
+
+    async def nearest(self, latitude: float, longitude: float, limit: int = 3) -> list[Office]:
+        """The offices nearest to a point, with their active services. An office whose own
+        coordinates are unknown is placed at its town's centre, and marked approximate."""
+        async with self.sessions() as session:
+            towns = {p.id: p for p in (await session.execute(
+                select(Place.id, Place.latitude, Place.longitude, Place.within_id))).all()}
+            points = (await session.execute(
+                select(Location.id, Location.latitude, Location.longitude, Location.place_id))).all()
+
+        def town_point(place_id: str | None) -> tuple[float, float] | None:
+            for _ in range(5):
+                town = towns.get(place_id or "")
+                if town is None:
+                    return None
+                if valid(town.latitude, town.longitude):
+                    return town.latitude, town.longitude
+                place_id = town.within_id
+            return None
+
+        ranked = []
+        for p in points:
+            own = valid(p.latitude, p.longitude)
+            point = (p.latitude, p.longitude) if own else town_point(p.place_id)
+            if point:
+                ranked.append((distance_km(latitude, longitude, *point), not own, p.id))
+        ranked = sorted(ranked)[:limit]
+        offices = await self._offices([i for *_, i in ranked])
+        async with self.sessions() as session:
+            links = (await session.execute(
+                select(ServiceAtLocation.location_id, ServiceAtLocation.service_id)
+                .join(Service, Service.id == ServiceAtLocation.service_id)
+                .where(ServiceAtLocation.location_id.in_(list(offices)), Service.status == ACTIVE)
+                .order_by(ServiceAtLocation.id))).all()
+        items = {s.id: s for s in await self._items([link.service_id for link in links])}
+        for link in links:
+            offices[link.location_id].services.append(items[link.service_id])
+        for km, approximate, location_id in ranked:
+            offices[location_id].distance_km, offices[location_id].approximate = km, approximate
+        return [offices[i] for *_, i in ranked]
+
+    async def _offices(self, location_ids: list[str]) -> dict[str, Office]:
+        if not location_ids:
+            return {}
+        async with self.sessions() as session:
+            locations = (await session.scalars(select(Location).where(Location.id.in_(location_ids)))).all()
+            addresses = (await session.scalars(
+                select(Address).where(Address.location_id.in_(location_ids)).order_by(Address.id))).all()
+            phones = (await session.execute(
+                select(Phone.location_id, Phone.number).where(Phone.location_id.in_(location_ids))
+                .order_by(Phone.id))).all()
+            schedules = (await session.scalars(
+                select(Schedule).where(Schedule.location_id.in_(location_ids)).order_by(Schedule.id))).all()
+            place_ids = {loc.place_id for loc in locations if loc.place_id}
+            places = {p.id: p for p in (await session.scalars(
+                select(Place).where(Place.id.in_(place_ids)))).all()}
+        address = {}
+        for a in addresses:
+            address.setdefault(a.location_id, a)
+        numbers = defaultdict(list)
+        for p in phones:
+            numbers[p.location_id].append(p.number)
+        hours, notes, zones = defaultdict(list), {}, {}
+        for s in schedules:
+            if s.byday and s.opens_at and s.closes_at:
+                hours[s.location_id].append(Hours(s.byday.split(","), dt.time.fromisoformat(s.opens_at),
+                                                  dt.time.fromisoformat(s.closes_at)))
+            if s.notes:
+                notes[s.location_id] = _t(s, "notes")
+            if s.timezone:
+                zones[s.location_id] = s.timezone
+        offices = {}
+        for loc in locations:
+            place, a = places.get(loc.place_id or ""), address.get(loc.id)
+            country = (place.country if place else None) or (a.country if a else None)
+            offices[loc.id] = Office(
+                id=loc.id, name=_t(loc, "name"),
+                city=_t(place, "name") if place else (_t(a, "city") if a else {}),
+                address=_t(a, "address_1") if a else {}, phones=numbers[loc.id], hours=hours[loc.id],
+                hours_note=notes.get(loc.id, {}),
+                timezone=zones.get(loc.id) or TIMEZONES.get(country or "", "Europe/Sofia"),
+                latitude=loc.latitude, longitude=loc.longitude)
+        return offices
+
+    async def _service_places(self, category: str | None) -> tuple[dict[str, PlaceItem], dict[str, set[str]]]:
+        """Every browsable town's name, and the towns each active service (of a category) is in:
+        where its offices are and the areas it serves."""
+        async with self.sessions() as session:
+            place_rows = (await session.execute(
+                select(Place.id, Place.kind, Place.within_id, Place.translations, Place.name,
+                       Place.latitude, Place.longitude))).all()
+            wanted = Service.status == ACTIVE
+            if category:
+                wanted &= Service.category == category
+            at = (await session.execute(
+                select(ServiceAtLocation.service_id, Location.place_id)
+                .join(Location, Location.id == ServiceAtLocation.location_id)
+                .join(Service, Service.id == ServiceAtLocation.service_id).where(wanted))).all()
+            areas = (await session.execute(
+                select(ServiceArea.service_id, ServiceArea.place_id)
+                .join(Service, Service.id == ServiceArea.service_id).where(wanted))).all()
+            bare = (await session.scalars(select(Service.id).where(wanted))).all()
+        within = {p.id: (p.kind, p.within_id) for p in place_rows}
+
+        def town(place_id: str | None) -> str | None:
+            for _ in range(5):  # gazetteers are shallow; this also stops a cycle
+                kind, parent = within.get(place_id or "", (None, None))
+                if not parent or (kind not in ROLLED_UP_KINDS and within.get(parent, (None,))[0] not in ROLLED_UP_INTO):
+                    break
+                place_id = parent
+            return place_id if place_id in within else None
+
+        by_service: dict[str, set[str]] = {s: set() for s in bare}
+        for service_id, place_id in [*at, *areas]:
+            if (place := town(place_id)) is not None:
+                by_service.setdefault(service_id, set()).add(place)
+        places = {p.id: PlaceItem(p.id, local_texts(p.translations, "name", p.name), 0, *_point(p))
+                  for p in place_rows}
+        return places, by_service
+
+    async def _items(self, ids: list[str]) -> list[ServiceItem]:
+        items = []
+        async with self.sessions() as session:
+            for start in range(0, len(ids), 500):
+                rows = await session.execute(
+                    select(Service.id, Service.translations, Service.name, Service.target_groups,
+                           Service.minimum_age, Service.maximum_age)
+                    .where(Service.id.in_(ids[start:start + 500])))
+                items += [ServiceItem(r.id, local_texts(r.translations, "name", r.name),
+                                      r.target_groups or [], r.minimum_age, r.maximum_age) for r in rows]
+        return items
+
+
+def _point(place) -> tuple[float | None, float | None]:
+    return (place.latitude, place.longitude) if valid(place.latitude, place.longitude) else (None, None)
+
+
+def _t(record, field_name: str) -> Texts:
+    return local_texts(record.translations, field_name, getattr(record, field_name, None))
