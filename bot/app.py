@@ -56,10 +56,9 @@ async def build_engine(app: App) -> AnswerEngine:
     return await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)
 
 
-def build_conversation(app: App, answers: AnswerEngine) -> Conversation:
-    return Conversation(Services(
-        answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions),
-        now=lambda: dt.datetime.now(dt.timezone.utc), default_language=app.settings.default_language))
+def build_conversation(app: App, answers: AnswerEngine, now=lambda: dt.datetime.now(dt.timezone.utc)) -> Conversation:
+    return Conversation(Services(answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions),
+                                 now=now, default_language=app.settings.default_language))
 
 
 async def serve(app: App) -> None:

@@ -14,11 +14,12 @@ from bot.core.conversation import Conversation
 from bot.core.i18n import LANGUAGES, Translator
 from bot.settings import Settings
 from bot.telegram.routers import buttons_router, messages_router
+from catalog.vocabulary import N_
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
-COMMANDS = {"start": "Start again", "help": "Help", "language": "Change the language",
-            "forget": "Delete what Opora stores about me"}
+COMMANDS = {"start": N_("Start again"), "help": N_("Help"), "language": N_("Change the language"),
+            "forget": N_("Delete what Opora stores about me")}
 
 
 def make_bot(settings: Settings) -> Bot:

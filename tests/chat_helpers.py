@@ -1,0 +1,54 @@
+"""An in-process channel: a test talks to the conversation core the way a person would."""
+
+from bot.core.conversation import Conversation
+from bot.core.events import Button, Event, Reply, Text, User
+
+
+class Said(list):
+    """The replies to one message, as a person reads them."""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(filter(None, (f"{r.title or ''}\n{r.text}" if isinstance(r, Text) else r.title
+                                       for r in self)))
+
+    @property
+    def buttons(self) -> list[Button]:
+        return [b for r in self if isinstance(r, Text) for row in r.buttons for b in row]
+
+    def labels(self) -> list[str]:
+        return [b.label for b in self.buttons]
+
+
+class FakeChannel:
+    def __init__(self, conversation: Conversation, user_id: str = "7", language: str | None = "uk"):
+        self.conversation = conversation
+        self.user = User("test", user_id, "Olena", language)
+        self.history: list[Said] = []
+
+    async def _send(self, **content) -> Said:
+        said = Said(await self.conversation.handle(Event(self.user, **content)))
+        self.history.append(said)
+        return said
+
+    async def says(self, text: str | None) -> Said:
+        return await self._send(text=text)
+
+    async def presses(self, payload: str) -> Said:
+        return await self._send(payload=payload)
+
+    async def shares_location(self, latitude: float, longitude: float) -> Said:
+        return await self._send(location=(latitude, longitude))
+
+    async def shares_contact(self, phone: str) -> Said:
+        return await self._send(contact=phone)
+
+    async def taps(self, label: str) -> Said:
+        """Press the newest button whose label contains `label`."""
+        for said in reversed(self.history):
+            for button in reversed(said.buttons):
+                if label in button.label:
+                    return await self.presses(button.payload)
+        raise AssertionError(f"no button {label!r} on screen")
+
+

@@ -1,0 +1,151 @@
+"""A fake Telegram Bot API on 127.0.0.1: it queues updates for getUpdates (or posts them to a
+webhook) and records every method the real aiogram code calls, as a person's chat would see it."""
+
+import asyncio
+import itertools
+import json
+import time
+
+from aiohttp import ClientSession, web
+
+BOT = {"id": 4242, "is_bot": True, "first_name": "Opora", "username": "opora_test_bot"}
+SENDING = {"sendMessage", "editMessageText", "sendVenue", "sendLocation"}
+
+
+class FakeBotAPI:
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.updates: list[dict] = []
+        self.confirmed = 0  # the highest offset getUpdates has asked for: updates below are handled
+        self.changed = asyncio.Condition()
+        self.ids = itertools.count(1)
+        self.message_ids = itertools.count(1000)
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self.method)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+    async def method(self, request: web.Request) -> web.Response:
+        name = request.match_info["method"]
+        params = {k: _decode(v) for k, v in (await request.post()).items()}
+        self.calls.append((name, params))
+        async with self.changed:
+            self.changed.notify_all()
+        if name == "getUpdates":
+            return _ok(await self._updates(params))
+        if name == "getMe":
+            return _ok(BOT)
+        if name in SENDING:
+            return _ok({"message_id": next(self.message_ids), "date": int(time.time()),
+                        "chat": {"id": int(params["chat_id"]), "type": "private"},
+                        "text": params.get("text", "")})
+        return _ok(True)
+
+    async def _updates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        async with self.changed:
+            self.confirmed = max(self.confirmed, offset)
+            self.changed.notify_all()
+            try:
+                await asyncio.wait_for(self.changed.wait_for(lambda: self._pending(offset)),
+                                       float(params.get("timeout") or 0))
+            except TimeoutError:
+                pass
+        return self._pending(offset)
+
+    def _pending(self, offset: int) -> list[dict]:
+        return [u for u in self.updates if u["update_id"] >= offset]
+
+    async def push(self, update: dict) -> int:
+        update_id = next(self.ids)
+        async with self.changed:
+            self.updates.append({"update_id": update_id, **update})
+            self.changed.notify_all()
+        return update_id
+
+    async def wait_handled(self, update_id: int, timeout: float = 30) -> None:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: self.confirmed > update_id), timeout)
+
+    async def wait_for(self, method: str, timeout: float = 60) -> dict:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: any(m == method for m, _ in self.calls)), timeout)
+        return next(p for m, p in self.calls if m == method)
+
+
+def _decode(value: str):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _ok(result) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+class TelegramChat:
+    """One person's private chat with the bot, driven through the fake API."""
+
+    def __init__(self, api: FakeBotAPI, user_id: int, language_code: str, webhook: tuple[str, str] | None = None):
+        self.api, self.user_id, self.language_code = api, user_id, language_code
+        self.webhook = webhook  # (url, secret) in webhook mode
+        self.seen: list[tuple[str, dict]] = []
+
+    @property
+    def sender(self) -> dict:
+        return {"id": self.user_id, "is_bot": False, "first_name": "Olena", "language_code": self.language_code}
+
+    def _message(self, **content) -> dict:
+        return {"message": {"message_id": next(self.api.message_ids), "date": int(time.time()),
+                            "chat": {"id": self.user_id, "type": "private"}, "from": self.sender, **content}}
+
+    async def says(self, text: str) -> list[tuple[str, dict]]:
+        return await self._deliver(self._message(text=text))
+
+    async def shares_location(self, latitude: float, longitude: float) -> list[tuple[str, dict]]:
+        return await self._deliver(self._message(location={"latitude": latitude, "longitude": longitude}))
+
+    async def taps(self, label: str) -> list[tuple[str, dict]]:
+        """Press the button whose label contains `label`, on the latest message that has one."""
+        for _method, params in reversed(self.seen):
+            for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        return await self.presses(button["callback_data"])
+        raise AssertionError(f"no button {label!r} in the chat")
+
+    async def presses(self, callback_data: str) -> list[tuple[str, dict]]:
+        return await self._deliver({"callback_query": {
+            "id": str(next(self.api.ids)), "from": self.sender, "chat_instance": "1", "data": callback_data,
+            "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": self.user_id, "type": "private"}}}})
+
+    async def _deliver(self, update: dict) -> list[tuple[str, dict]]:
+        before = len(self.api.calls)
+        if self.webhook:
+            url, secret = self.webhook
+            async with ClientSession() as http:
+                response = await http.post(url, json={"update_id": next(self.api.ids), **update},
+                                           headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+                assert response.status == 200, response.status
+        else:
+            await self.api.wait_handled(await self.api.push(update))
+        sent = [(m, p) for m, p in self.api.calls[before:]
+                if str(p.get("chat_id")) == str(self.user_id) or m == "answerCallbackQuery"]
+        self.seen += sent
+        return sent
+
+
+def texts(sent: list[tuple[str, dict]]) -> str:
+    return "\n".join(str(p.get("text", p.get("title", ""))) for m, p in sent if m in SENDING)

@@ -1,0 +1,174 @@
+"""Conversations with the core through an in-process channel: no network, real database."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import build_app, build_conversation, build_engine, ensure_catalog
+from bot.core.events import Text, Venue
+from bot.core.i18n import Translator
+from bot.core.state import ChatState
+from bot.settings import Settings
+from chat_helpers import FakeChannel
+from conftest import POSTGRES_URL
+
+# Monday 23 November 2026, 10:00 in Kyiv and Sofia.
+MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+async def opora(tmp_path_factory):
+    app = await build_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('chat')}/opora.sqlite3"))
+    await ensure_catalog(app)
+    answers = await build_engine(app)
+    app.conversation = build_conversation(app, answers, now=lambda: MONDAY_MORNING)
+    app.answers = answers
+    yield app
+    await app.close()
+
+
+@pytest.fixture
+def olena(opora, request):
+    return FakeChannel(opora.conversation, user_id=request.node.name, language="uk")
+
+
+def has_menu(said) -> bool:
+    return any(b.payload == "menu" for b in said.buttons)
+
+
+async def test_greeted_in_the_apps_language_with_a_one_tap_switch(olena):
+    hello = await olena.says("/start")
+    assert "Вітаю" in hello.text
+    assert "🇧🇬 Български" in hello.labels()
+    switched = await olena.taps("Български")
+    assert "Отсега ще отговарям на български" in switched.text
+    assert "🇺🇦 Українська" in (await olena.says("/language")).labels()
+
+
+async def test_browsing_category_then_town_then_service_never_dead_ends(olena):
+    await olena.says("/start")
+    categories = await olena.taps("Знайти послугу")
+    assert has_menu(categories)
+    towns = await olena.taps("Харчування")
+    assert has_menu(towns) and any(b.label.startswith("⬅") for b in towns.buttons)
+    services = await olena.taps("Казанлик")
+    assert has_menu(services)
+    card = await olena.taps("Домашній соціальний патронаж")
+    assert card[0].title == "Домашній соціальний патронаж"
+    for part in ("Хто може отримати", "Як звернутися", "Документи", "Вартість", "Востаннє перевірено"):
+        assert part in card.text
+    assert "staff:kazanlak-home-patronage" in [b.payload for b in card.buttons]
+    back = await olena.taps("⬅")
+    assert back.buttons == services.buttons
+
+
+async def test_a_free_text_question_gets_cards_in_the_askers_language(olena):
+    said = await olena.says("кой носи топъл обяд на баба в Казанлък")
+    assert "Домашен социален патронаж" in said.text  # asked in Bulgarian, answered in Bulgarian
+    cards = [r for r in said if isinstance(r, Text) and r.title]
+    assert 1 <= len(cards) <= 3
+    assert all(any(b.payload.startswith("staff:") for row in c.buttons for b in row) for c in cards)
+
+
+async def test_unknown_facts_are_said_plainly(olena):
+    card = await olena.presses("svc:kazanlak-home-patronage")
+    assert "Телефон невідомий" in card.text
+    assert "не вказано в наших джерелах" in card.text or "невідом" in card.text
+
+
+async def test_a_displaced_person_gets_the_hromadas_branch_where_they_live_now(olena):
+    said = await olena.says("Я з Краматорська, тепер живу в Дніпрі. Куди звернутися?")
+    first_card = next(r for r in said if isinstance(r, Text) and r.title)
+    offices = first_card.text[first_card.text.index("🏢"):]
+    assert offices.lstrip("🏢 ").startswith("Відділення терцентру Краматорська в Дніпрі")
+
+
+async def test_near_me_lists_the_three_nearest_offices_with_distance_and_todays_hours(olena):
+    await olena.says("/start")
+    ask = await olena.taps("Поруч")
+    assert any(isinstance(r, Text) and r.request == "location" for r in ask)
+    nearest = await olena.shares_location(50.41, 30.66)  # Darnytskyi district, Kyiv
+    offices = [r for r in nearest if isinstance(r, Text) and r.text.startswith("🏢")]
+    assert len(offices) == 3
+    kyiv = offices[0].text
+    assert "Відділення терцентру Краматорська в Києві" in kyiv
+    assert "кілометр" in kyiv  # Babel's Ukrainian unit name
+    assert "Сьогодні: 09:00–17:00" in kyiv and "зараз відчинено" in kyiv
+    assert not any(isinstance(r, Venue) for r in nearest)  # no office has exact coordinates
+
+
+async def test_the_screener_explains_why(olena):
+    await olena.says("/start")
+    await olena.taps("Чи маю я право")
+    await olena.taps("Для родича")
+    await olena.says("Мамі 82 роки")
+    chips = await olena.taps("Живе сам")
+    assert any(label.startswith("✅") for label in chips.labels())
+    await olena.taps("Готово")
+    result = await olena.taps("Казанлик")
+    assert "Домашній соціальний патронаж" in result.text
+    assert "самотні люди" in result.text.lower()
+    assert has_menu(result)
+
+
+async def test_forget_deletes_after_confirmation(opora, olena):
+    async def stored() -> int:
+        async with opora.sessions() as session:
+            return await session.scalar(select(func.count()).select_from(ChatState)
+                                        .where(ChatState.user_id == olena.user.id))
+
+    await olena.says("/start")
+    await olena.says("/forget")
+    await olena.taps("Ні")
+    assert await stored() == 1
+    await olena.says("/forget")
+    await olena.taps("Так")
+    assert await stored() == 0
+
+
+@pytest.mark.parametrize("url", ["sqlite", "postgresql"])
+async def test_the_chosen_language_survives_a_restart(tmp_path, url):
+    settings = Settings(database_url=POSTGRES_URL if url == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/o.sqlite3")
+    app = await build_app(settings)
+    try:
+        if url == "postgresql":
+            async with app.engine.begin() as conn:
+                await conn.execute(ChatState.__table__.delete())
+        await ensure_catalog(app)
+        answers = await build_engine(app)
+        await FakeChannel(build_conversation(app, answers), "42", "uk").presses("lang:bg")
+        restarted = FakeChannel(build_conversation(app, answers), "42", "uk")
+        assert "Какво" in (await restarted.says("/menu")).text
+    finally:
+        await app.close()
+
+
+@pytest.mark.parametrize("message", ["", "   ", "😀🙏", "\x00\x07", "'; DROP TABLE service; --", "a" * 10_000,
+                                     'NEAR(" OR *) AND -', None])
+async def test_odd_messages_get_a_polite_answer(olena, message):
+    said = await olena.says(message)
+    assert said.text
+    assert has_menu(said) or {"browse", "staff"} <= {b.payload for b in said.buttons}
+
+
+@pytest.mark.parametrize("payload", ["svc:nope", "cat:weather", "scr:s:veteran", "lang:ru", "town:meals:mars",
+                                     "forget:maybe", "near:atlantis", "", ":", "staff:nope"])
+async def test_forged_or_stale_buttons_get_a_polite_answer(olena, payload):
+    said = await olena.presses(payload)
+    restarted_screener = said.buttons[0].payload == "scr:who:me"
+    assert "кнопка" in said.text.lower() or restarted_screener
+    assert has_menu(said) or "browse" in [b.payload for b in said.buttons]  # or is the menu
+
+
+def test_plural_forms():
+    uk, bg = Translator("uk"), Translator("bg")
+    found = ("I found %(n)d service:", "I found %(n)d services:")
+    assert [uk.plural(*found, n).split()[-1] for n in (1, 3, 5, 21)] == ["послугу:", "послуги:", "послуг:", "послугу:"]
+    assert [bg.plural(*found, n).split()[-1] for n in (1, 3)] == ["услуга:", "услуги:"]
+
+
+def test_dates_and_distances_follow_the_locale():
+    assert Translator("uk").date(dt.date(2022, 10, 11)).replace("\u202f", " ") == "11 жовтня 2022 р."
+    assert Translator("bg").date(dt.date(2022, 10, 11)).replace("\u202f", " ") == "11 октомври 2022 г."
+    assert Translator("bg").km(2.34) == "2,3 километра"
