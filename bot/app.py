@@ -5,7 +5,7 @@ import logging
 import signal
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -13,9 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.core.conversation import Conversation
 from bot.core.dialogs.common import Services
+from bot.core import staffdesk
 from bot.core.state import StateStore
+from bot.helpdesk.desk import HelpDesk
+from bot.helpdesk.outbox import Delivery
+from bot.helpdesk.worktime import working_time
 from bot.settings import Settings
-from catalog.directory import Directory
+from catalog.directory import TIMEZONES, Directory
 from catalog.db import create_schema, make_engine, sessions
 from catalog.loader import load_catalog
 from catalog.models import Service
@@ -30,6 +34,7 @@ class App:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker
+    outbox_waiting: asyncio.Event = field(default_factory=asyncio.Event)  # something new to deliver
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -56,9 +61,40 @@ async def build_engine(app: App) -> AnswerEngine:
     return await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)
 
 
-def build_conversation(app: App, answers: AnswerEngine, now=lambda: dt.datetime.now(dt.timezone.utc)) -> Conversation:
-    return Conversation(Services(answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions),
-                                 now=now, default_language=app.settings.default_language))
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
+    desk = HelpDesk(app.sessions, now, wake=app.outbox_waiting.set)
+    return Conversation(Services(
+        answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions), desk=desk, now=now,
+        default_language=app.settings.default_language, retention_days=app.settings.retention_days))
+
+
+async def staff_duties(conversation: Conversation, settings: Settings, stop: asyncio.Event,
+                       every: float = 60.0) -> None:
+    """Remind staff of unanswered requests, and erase expired personal data, once a minute."""
+    services = conversation.services
+    while not stop.is_set():
+        try:
+            hours, zones = {}, {}
+            for queue in await services.desk.queues():
+                office = queue.location_id and await services.directory.office(queue.location_id)
+                hours[queue.id] = office.hours if office else None
+                zones[queue.id] = TIMEZONES.get(queue.country or "", "Europe/Sofia")
+            now = services.now()
+            await services.desk.due_reminders(
+                waited=lambda r: working_time(r.created_at, now, hours.get(r.queue_id), zones.get(r.queue_id, "UTC")),
+                after=dt.timedelta(hours=settings.staff_reminder_hours),
+                remind=lambda r: staffdesk.reminder(services, r))
+            await services.desk.erase_expired(dt.timedelta(days=settings.retention_days))
+        except Exception:
+            log.exception("staff duties failed; trying again later")
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            pass
 
 
 async def serve(app: App) -> None:
@@ -66,6 +102,7 @@ async def serve(app: App) -> None:
     With no token, the conversation runs in the terminal."""
     from bot import terminal
     from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
+    from bot.telegram.sender import TelegramSender
 
     settings = app.settings
     if await ensure_catalog(app):
@@ -80,8 +117,10 @@ async def serve(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     http = web.Application()
-    tasks = []
     bot, dispatcher = make_bot(settings), make_dispatcher(conversation)
+    delivery = Delivery(app.sessions, {"telegram": TelegramSender(bot)}, conversation.services.now,
+                        woken=app.outbox_waiting)
+    tasks = [asyncio.create_task(delivery.run(stop)), asyncio.create_task(staff_duties(conversation, settings, stop))]
     await register_commands(bot, settings.default_language)
     if settings.telegram_webhook_url:
         await start_webhook(http, bot, dispatcher, settings)
@@ -99,8 +138,8 @@ async def serve(app: App) -> None:
     try:
         await stop.wait()
     finally:
-        if tasks:
+        if not settings.telegram_webhook_url:
             await dispatcher.stop_polling()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await runner.cleanup()
         await bot.session.close()

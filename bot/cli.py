@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 from bot.answers import render
-from bot.app import App, build_app, build_engine, ensure_catalog, serve
+from bot.app import App, build_app, build_engine, ensure_catalog, serve, utc_now
+from bot.helpdesk.desk import HelpDesk, NotFound
 from bot.settings import Settings
 from catalog import SEED_DATA
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
+from catalog.texts import pick
 from catalog.validation import read_catalog
 
 
@@ -46,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true")
     ask.add_argument("question", nargs="*")
     ask.set_defaults(handler=cmd_ask)
+
+    staff = commands.add_parser("staff", help="staff queues: list, invite a staff chat, report")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    staff_commands.add_parser("queues", help="list the queues: id, then name").set_defaults(handler=cmd_queues)
+    invite = staff_commands.add_parser("invite", help="a one-time code (24 h) to bind a staff chat: /join CODE")
+    invite.add_argument("queue_id")
+    invite.set_defaults(handler=cmd_invite)
+    report = staff_commands.add_parser("report", help="the queue's statistics as CSV")
+    report.add_argument("queue_id")
+    report.add_argument("--output", type=Path, help="a file (default: standard output)")
+    report.set_defaults(handler=cmd_report)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -127,6 +140,45 @@ async def cmd_ask(app: App, args) -> int:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
             print(render(answer) + "\n", flush=True)
+    return 0
+
+
+def desk_of(app: App) -> HelpDesk:
+    return HelpDesk(app.sessions, utc_now)
+
+
+@with_app
+async def cmd_queues(app: App, args) -> int:
+    await ensure_catalog(app)
+    for queue in await desk_of(app).queues():
+        print(f"{queue.id}\t{pick(queue.name, app.settings.default_language)}")
+    return 0
+
+
+@with_app
+async def cmd_invite(app: App, args) -> int:
+    await ensure_catalog(app)
+    try:
+        code = await desk_of(app).invite(args.queue_id)
+    except NotFound:
+        print(f"no queue {args.queue_id!r}; see `opora staff queues`", file=sys.stderr)
+        return 1
+    print(f"Send this in the staff chat within 24 hours (it works once): /join {code}")
+    print(code)
+    return 0
+
+
+@with_app
+async def cmd_report(app: App, args) -> int:
+    try:
+        report = await desk_of(app).report(args.queue_id)
+    except NotFound:
+        print(f"no queue {args.queue_id!r}; see `opora staff queues`", file=sys.stderr)
+        return 1
+    if args.output:
+        args.output.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
     return 0
 
 

@@ -26,3 +26,6 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     redis_url: str | None = None
+
+    staff_reminder_hours: float = 4.0  # working hours before staff are reminded of an unanswered request
+    retention_days: int = 90  # personal data of closed requests is erased after this

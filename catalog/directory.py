@@ -55,9 +55,22 @@ class Office:
         """Open at that moment by the weekly hours; None when the hours are unknown."""
         if not self.hours:
             return None
-        local = moment.astimezone(dt.timezone.utc).astimezone(ZoneInfo(self.timezone))
+        local = moment.astimezone(ZoneInfo(self.timezone))
         day = WEEKDAYS[local.weekday()]
         return any(day in h.days and h.opens <= local.time() < h.closes for h in self.hours)
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime | None:
+        """When the office next opens (local time) after a moment it is closed; None when unknown."""
+        if not self.hours:
+            return None
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        for ahead in range(8):
+            day = local.date() + dt.timedelta(days=ahead)
+            for h in sorted(self.hours_on(day), key=lambda h: h.opens):
+                opening = dt.datetime.combine(day, h.opens, ZoneInfo(self.timezone))
+                if opening > local:
+                    return opening
+        return None
 
     def hours_on(self, day: dt.date) -> list[Hours]:
         return [h for h in self.hours if WEEKDAYS[day.weekday()] in h.days]
@@ -183,6 +196,9 @@ class Directory:
             target_groups=service.target_groups or [], min_age=service.minimum_age,
             max_age=service.maximum_age, offices=[offices[i] for i in location_ids if i in offices],
             sources=service.sources or [], assured_date=service.assured_date)
+
+    async def office(self, location_id: str) -> Office | None:
+        return (await self._offices([location_id])).get(location_id)
 
     async def nearest(self, latitude: float, longitude: float, limit: int = 3) -> list[Office]:
         """The offices nearest to a point, with their active services. An office whose own

@@ -7,10 +7,10 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import (
-    Address, CostOption, Language, Location, Organization, Phone, Place, Provider, Record,
+    Address, CostOption, Language, Location, Organization, Phone, Place, Provider, Queue, Record,
     RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation,
 )
-from catalog.schema import LocalText, PhoneIn, Provenance, ProviderFile
+from catalog.schema import LocalText, PhoneIn, Provenance, ProviderFile, QueueIn
 from catalog.validation import Catalog, format_phone
 
 PRIMARY_LANGUAGE = {"BG": "bg", "UA": "uk"}
@@ -121,6 +121,11 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
         out += [Language(id=f"{svc.id}-language-{code}", service_id=svc.id, code=code, **prov_svc)
                 for code in svc.languages]
         out += phones(svc.phones, svc, svc.id, service_id=svc.id)
+    queues = pf.queues or [QueueIn(id=prov.id, name=prov.name, default=True)]
+    out += [Queue(id=q.id, provider_id=prov.id, location_id=q.office, services=list(q.services),
+                  is_default=q.default, name=q.name.as_dict().get(lang, ""),
+                  translations={"name": q.name.as_dict(), "canned": [c.as_dict() for c in q.canned]})
+            for q in queues]
     return out
 
 
@@ -167,3 +172,4 @@ async def _delete_providers(session: AsyncSession, provider_ids: list[str]) -> N
     await session.execute(delete(Location).where(Location.organization_id.in_(orgs)))
     await session.execute(delete(Organization).where(Organization.provider_id.in_(provider_ids)))
     await session.execute(delete(Provider).where(Provider.id.in_(provider_ids)))
+    await session.execute(delete(Queue).where(Queue.provider_id.in_(provider_ids)))

@@ -11,7 +11,7 @@ Everything HSDS lacks is an Opora extension, marked `# ext:` below:
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -43,6 +43,18 @@ class Provider(Record):
     country: Mapped[str] = mapped_column(String(2))
     place_id: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(Text)
+
+
+class Queue(Base):
+    """A staff queue (Opora extension): where a provider's help requests go."""
+    __tablename__ = "opora_queue"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(100))
+    location_id: Mapped[str | None] = mapped_column(String(100))
+    services: Mapped[list[str]] = mapped_column(default=list)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(Text)
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name and canned texts
 
 
 class Place(Record):

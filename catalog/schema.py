@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from catalog.vocabulary import WEEKDAYS, Category, Residence, ServiceStatus, TargetGroup
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+# 50 characters at most: "staff:topic:<id>" must fit a Telegram button (64 bytes).
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=50)]
 
 
 class Strict(BaseModel):
@@ -165,11 +166,25 @@ class ProviderIn(Provenance):
     name: LocalText
 
 
+class QueueIn(Strict):
+    """A staff queue of the provider: help requests about its services go there. Operational
+    settings rather than sourced facts, so no source is required. A provider without queues
+    gets one default queue named after it."""
+
+    id: Id
+    name: LocalText
+    office: Id | None = None  # a location: its hours tell people when staff answer
+    services: list[Id] = []  # the topics routed here; the default queue takes the rest
+    default: bool = False
+    canned: list[LocalText] = []  # ready answers staff can send in the citizen's language
+
+
 class ProviderFile(Strict):
     provider: ProviderIn
     organizations: list[OrganizationIn] = []
     locations: list[LocationIn] = []
     services: list[ServiceIn] = []
+    queues: list[QueueIn] = []
 
 
 class PlaceIn(Provenance):

@@ -14,7 +14,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from catalog.schema import (
     EligibilityIn, LocalText, LocationIn, OrganizationIn, PhoneIn, PlaceIn, PlacesFile,
-    ProviderFile, ProviderIn, ScheduleIn, ServiceIn,
+    ProviderFile, ProviderIn, QueueIn, ScheduleIn, ServiceIn,
 )
 from catalog.vocabulary import REQUIRED_LANGUAGES, TargetGroup
 
@@ -203,6 +203,7 @@ def _cross_check(parsed: list[ParsedFile]) -> list[Problem]:
                 problems.extend(_coordinate_problems(item, loc, node))
             refs.extend((k, v, w, loc + rest, item) for k, v, w, rest in _references(node))
 
+    problems += _queue_problems(parsed)
     for kind, target, what, loc, item in refs:
         if target not in ids[kind]:
             problems.append(Problem(str(item.path), line_of(item.doc, loc),
@@ -226,8 +227,37 @@ def _references(node: BaseModel) -> Iterator[tuple[str, str, str, Loc]]:
         yield "organization", node.parent, f"organization {node.id!r}", ("parent",)
     elif isinstance(node, ProviderIn):
         yield "place", node.place, f"provider {node.id!r}", ("place",)
+    elif isinstance(node, QueueIn):
+        if node.office:
+            yield "location", node.office, f"queue {node.id!r}", ("office",)
+        for i, service in enumerate(node.services):
+            yield "service", service, f"queue {node.id!r}", ("services", i)
     elif isinstance(node, PlaceIn) and node.within:
         yield "place", node.within, f"place {node.id!r}", ("within",)
+
+
+def _queue_problems(parsed: list[ParsedFile]) -> list[Problem]:
+    """Queue ids are unique, a provider has at most one default queue, a topic goes to one queue."""
+    problems, seen = [], {}
+    for item in parsed:
+        queues = getattr(item.content, "queues", [])
+        routed: dict[str, str] = {}
+        for i, queue in enumerate(queues):
+            where = (str(item.path), line_of(item.doc, ("queues", i, "id")))
+            if queue.id in seen:
+                problems.append(Problem(*where, f"duplicate queue id {queue.id!r} (first at {seen[queue.id]})"))
+            seen.setdefault(queue.id, f"{where[0]}:{where[1]}")
+            for j, service in enumerate(queue.services):
+                if service in routed:
+                    problems.append(Problem(str(item.path), line_of(item.doc, ("queues", i, "services", j)),
+                                            f"service {service!r} is routed to both {routed[service]!r} and {queue.id!r}"))
+                routed.setdefault(service, queue.id)
+        defaults = [i for i, q in enumerate(queues) if q.default]
+        if queues and len(defaults) != 1:
+            at = defaults[1] if defaults else 0
+            problems.append(Problem(str(item.path), line_of(item.doc, ("queues", at, "id")),
+                                    f"a provider's queues need exactly one `default: true`, found {len(defaults)}"))
+    return problems
 
 
 def _coordinate_problems(item: ParsedFile, loc: Loc, node: LocationIn | PlaceIn) -> list[Problem]:

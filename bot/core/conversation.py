@@ -5,10 +5,13 @@ can do is decided here, once, for every channel."""
 
 import logging
 
-from bot.core.dialogs import answers, browse, menu, nearby, screener, staff
+import re
+
+from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
 from bot.core.events import Event, Reply, Text, rows
 from bot.core.i18n import language
+from bot.core.staffdesk import StaffDesk
 
 log = logging.getLogger(__name__)
 
@@ -16,17 +19,23 @@ log = logging.getLogger(__name__)
 BUTTONS = {
     "menu": menu.menu, "help": menu.help_, "lang": menu.language, "forget": menu.forget,
     "browse": browse.categories, "cat": browse.towns, "town": browse.services, "svc": browse.card,
-    "near": nearby.ask_location, "scr": screener.screener, "staff": staff.start,
+    "near": nearby.ask_location, "scr": screener.screener, "staff": handoff.handoff,
 }
 COMMANDS = {"start": menu.welcome, "menu": menu.menu, "help": menu.help_, "language": menu.language,
-            "forget": menu.forget}
+            "forget": menu.forget, "myrequests": handoff.mine}
+PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
 
 
 class Conversation:
     def __init__(self, services: Services):
         self.services = services
+        self.staff = StaffDesk(services)
 
     async def handle(self, event: Event) -> list[Reply]:
+        if await self.staff.wants(event):
+            return await self.staff.handle(event)
+        if event.chat is not None:
+            return []  # a group's chatter is not addressed to Opora
         state = await self.services.states.load(event.user)
         if state.language is None:
             state.language = language(event.user.language) or self.services.default_language
@@ -44,8 +53,13 @@ class Conversation:
                 if kind not in BUTTONS:
                     raise StaleButton(event.payload)
                 return await BUTTONS[kind](turn, arg)
+            flow = turn.state.flow or ""
             if event.location is not None:
+                if flow.startswith("handoff:"):
+                    return await handoff.located(turn, event.location)
                 return await nearby.nearest(turn, event.location)
+            if event.contact is not None and flow == "handoff:phone":
+                return await handoff.shared_phone(turn, event.contact)
             if event.contact is not None:
                 return [Text(_("Thank you. I do not need your phone number here, so I did not keep it."),
                              rows(nav(turn)))]
@@ -53,8 +67,14 @@ class Conversation:
             if _is_command(text):
                 command = text[1:].split()[0].split("@")[0].lower()
                 return await COMMANDS.get(command, menu.help_)(turn)
-            if turn.state.flow == "screener:age" and (age := screener.typed_age(text)):
+            if flow == "screener:age" and (age := screener.typed_age(text)):
                 return await screener.age(turn, age)
+            if flow == "handoff:text" and text:
+                return await handoff.described(turn, text)
+            if flow == "handoff:phone" and PHONE.match(text):
+                return await handoff.shared_phone(turn, text)
+            if flow.startswith("request:") and text:
+                return await handoff.added(turn, int(flow.split(":")[1]), text)
             if not text:
                 return [Text(_("I can read text messages, buttons and locations. Write your question, or choose below."),
                              rows(*menu.menu_buttons(turn)))]

@@ -23,6 +23,8 @@ class Event:
     payload: str | None = None  # a button press
     location: tuple[float, float] | None = None
     contact: str | None = None  # a shared phone number
+    chat: str | None = None  # the group (or other chat) it came from, when not the person's own chat
+    reply_to: str | None = None  # the channel's id of the message it replies to
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,15 @@ Reply = Text | Venue
 def rows(*rows_: list[Button] | tuple[Button, ...]) -> Rows:
     return tuple(tuple(row) for row in rows_ if row)
 
+
+
+def to_message(reply: Text) -> dict:
+    """A reply as JSON, for the outbox."""
+    return {"text": reply.text, "title": reply.title,
+            "buttons": [[[b.label, b.payload] for b in row] for row in reply.buttons]}
+
+
+def from_message(message: dict) -> Text:
+    return Text(message.get("text", ""), rows(*[[Button(label, payload) for label, payload in row]
+                                                 for row in message.get("buttons", [])]),
+                title=message.get("title"))

@@ -7,7 +7,7 @@ from html import escape
 
 from aiogram import Bot
 from aiogram.types import (
-    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
+    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyParameters,
 )
 
 from bot.core.events import Reply, Rows, Text, Venue
@@ -59,14 +59,23 @@ def html(reply: Text) -> str:
     return f"<b>{escape(reply.title, quote=False)}</b>\n{body}" if reply.title else body
 
 
-async def send(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+async def send(bot: Bot, chat_id: int, replies: list[Reply], reply_to: int | None = None) -> list[int]:
+    """Send the replies in order; the first one answers `reply_to` when given. Returns the sent ids."""
+    sent: list[int] = []
     for reply in replies:
+        answer = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) \
+            if reply_to and not sent else None
         if isinstance(reply, Venue):
-            await bot.send_venue(chat_id, reply.latitude, reply.longitude, reply.title or "📍", reply.address or "—")
+            message = await bot.send_venue(chat_id, reply.latitude, reply.longitude, reply.title or "📍",
+                                           reply.address or "—", reply_parameters=answer)
+            sent.append(message.message_id)
             continue
         pieces = split(html(reply))
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             markup = (request_keyboard(reply) if reply.request else inline_keyboard(reply.buttons)) if last else None
-            await bot.send_message(chat_id, piece, parse_mode="HTML", reply_markup=markup,
-                                   disable_web_page_preview=True)
+            message = await bot.send_message(chat_id, piece, parse_mode="HTML", reply_markup=markup,
+                                             disable_web_page_preview=True, reply_parameters=answer)
+            sent.append(message.message_id)
+            answer = None
+    return sent

@@ -1,4 +1,4 @@
-"""aiogram routers: citizens' messages and button presses, turned into core events."""
+"""aiogram routers: private chats, staff groups and button presses, turned into core events."""
 
 import logging
 
@@ -12,10 +12,15 @@ from bot.telegram.render import send
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+GROUPS = ("group", "supergroup")
 
 
 def user_of(sender: TelegramUser) -> User:
     return User(CHANNEL, str(sender.id), sender.first_name, sender.language_code)
+
+
+def replied(message: Message) -> str | None:
+    return str(message.reply_to_message.message_id) if message.reply_to_message else None
 
 
 async def reply(bot: Bot, conversation: Conversation, chat_id: int, event: Event) -> None:
@@ -31,6 +36,7 @@ async def reply(bot: Bot, conversation: Conversation, chat_id: int, event: Event
 
 
 def messages_router() -> Router:
+    """Citizens (and staff members working in their own private chat)."""
     router = Router(name="messages")
     router.message.filter(F.chat.type == "private", F.from_user)
 
@@ -41,15 +47,28 @@ def messages_router() -> Router:
 
     @router.message(F.contact)
     async def contact(message: Message, bot: Bot, conversation: Conversation) -> None:
-        own = message.contact.user_id == message.from_user.id
+        own = message.contact.user_id == message.from_user.id  # only the person's own number
         await reply(bot, conversation, message.chat.id,
                     Event(user_of(message.from_user), contact=message.contact.phone_number if own else None,
                           text=None if own else ""))
 
     @router.message()
     async def text(message: Message, bot: Bot, conversation: Conversation) -> None:
-        await reply(bot, conversation, message.chat.id,
-                    Event(user_of(message.from_user), text=message.text or message.caption))
+        await reply(bot, conversation, message.chat.id, Event(
+            user_of(message.from_user), text=message.text or message.caption, reply_to=replied(message)))
+
+    return router
+
+
+def staff_groups_router() -> Router:
+    """Staff groups: commands and replies to request cards; other chatter is ignored by the core."""
+    router = Router(name="staff_groups")
+    router.message.filter(F.chat.type.in_(GROUPS), F.from_user, F.text)
+
+    @router.message()
+    async def staff_message(message: Message, bot: Bot, conversation: Conversation) -> None:
+        await reply(bot, conversation, message.chat.id, Event(
+            user_of(message.from_user), text=message.text, chat=str(message.chat.id), reply_to=replied(message)))
 
     return router
 
@@ -60,7 +79,9 @@ def buttons_router() -> Router:
     @router.callback_query()
     async def pressed(query: CallbackQuery, bot: Bot, conversation: Conversation) -> None:
         await query.answer()  # stops the button's spinner whatever happens next
-        chat_id = query.message.chat.id if query.message else query.from_user.id
-        await reply(bot, conversation, chat_id, Event(user_of(query.from_user), payload=query.data or ""))
+        chat = query.message.chat if query.message else None
+        chat_id = chat.id if chat else query.from_user.id
+        group = str(chat.id) if chat and chat.type in GROUPS else None
+        await reply(bot, conversation, chat_id, Event(user_of(query.from_user), payload=query.data or "", chat=group))
 
     return router

@@ -6,20 +6,23 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.core.conversation import Conversation
 from bot.core.i18n import LANGUAGES, Translator
 from bot.settings import Settings
-from bot.telegram.routers import buttons_router, messages_router
+from bot.telegram.routers import buttons_router, messages_router, staff_groups_router
 from catalog.vocabulary import N_
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 COMMANDS = {"start": N_("Start again"), "help": N_("Help"), "language": N_("Change the language"),
-            "forget": N_("Delete what Opora stores about me")}
+            "myrequests": N_("My requests to staff"), "forget": N_("Delete what Opora stores about me")}
+STAFF_COMMANDS = {"queue": N_("Open requests"), "take": N_("Take request N"), "close": N_("Close request N"),
+                  "note": N_("Private note: /note N text"), "canned": N_("Ready answers"),
+                  "send": N_("Send ready answer K to request N: /send N K"), "join": N_("Bind this chat: /join CODE")}
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -29,7 +32,7 @@ def make_bot(settings: Settings) -> Bot:
 
 def make_dispatcher(conversation: Conversation) -> Dispatcher:
     dispatcher = Dispatcher(conversation=conversation)
-    dispatcher.include_routers(messages_router(), buttons_router())
+    dispatcher.include_routers(messages_router(), staff_groups_router(), buttons_router())
     return dispatcher
 
 
@@ -39,6 +42,8 @@ async def register_commands(bot: Bot, default_language: str) -> None:
         _ = Translator(lang or default_language)
         commands = [BotCommand(command=c, description=_(d)) for c, d in COMMANDS.items()]
         await bot.set_my_commands(commands, language_code=lang)
+        staff = [BotCommand(command=c, description=_(d)) for c, d in STAFF_COMMANDS.items()]
+        await bot.set_my_commands(staff, scope=BotCommandScopeAllGroupChats(), language_code=lang)
 
 
 def webhook_secret(settings: Settings) -> str:

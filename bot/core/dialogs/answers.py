@@ -1,6 +1,6 @@
 """Free text anywhere: the answer engine's best services, as cards."""
 
-from bot.core.dialogs import menu, staff
+from bot.core.dialogs import handoff, menu
 from bot.core.dialogs.cards import service_card
 from bot.core.dialogs.common import Turn, screen
 from bot.core.events import Button, Reply, Text
@@ -20,7 +20,7 @@ async def answer(turn: Turn, question: str) -> list[Reply]:
     if result.intent == "greeting":
         return await menu.welcome(turn)
     if result.intent == "handoff":
-        return await staff.start(turn)
+        return await handoff.start(turn)
     if result.intent == "fallback" or not result.results:
         return [screen(turn, _("Sorry, I could not find an answer to that. I know about social services. "
                                "Try other words, browse the services, or talk to a member of staff."),
@@ -29,6 +29,8 @@ async def answer(turn: Turn, question: str) -> list[Reply]:
     if not result.place_matched:
         replies.insert(0, Text(_("I found nothing in the place you named. These services are elsewhere.")))
     turn.state.data.pop("back", None)
+    handoff.remember(turn, [r.service_id for r in result.results],
+                     [r.locations[0].location_id for r in result.results if r.locations])
     for found in result.results:
         card = await turn.services.directory.card(found.service_id)
         if card is None:  # the catalogue was reloaded since the index was built

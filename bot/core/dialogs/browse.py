@@ -1,5 +1,6 @@
 """Find a service: category → town → service → card."""
 
+from bot.core.dialogs import handoff
 from bot.core.dialogs.cards import service_card
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply
@@ -51,4 +52,5 @@ async def card(turn: Turn, service_id: str) -> list[Reply]:
     found = await turn.services.directory.card(service_id)
     if found is None:
         raise StaleButton(service_id)
+    handoff.remember(turn, [service_id], [o.id for o in found.offices[:1]])
     return [service_card(turn, found, back=turn.state.data.get("back"))]

@@ -86,7 +86,7 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
                          else _("Last verified: unknown")))
     if _has_unknowns(card):
         lines.append(_("Some details are unknown to us. A member of staff can help you find them out."))
-    buttons = rows((Button(_("🙋 Not what you need? Talk to staff"), f"staff:{card.id}"),), nav(turn, back))
+    buttons = rows((Button(_("🙋 Not what you need? Talk to staff"), f"staff:topic:{card.id}"),), nav(turn, back))
     return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.core.events import Button, Event, Reply, Text, rows
 from bot.core.i18n import Translator
 from bot.core.state import State, StateStore
+from bot.helpdesk.desk import HelpDesk
 from catalog.directory import Directory
 from catalog.search.engine import AnswerEngine
 
@@ -16,8 +17,10 @@ class Services:
     answers: AnswerEngine
     directory: Directory
     states: StateStore
+    desk: HelpDesk
     now: Callable[[], dt.datetime]
     default_language: str = "bg"
+    retention_days: int = 90
 
 
 @dataclass

@@ -36,7 +36,8 @@ async def help_(turn: Turn, arg: str = "") -> list[Reply]:
     _ = turn._
     text = _("You can write a question in your own words, for example: “warm lunch for my grandmother "
              "in Kazanlak”. Or use the buttons.\n\n/start – start again\n/help – this help\n"
-             "/language – change the language\n/forget – delete what Opora stores about you")
+             "/language – change the language\n/myrequests – your requests to staff\n"
+             "/forget – delete what Opora stores about you")
     return [Text(text, rows(*menu_buttons(turn)))]
 
 
@@ -54,6 +55,7 @@ async def language(turn: Turn, arg: str = "") -> list[Reply]:
 async def forget(turn: Turn, arg: str = "") -> list[Reply]:
     _ = turn._
     if arg == "yes":
+        await turn.services.desk.forget(turn.event.user.channel, turn.event.user.id)
         await turn.services.states.forget(turn.event.user)
         turn.forgotten = True
         return [Text(_("Done. I have deleted everything I stored about you. Write /start to begin again."),
@@ -62,7 +64,7 @@ async def forget(turn: Turn, arg: str = "") -> list[Reply]:
         return [Text(_("Nothing was deleted."), ()), *await menu(turn)]
     if arg:
         raise StaleButton(arg)
-    return [Text(_("Delete everything Opora stores about you: your language and where you are in a "
-                   "conversation? This cannot be undone."),
+    return [Text(_("Delete everything Opora stores about you: your language, where you are in a "
+                   "conversation, and your requests to staff? This cannot be undone."),
                  rows((Button(_("🗑 Yes, delete"), "forget:yes"), Button(_("No, keep it"), "forget:no")),
                       nav(turn)))]

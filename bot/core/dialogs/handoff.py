@@ -1,0 +1,203 @@
+"""Talk to staff: topic → office → the need in words → an optional phone → consent → a request.
+
+The request is stored (with its card queued for staff) before the person is told its number."""
+
+import datetime as dt
+
+from bot.core.dialogs.common import StaleButton, Turn, nav, screen
+from bot.core.events import Button, Reply, Text, rows
+from bot.core import staffdesk
+from bot.helpdesk.desk import Closed, Draft, NotFound
+from catalog.texts import pick
+from catalog.vocabulary import WEEKDAYS
+
+OTHER = "*"
+MAX_TEXT = 3000
+
+
+def _draft(turn: Turn) -> dict:
+    return turn.state.data.setdefault("handoff", {})
+
+
+def remember(turn: Turn, services: list[str], offices: list[str]) -> None:
+    """What the person was just shown: it preselects the topic and the office of a request."""
+    turn.state.data["recent"] = {"services": services[:3], "offices": offices[:3]}
+
+
+async def handoff(turn: Turn, arg: str = "") -> list[Reply]:
+    step, _sep, value = arg.partition(":")
+    if step not in STEPS:
+        raise StaleButton(arg)
+    if step in ("q", "phone", "send") and "topic" not in _draft(turn):
+        return await start(turn)  # an old request's button: begin again rather than guess
+    return await STEPS[step](turn, value)
+
+
+async def start(turn: Turn, value: str = "") -> list[Reply]:
+    _ = turn._
+    turn.state.data["handoff"] = {}
+    turn.state.flow = None
+    recent = turn.state.data.get("recent", {}).get("services", [])
+    buttons = []
+    for service_id in recent:
+        if card := await turn.services.directory.card(service_id):
+            buttons.append(Button(pick(card.name, _.lang) or service_id, f"staff:topic:{service_id}"))
+    buttons.append(Button(_("Another question"), f"staff:topic:{OTHER}"))
+    return [screen(turn, _("I will pass your question to a social worker, who will answer here. "
+                           "What is it about?"), buttons)]
+
+
+async def topic(turn: Turn, service_id: str) -> list[Reply]:
+    if service_id != OTHER and (await turn.services.directory.card(service_id)) is None:
+        raise StaleButton(service_id)
+    draft = turn.state.data["handoff"] = {"topic": service_id}
+    offices = turn.state.data.get("recent", {}).get("offices", [])
+    queue = await turn.services.desk.queue_for(None if service_id == OTHER else service_id, offices)
+    if queue is None:
+        return await queues(turn)
+    draft["queue"] = queue
+    _ = turn._
+    info = await turn.services.desk.queue(queue)
+    return [screen(turn, _("Your request will go to: %(office)s.", office=pick(info.name, _.lang)),
+                   [Button(_("✔ Continue"), f"staff:q:{queue}"), Button(_("Choose another office"), "staff:queues")],
+                   back="staff")]
+
+
+async def queues(turn: Turn, value: str = "") -> list[Reply]:
+    _ = turn._
+    _draft(turn).setdefault("topic", OTHER)
+    found = await turn.services.desk.queues()
+    buttons = [Button(pick(q.name, _.lang) or q.id, f"staff:q:{q.id}") for q in found]
+    return [screen(turn, _("Which municipality or community should answer you?"), buttons, back="staff")]
+
+
+async def queue(turn: Turn, queue_id: str) -> list[Reply]:
+    if await turn.services.desk.queue(queue_id) is None:
+        raise StaleButton(queue_id)
+    _draft(turn)["queue"] = queue_id
+    turn.state.flow = "handoff:text"
+    _ = turn._
+    return [Text(_("Describe in one message what you need. You can also send your location."),
+                 request="location", request_label=_("📍 Add my location")),
+            Text(_("Write your message below."), rows((Button(_("✖ Cancel"), "staff:cancel"),), nav(turn)))]
+
+
+async def described(turn: Turn, text: str) -> list[Reply]:
+    _draft(turn)["text"] = text[:MAX_TEXT]
+    turn.state.flow = "handoff:phone"
+    _ = turn._
+    return [Text(_("Should staff call you? Share your phone number with the button, or skip."),
+                 request="contact", request_label=_("📞 Share my phone number")),
+            Text(_("You can also skip this."), rows((Button(_("Skip ➡"), "staff:phone:skip"),),
+                                                    (Button(_("✖ Cancel"), "staff:cancel"),)))]
+
+
+async def located(turn: Turn, point: tuple[float, float]) -> list[Reply]:
+    _draft(turn)["location"] = list(point)
+    return [Text(turn._("Location added. Now write your message."))] if turn.state.flow == "handoff:text" \
+        else await consent(turn)
+
+
+async def phone(turn: Turn, value: str) -> list[Reply]:
+    if value != "skip" or "text" not in _draft(turn):
+        raise StaleButton(value)
+    return await consent(turn)
+
+
+async def shared_phone(turn: Turn, number: str) -> list[Reply]:
+    _draft(turn)["phone"] = number[:40]
+    return await consent(turn)
+
+
+async def consent(turn: Turn) -> list[Reply]:
+    _ = turn._
+    draft = _draft(turn)
+    turn.state.flow = None
+    info = await turn.services.desk.queue(draft["queue"])
+    shared = [_("your message")] + ([_("your phone number")] if draft.get("phone") else []) \
+        + ([_("your location")] if draft.get("location") else [])
+    text = _("Staff of %(office)s will see %(what)s. Opora keeps them until %(days)d days after your "
+             "request is closed, then deletes them; /forget deletes them at any time. Do you agree?",
+             office=pick(info.name, _.lang), what=", ".join(shared), days=turn.services.retention_days)
+    return [Text(f"«{draft['text']}»\n\n{text}", rows(
+        (Button(_("✅ I agree, send"), "staff:send"),), (Button(_("✖ Cancel"), "staff:cancel"),)))]
+
+
+async def send(turn: Turn, value: str = "") -> list[Reply]:
+    draft = _draft(turn)
+    if "text" not in draft or "queue" not in draft:
+        raise StaleButton("send")
+    _ = turn._
+    user = turn.event.user
+    request = await turn.services.desk.create(
+        Draft(channel=user.channel, user_id=user.id, language=_.lang, queue_id=draft["queue"],
+              service_id=None if draft["topic"] == OTHER else draft["topic"], text=draft["text"],
+              phone=draft.get("phone"), location=tuple(draft["location"]) if draft.get("location") else None),
+        card=lambda request, text: staffdesk.card(turn.services, request, text))
+    turn.state.data.pop("handoff", None)
+    lines = [_("Your request No. %(n)d has been received. A social worker will answer you here.", n=request.id)]
+    if opening := await _closed_until(turn, draft["queue"]):
+        lines.append(_("The office is closed now. It opens %(when)s.", when=opening))
+    return [Text("\n".join(lines), rows((Button(_("✉ Add a message"), f"staff:add:{request.id}"),), nav(turn)))]
+
+
+async def _closed_until(turn: Turn, queue_id: str) -> str | None:
+    info = await turn.services.desk.queue(queue_id)
+    office = info and info.location_id and await turn.services.directory.office(info.location_id)
+    now = turn.services.now()
+    if not office or office.open_at(now) in (True, None):
+        return None
+    opening = office.next_opening(now)
+    if opening is None:
+        return None
+    _ = turn._
+    return f"{_.weekday(WEEKDAYS[opening.weekday()], 'wide')} {_.time(opening.time())}"
+
+
+async def cancel(turn: Turn, value: str = "") -> list[Reply]:
+    turn.state.data.pop("handoff", None)
+    turn.state.flow = None
+    return [Text(turn._("Cancelled. Nothing was sent."), rows(nav(turn)))]
+
+
+async def add(turn: Turn, value: str) -> list[Reply]:
+    if not value.isdigit():
+        raise StaleButton(value)
+    turn.state.flow = f"request:{value}"
+    return [Text(turn._("Write your message for request No. %(n)d.", n=int(value)),
+                 rows((Button(turn._("✖ Cancel"), "staff:cancel"),)))]
+
+
+async def added(turn: Turn, request_id: int, text: str) -> list[Reply]:
+    _ = turn._
+    turn.state.flow = None
+    user = turn.event.user
+    try:
+        await turn.services.desk.add_from_citizen(
+            request_id, user.channel, user.id, text[:MAX_TEXT],
+            relay=lambda request: staffdesk.citizen_message(turn.services, request, text[:MAX_TEXT]))
+    except NotFound:
+        raise StaleButton(str(request_id))
+    except Closed:
+        return [screen(turn, _("Request No. %(n)d is closed. You can start a new one.", n=request_id),
+                       [Button(_("👤 Talk to staff"), "staff")])]
+    return [Text(_("Added to request No. %(n)d.", n=request_id), rows(nav(turn)))]
+
+
+async def mine(turn: Turn, value: str = "") -> list[Reply]:
+    _ = turn._
+    user = turn.event.user
+    requests = await turn.services.desk.requests_of(user.channel, user.id)
+    if not requests:
+        return [screen(turn, _("You have no requests."), [Button(_("👤 Talk to staff"), "staff")])]
+    lines, buttons = [], []
+    for r in requests:
+        lines.append(_("No. %(n)d, %(date)s: %(status)s", n=r.id, date=_.date(r.created_at.date()),
+                       status=_(staffdesk.STATUS[r.status])))
+        if r.status != "closed":
+            buttons.append(Button(_("✉ Add to No. %(n)d", n=r.id), f"staff:add:{r.id}"))
+    return [screen(turn, "\n".join(lines), buttons)]
+
+
+STEPS = {"": start, "topic": topic, "queues": queues, "q": queue, "phone": phone, "send": send,
+         "cancel": cancel, "add": add, "mine": mine}

@@ -1,0 +1,209 @@
+"""The staff's side of help requests, for any channel: binding a chat, the queue, taking,
+answering, notes, ready answers and closing; and every text about a request that staff or
+citizens receive. Staff read in their office's language (bg or uk, from the queue's country)."""
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from bot.core.dialogs.common import Services
+from bot.core.events import Button, Event, Reply, Text, rows, to_message
+from bot.core.i18n import Translator
+from bot.helpdesk.desk import AccessDenied, Closed, InvalidCode, NotFound
+from bot.helpdesk.models import HelpRequest
+from catalog.directory import TIMEZONES
+from catalog.texts import pick
+from catalog.vocabulary import N_
+
+COMMANDS = ("join", "queue", "take", "close", "note", "canned", "send")
+COUNTRY_LANGUAGE = {"BG": "bg", "UA": "uk"}
+LANGUAGE_NAMES = {"bg": "български", "uk": "українська"}
+STATUS = {"received": N_("received"), "taken": N_("taken by a social worker"), "answered": N_("answered"),
+          "closed": N_("closed")}
+
+
+class Staff:
+    """What staff of one queue read: their language, time zone and the queue's name."""
+
+    def __init__(self, services: Services, queue_id: str):
+        self.services, self.queue_id = services, queue_id
+
+    async def load(self) -> "Staff":
+        info = await self.services.desk.queue(self.queue_id)
+        country = (info.country if info else None) or ""
+        self._ = Translator(COUNTRY_LANGUAGE.get(country, self.services.default_language))
+        self.zone = ZoneInfo(TIMEZONES.get(country, "Europe/Sofia"))
+        self.queue_name = info.name if info else {}
+        return self
+
+    def when(self, moment: dt.datetime) -> str:
+        local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(self.zone)
+        return f"{self._.date(local.date())}, {self._.time(local.time())}"
+
+
+def staff_buttons(_: Translator, request_id: int):
+    return rows((Button(_("🙋 Take No. %(n)d", n=request_id), f"st:take:{request_id}"),
+                 Button(_("✅ Close No. %(n)d", n=request_id), f"st:close:{request_id}")))
+
+
+async def card(services: Services, request: HelpRequest, text: str) -> dict:
+    """The card staff get for a new request."""
+    staff = await Staff(services, request.queue_id).load()
+    _ = staff._
+    topic = _("Other question")
+    if request.service_id and (found := await services.directory.card(request.service_id)):
+        topic = pick(found.name, _.lang) or request.service_id
+    lines = [_("Queue: %(queue)s", queue=pick(staff.queue_name, _.lang) or request.queue_id),
+             _("Topic: %(topic)s", topic=topic),
+             _("Language: %(language)s", language=LANGUAGE_NAMES.get(request.language, request.language)),
+             _("Received: %(when)s", when=staff.when(request.created_at)), "", text, ""]
+    if request.phone:
+        lines.append("📞 " + _("Phone (shared with consent): %(phone)s", phone=request.phone))
+    if request.latitude is not None:
+        lines.append("📍 " + _("Location: %(lat).5f, %(lon).5f", lat=request.latitude, lon=request.longitude))
+    lines.append(_("Reply to this message to answer the citizen."))
+    return to_message(Text("\n".join(lines), staff_buttons(_, request.id),
+                           title=_("🆕 Request No. %(n)d", n=request.id)))
+
+
+async def citizen_message(services: Services, request: HelpRequest, text: str) -> dict:
+    _ = (await Staff(services, request.queue_id).load())._
+    return to_message(Text(text, staff_buttons(_, request.id),
+                           title=_("✉ Request No. %(n)d: a new message from the citizen", n=request.id)))
+
+
+async def reminder(services: Services, request: HelpRequest) -> dict:
+    staff = await Staff(services, request.queue_id).load()
+    _ = staff._
+    return to_message(Text(_("⏰ Request No. %(n)d has been waiting for an answer since %(when)s.",
+                             n=request.id, when=staff.when(request.created_at)), staff_buttons(_, request.id)))
+
+
+def notice(services: Services, status: str, text: str = ""):
+    """What the citizen is told when staff take, answer or close their request."""
+    async def render(request: HelpRequest) -> dict:
+        _ = Translator(request.language)
+        info = await services.desk.queue(request.queue_id)
+        office = (pick(info.name, _.lang) if info else None) or request.queue_id
+        if status == "taken":
+            return to_message(Text(_("A social worker of %(office)s has taken your request No. %(n)d.",
+                                     office=office, n=request.id)))
+        if status == "closed":
+            return to_message(Text(_("Your request No. %(n)d is closed. Write any time if you need help again.",
+                                     n=request.id), rows((Button(_("☰ Menu"), "menu"),))))
+        return to_message(Text(text, rows((Button(_("✉ Reply"), f"staff:add:{request.id}"),
+                                           Button(_("☰ Menu"), "menu"))),
+                               title=_("💬 %(office)s, request No. %(n)d:", office=office, n=request.id)))
+    return render
+
+
+class StaffDesk:
+    def __init__(self, services: Services):
+        self.services = services
+
+    async def wants(self, event: Event) -> bool:
+        """A staff action: a staff command, a staff button, or a reply to a request's message."""
+        if event.payload is not None:
+            return event.payload.startswith("st:")
+        if _command(event.text) in COMMANDS:
+            return True
+        if event.reply_to and event.text:
+            return await self.services.desk.request_for_message(
+                event.user.channel, _chat(event), event.reply_to) is not None
+        return False
+
+    async def handle(self, event: Event) -> list[Reply]:
+        desk, chat, channel = self.services.desk, _chat(event), event.user.channel
+        queues = await desk.staff_queues(channel, chat)
+        _ = (await Staff(self.services, queues[0]).load())._ if queues else Translator(
+            "uk" if (event.user.language or "").startswith(("uk", "ru")) else self.services.default_language)
+        text = (event.text or "").strip()
+        command = _command(text)
+        args = text.split(maxsplit=2)[1:] if command else []
+        if event.payload:
+            command, args = (event.payload.split(":") + ["", ""])[1], [event.payload.split(":")[-1]]
+        try:
+            if command == "join":
+                if not args:
+                    return [Text(_("Write the code after the command: /join CODE"))]
+                info = await desk.join(args[0], channel, chat,
+                                       card=lambda request, first: card(self.services, request, first))
+                _ = (await Staff(self.services, info.id).load())._
+                return [Text(_("This chat now receives the requests of %(queue)s.", queue=pick(info.name, _.lang)))]
+            if not queues:
+                return [Text(_("This chat is not a staff chat. An administrator can bind it with /join CODE."))]
+            if command is None and event.reply_to:
+                number = await desk.request_for_message(channel, chat, event.reply_to)
+                return await self._reply(_, number, channel, chat, text)
+            if command == "queue":
+                return [await self._queue(_, channel, chat)]
+            if command == "canned":
+                return [await self._canned(_, queues)]
+            number = _number(args[0] if args else "")
+            if command == "take":
+                await desk.take(number, channel, chat, notify=notice(self.services, "taken"))
+                return [Text(_("Request No. %(n)d is yours. Reply to its card to answer.", n=number))]
+            if command == "close":
+                await desk.close(number, channel, chat, notify=notice(self.services, "closed"))
+                return [Text(_("Request No. %(n)d is closed.", n=number))]
+            if command == "note":
+                if len(args) < 2:
+                    return [Text(_("Write: /note N text"))]
+                await desk.note(number, channel, chat, args[1])
+                return [Text(_("Note saved. The citizen does not see it."))]
+            if command == "send":
+                return await self._send_canned(_, number, args, channel, chat)
+        except (NotFound, ValueError):
+            return [Text(_("There is no such request."))]
+        except AccessDenied:
+            return [Text(_("This request belongs to another queue."))]
+        except Closed:
+            return [Text(_("This request is already closed."))]
+        except InvalidCode:
+            return [Text(_("This code is wrong, used or expired. Ask for a new one."))]
+        return [Text(_("Staff commands: /queue, /take N, /close N, /note N text, /canned, /send N K. "
+                       "Reply to a request's message to answer the citizen."))]
+
+    async def _queue(self, _: Translator, channel: str, chat: str) -> Text:
+        requests = await self.services.desk.open_requests(channel, chat)
+        if not requests:
+            return Text(_("No open requests."))
+        lines = [_.plural("%(n)d open request:", "%(n)d open requests:", len(requests))]
+        lines += [_("No. %(n)d — %(status)s", n=r.id, status=_(STATUS[r.status])) for r in requests]
+        return Text("\n".join(lines))
+
+    async def _canned(self, _: Translator, queues: list[str]) -> Text:
+        lines = []
+        for queue_id in queues:
+            info = await self.services.desk.queue(queue_id)
+            lines += [f"{k}. {pick(texts, _.lang)}" for k, texts in enumerate(info.canned, 1)]
+        return Text("\n".join(lines) if lines else _("This queue has no ready answers."))
+
+    async def _send_canned(self, _: Translator, number: int, args: list[str], channel: str, chat: str) -> list[Reply]:
+        request = next((r for r in await self.services.desk.open_requests(channel, chat) if r.id == number), None)
+        if request is None:
+            raise NotFound(number)
+        canned = (await self.services.desk.queue(request.queue_id)).canned
+        k = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+        if not 1 <= k <= len(canned):
+            return [Text(_("Write: /send N K, where K is the number of a ready answer (/canned)."))]
+        return await self._reply(_, number, channel, chat, pick(canned[k - 1], request.language))
+
+    async def _reply(self, _: Translator, number: int | None, channel: str, chat: str, text: str) -> list[Reply]:
+        if number is None or not text:
+            raise NotFound(number)
+        await self.services.desk.reply(number, channel, chat, text, relay=notice(self.services, "answered", text))
+        return [Text(_("Sent to the citizen (request No. %(n)d).", n=number))]
+
+
+def _chat(event: Event) -> str:
+    return event.chat or event.user.id
+
+
+def _command(text: str | None) -> str | None:
+    match = re.match(r"^/(\w+)(@\w+)?", (text or "").strip())
+    return match[1].lower() if match else None
+
+
+def _number(value: str) -> int:
+    return int(value.lstrip("№#"))

@@ -1,0 +1,343 @@
+"""The help desk: requests from citizens to staff queues and back.
+
+Every change is committed together with the outbox messages that tell about it, so nothing is
+acknowledged before it is stored, and nothing stored is left untold. Texts are rendered by the
+caller (callbacks receive the request), because the help desk knows no language."""
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import secrets
+import statistics
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.helpdesk.models import (
+    HelpRequest, Invite, OutboxMessage, RequestMessage, StaffChat, StaffMessage, aware,
+)
+from catalog.models import Organization, Provider, Queue, Service
+from catalog.texts import Texts
+
+OPEN = ("received", "taken", "answered")
+INVITE_LIFETIME = dt.timedelta(hours=24)
+Render = Callable[[HelpRequest], Awaitable[dict]]  # a notice about the request
+CardRender = Callable[[HelpRequest, str], Awaitable[dict]]  # the request's card, given its first message
+
+
+class NotFound(Exception):
+    pass
+
+
+class AccessDenied(Exception):
+    pass
+
+
+class InvalidCode(Exception):
+    pass
+
+
+class Closed(Exception):
+    pass
+
+
+@dataclass
+class QueueInfo:
+    id: str
+    provider_id: str
+    country: str | None
+    name: Texts
+    location_id: str | None
+    services: list[str]
+    is_default: bool
+    canned: list[Texts]
+
+
+@dataclass
+class Draft:
+    channel: str
+    user_id: str
+    language: str
+    queue_id: str
+    service_id: str | None
+    text: str
+    phone: str | None = None
+    location: tuple[float, float] | None = None
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+class HelpDesk:
+    def __init__(self, sessions: async_sessionmaker, now: Callable[[], dt.datetime],
+                 wake: Callable[[], None] = lambda: None):
+        self.sessions = sessions
+        self.now = now
+        self.wake = wake  # tells the delivery loop there is something new in the outbox
+
+    # --- queues and staff chats -----------------------------------------------------------
+
+    async def queues(self) -> list[QueueInfo]:
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Queue, Provider.country).outerjoin(Provider, Provider.id == Queue.provider_id)
+                .order_by(Queue.id))).all()
+        return [QueueInfo(q.id, q.provider_id, country, q.translations.get("name") or {"und": q.name},
+                          q.location_id, q.services or [], q.is_default, q.translations.get("canned") or [])
+                for q, country in rows]
+
+    async def queue(self, queue_id: str) -> QueueInfo | None:
+        return next((q for q in await self.queues() if q.id == queue_id), None)
+
+    async def queue_for(self, service_id: str | None, offices: list[str] = ()) -> str | None:
+        """The queue for a topic: the one whose office the person is looking at, else the one
+        the topic is routed to, else its provider's default queue."""
+        queues = await self.queues()
+        for office in offices:
+            if found := next((q.id for q in queues if q.location_id == office), None):
+                return found
+        if service_id is None:
+            return None
+        if found := next((q.id for q in queues if service_id in q.services), None):
+            return found
+        async with self.sessions() as session:
+            provider = await session.scalar(
+                select(Organization.provider_id).join(Service, Service.organization_id == Organization.id)
+                .where(Service.id == service_id))
+        return next((q.id for q in queues if q.provider_id == provider and q.is_default), None)
+
+    async def invite(self, queue_id: str) -> str:
+        if await self.queue(queue_id) is None:
+            raise NotFound(queue_id)
+        code = secrets.token_hex(5).upper()
+        async with self.sessions() as session, session.begin():
+            session.add(Invite(code_hash=_hash(code), queue_id=queue_id, expires_at=self.now() + INVITE_LIFETIME))
+        return code
+
+    async def join(self, code: str, channel: str, chat_id: str, card: CardRender) -> QueueInfo:
+        """Bind a chat to the invite's queue (the code works once, for 24 hours), and send it the
+        cards of the queue's open requests."""
+        now = self.now()
+        async with self.sessions() as session, session.begin():
+            invite = await session.get(Invite, _hash(code), with_for_update=True)
+            if invite is None or invite.used_at is not None or aware(invite.expires_at) < now:
+                raise InvalidCode(code)
+            invite.used_at = now
+            bound = await session.scalar(select(StaffChat).where(
+                StaffChat.queue_id == invite.queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id))
+            if bound is None:
+                session.add(StaffChat(queue_id=invite.queue_id, channel=channel, chat_id=chat_id, bound_at=now))
+                for request in (await session.scalars(select(HelpRequest).where(
+                        HelpRequest.queue_id == invite.queue_id, HelpRequest.status.in_(OPEN))
+                        .order_by(HelpRequest.id))).all():
+                    first = await session.scalar(select(RequestMessage.text).where(
+                        RequestMessage.request_id == request.id, RequestMessage.author == "citizen")
+                        .order_by(RequestMessage.id).limit(1))
+                    self._enqueue(session, channel, chat_id, await card(request, first or ""), request.id,
+                                  to_staff=True, card=True)
+            queue_id = invite.queue_id
+        self.wake()
+        return await self.queue(queue_id)
+
+    async def staff_queues(self, channel: str, chat_id: str) -> list[str]:
+        async with self.sessions() as session:
+            return list((await session.scalars(select(StaffChat.queue_id).where(
+                StaffChat.channel == channel, StaffChat.chat_id == chat_id))).all())
+
+    # --- the citizen's side ---------------------------------------------------------------
+
+    async def create(self, draft: Draft, card: CardRender) -> HelpRequest:
+        now = self.now()
+        async with self.sessions() as session, session.begin():
+            request = HelpRequest(
+                queue_id=draft.queue_id, channel=draft.channel, user_id=draft.user_id, language=draft.language,
+                service_id=draft.service_id, phone=draft.phone, status="received", created_at=now,
+                latitude=draft.location[0] if draft.location else None,
+                longitude=draft.location[1] if draft.location else None)
+            session.add(request)
+            await session.flush()
+            session.add(RequestMessage(request_id=request.id, author="citizen", text=draft.text, created_at=now))
+            await self._to_staff(session, request, await card(request, draft.text), card=True)
+        self.wake()
+        return request
+
+    async def add_from_citizen(self, request_id: int, channel: str, user_id: str, text: str,
+                               relay: Render) -> HelpRequest:
+        async with self.sessions() as session, session.begin():
+            request = await self._citizens(session, request_id, channel, user_id)
+            session.add(RequestMessage(request_id=request.id, author="citizen", text=text, created_at=self.now()))
+            await self._to_staff(session, request, await relay(request))
+        self.wake()
+        return request
+
+    async def requests_of(self, channel: str, user_id: str) -> list[HelpRequest]:
+        async with self.sessions() as session:
+            return list((await session.scalars(select(HelpRequest).where(
+                HelpRequest.channel == channel, HelpRequest.user_id == user_id).order_by(HelpRequest.id))).all())
+
+    async def forget(self, channel: str, user_id: str) -> int:
+        """Erase a citizen's requests (closing the open ones) and drop what was not yet sent to them."""
+        now = self.now()
+        async with self.sessions() as session, session.begin():
+            ids = list((await session.scalars(select(HelpRequest.id).where(
+                HelpRequest.channel == channel, HelpRequest.user_id == user_id))).all())
+            await self._erase(session, ids, now)
+            await session.execute(delete(OutboxMessage).where(
+                OutboxMessage.channel == channel, OutboxMessage.chat_id == user_id,
+                OutboxMessage.status == "pending"))
+        return len(ids)
+
+    # --- the staff's side -----------------------------------------------------------------
+
+    async def open_requests(self, channel: str, chat_id: str) -> list[HelpRequest]:
+        queues = await self.staff_queues(channel, chat_id)
+        async with self.sessions() as session:
+            return list((await session.scalars(select(HelpRequest).where(
+                HelpRequest.queue_id.in_(queues), HelpRequest.status.in_(OPEN)).order_by(HelpRequest.id))).all())
+
+    async def request_for_message(self, channel: str, chat_id: str, message_id: str) -> int | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(StaffMessage.request_id).where(
+                StaffMessage.channel == channel, StaffMessage.chat_id == chat_id,
+                StaffMessage.message_id == message_id))
+
+    async def messages(self, request_id: int) -> list[RequestMessage]:
+        async with self.sessions() as session:
+            return list((await session.scalars(select(RequestMessage).where(
+                RequestMessage.request_id == request_id).order_by(RequestMessage.id))).all())
+
+    async def take(self, request_id: int, channel: str, chat_id: str, notify: Render) -> HelpRequest:
+        return await self._staff_change(request_id, channel, chat_id, "taken", None, notify)
+
+    async def close(self, request_id: int, channel: str, chat_id: str, notify: Render) -> HelpRequest:
+        return await self._staff_change(request_id, channel, chat_id, "closed", None, notify)
+
+    async def reply(self, request_id: int, channel: str, chat_id: str, text: str, relay: Render) -> HelpRequest:
+        return await self._staff_change(request_id, channel, chat_id, "answered", text, relay)
+
+    async def note(self, request_id: int, channel: str, chat_id: str, text: str) -> HelpRequest:
+        """A private note: stored with the request, never sent to the citizen."""
+        async with self.sessions() as session, session.begin():
+            request = await self._staffs(session, request_id, channel, chat_id)
+            session.add(RequestMessage(request_id=request.id, author="note", text=text, created_at=self.now()))
+        return request
+
+    async def _staff_change(self, request_id: int, channel: str, chat_id: str, status: str,
+                            text: str | None, notify: Render) -> HelpRequest:
+        now = self.now()
+        async with self.sessions() as session, session.begin():
+            request = await self._staffs(session, request_id, channel, chat_id)
+            if request.status == "closed":
+                raise Closed(request_id)
+            if text is not None:
+                session.add(RequestMessage(request_id=request.id, author="staff", text=text, created_at=now))
+            if status == "taken" and request.status != "received":
+                return request  # taken already: nothing changes, nothing is sent twice
+            request.status = status
+            if status == "taken":
+                request.taken_at = now
+            if status == "closed":
+                request.closed_at = now
+            if status in ("taken", "answered") and request.first_response_at is None:
+                request.first_response_at = now
+            if request.user_id and not request.citizen_unreachable:
+                self._enqueue(session, request.channel, request.user_id, await notify(request), request.id)
+        self.wake()
+        return request
+
+    # --- time-driven duties ---------------------------------------------------------------
+
+    async def due_reminders(self, waited: Callable[[HelpRequest], dt.timedelta], after: dt.timedelta,
+                            remind: Render) -> int:
+        """Remind staff once of each request left unanswered for `after` (working time, as
+        `waited` measures it)."""
+        count = 0
+        async with self.sessions() as session, session.begin():
+            for request in (await session.scalars(select(HelpRequest).where(
+                    HelpRequest.status == "received", HelpRequest.reminded_at.is_(None)))).all():
+                if waited(request) >= after:
+                    request.reminded_at = self.now()
+                    await self._to_staff(session, request, await remind(request))
+                    count += 1
+        if count:
+            self.wake()
+        return count
+
+    async def erase_expired(self, retention: dt.timedelta) -> int:
+        """Erase the personal data of requests closed longer than `retention` ago."""
+        now = self.now()
+        async with self.sessions() as session, session.begin():
+            ids = list((await session.scalars(select(HelpRequest.id).where(
+                HelpRequest.status == "closed", HelpRequest.erased_at.is_(None),
+                HelpRequest.closed_at < now - retention))).all())
+            await self._erase(session, ids, now)
+        return len(ids)
+
+    async def report(self, queue_id: str) -> str:
+        """The queue's anonymous statistics as CSV."""
+        if await self.queue(queue_id) is None:
+            raise NotFound(queue_id)
+        async with self.sessions() as session:
+            requests = (await session.scalars(select(HelpRequest).where(HelpRequest.queue_id == queue_id))).all()
+        waits = [(aware(r.first_response_at) - aware(r.created_at)).total_seconds() / 60
+                 for r in requests if r.first_response_at]
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["metric", "key", "value"])
+        writer.writerow(["requests", "total", len(requests)])
+        for status, n in sorted(Counter(r.status for r in requests).items()):
+            writer.writerow(["requests", status, n])
+        writer.writerow(["first_response_minutes", "answered", len(waits)])
+        if waits:
+            writer.writerow(["first_response_minutes", "median", round(statistics.median(waits), 1)])
+            writer.writerow(["first_response_minutes", "mean", round(statistics.fmean(waits), 1)])
+        for topic, n in sorted(Counter(r.service_id or "other" for r in requests).items()):
+            writer.writerow(["topic", topic, n])
+        return out.getvalue()
+
+    # --- inside ---------------------------------------------------------------------------
+
+    async def _citizens(self, session: AsyncSession, request_id: int, channel: str, user_id: str) -> HelpRequest:
+        request = await session.get(HelpRequest, request_id, with_for_update=True)
+        if request is None or request.channel != channel or request.user_id != user_id:
+            raise NotFound(request_id)
+        if request.status == "closed":
+            raise Closed(request_id)
+        return request
+
+    async def _staffs(self, session: AsyncSession, request_id: int, channel: str, chat_id: str) -> HelpRequest:
+        request = await session.get(HelpRequest, request_id, with_for_update=True)
+        if request is None:
+            raise NotFound(request_id)
+        allowed = await session.scalar(select(StaffChat.id).where(
+            StaffChat.queue_id == request.queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id))
+        if allowed is None:
+            raise AccessDenied(request_id)
+        return request
+
+    async def _to_staff(self, session: AsyncSession, request: HelpRequest, message: dict, card: bool = False) -> None:
+        for chat in (await session.scalars(select(StaffChat).where(StaffChat.queue_id == request.queue_id))).all():
+            self._enqueue(session, chat.channel, chat.chat_id, message, request.id, to_staff=True, card=card)
+
+    def _enqueue(self, session: AsyncSession, channel: str, chat_id: str, message: dict, request_id: int | None,
+                 to_staff: bool = False, card: bool = False) -> None:
+        now = self.now()
+        session.add(OutboxMessage(channel=channel, chat_id=chat_id, message=message, request_id=request_id,
+                                  to_staff=to_staff, card=card, status="pending", attempts=0,
+                                  next_attempt_at=now, created_at=now))
+
+    async def _erase(self, session: AsyncSession, ids: list[int], now: dt.datetime) -> None:
+        if not ids:
+            return
+        await session.execute(update(HelpRequest).where(HelpRequest.id.in_(ids)).values(
+            user_id=None, phone=None, latitude=None, longitude=None, erased_at=now))
+        await session.execute(update(HelpRequest).where(HelpRequest.id.in_(ids), HelpRequest.status != "closed")
+                              .values(status="closed", closed_at=now))
+        await session.execute(update(RequestMessage).where(RequestMessage.request_id.in_(ids)).values(text=None))
+        await session.execute(update(OutboxMessage).where(OutboxMessage.request_id.in_(ids)).values(message={}))
+

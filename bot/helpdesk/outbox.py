@@ -1,0 +1,142 @@
+"""Delivering the outbox: in order per chat, with retries, never twice.
+
+A row is claimed (pending → sending) in its own transaction before it is sent, and marked sent
+right after. Rows left in `sending` by a process that died mid-send are retried on the next
+start: a message may then show twice, but none is lost."""
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.helpdesk.models import HelpRequest, OutboxMessage, StaffMessage, aware
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 25  # with backoff capped at 10 minutes, about three hours of trying
+MAX_BACKOFF = 600.0
+BATCH = 200
+IDLE_WAKE = 30.0  # look again at least this often, for retries that fall due
+
+
+class RetryLater(Exception):
+    """The channel asked to wait (Telegram 429 retry_after)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Unreachable(Exception):
+    """The person blocked the bot or the chat is gone: retrying will not help."""
+
+
+class Sender(Protocol):
+    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+        """Deliver one message; return the channel's id of the (last) message sent."""
+
+
+class Delivery:
+    def __init__(self, sessions: async_sessionmaker, senders: dict[str, Sender],
+                 now: Callable[[], dt.datetime], woken: asyncio.Event | None = None):
+        self.sessions = sessions
+        self.senders = senders
+        self.now = now
+        self.woken = woken or asyncio.Event()  # set by the help desk when it queues a message
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    async def recover(self) -> int:
+        """After a crash: rows claimed but never marked are sent again."""
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(update(OutboxMessage).where(OutboxMessage.status == "sending")
+                                           .values(status="pending"))
+        return result.rowcount
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.recover()
+        while not stop.is_set():
+            self.woken.clear()
+            try:
+                sent = await self.deliver_due()
+            except Exception:  # the database may be away for a while; keep trying
+                log.exception("outbox delivery failed")
+                sent = 0
+            if sent:
+                continue
+            waiter = asyncio.ensure_future(self.woken.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=await self._idle_time(),
+                               return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+
+    async def _idle_time(self) -> float:
+        async with self.sessions() as session:
+            due = await session.scalar(select(OutboxMessage.next_attempt_at).where(
+                OutboxMessage.status == "pending", OutboxMessage.channel.in_(list(self.senders)))
+                .order_by(OutboxMessage.next_attempt_at).limit(1))
+        if due is None:
+            return IDLE_WAKE
+        return min(IDLE_WAKE, max(0.05, (aware(due) - self.now()).total_seconds()))
+
+    async def deliver_due(self) -> int:
+        """Send what is due: the oldest pending message of each chat, unless that one must wait."""
+        now = self.now()
+        async with self.sessions() as session:
+            rows = (await session.scalars(select(OutboxMessage).where(
+                OutboxMessage.status == "pending", OutboxMessage.channel.in_(list(self.senders)))
+                .order_by(OutboxMessage.id).limit(BATCH))).all()
+        heads, seen = [], set()
+        for row in rows:
+            if (row.channel, row.chat_id) not in seen:
+                seen.add((row.channel, row.chat_id))
+                if aware(row.next_attempt_at) <= now:
+                    heads.append(row)
+        sent = 0
+        for row in heads:
+            sent += await self._deliver(row)
+        return sent
+
+    async def _deliver(self, row: OutboxMessage) -> int:
+        async with self.sessions() as session, session.begin():
+            claimed = await session.execute(update(OutboxMessage).where(
+                OutboxMessage.id == row.id, OutboxMessage.status == "pending").values(status="sending"))
+            if claimed.rowcount != 1:
+                return 0  # another worker has it
+            reply_to = None
+            if row.to_staff and not row.card and row.request_id:
+                reply_to = await session.scalar(select(StaffMessage.message_id).where(
+                    StaffMessage.channel == row.channel, StaffMessage.chat_id == row.chat_id,
+                    StaffMessage.request_id == row.request_id, StaffMessage.is_card.is_(True)).limit(1))
+        values: dict = {"attempts": row.attempts + 1}
+        try:
+            if not row.message:
+                raise Unreachable("erased before it was sent")
+            message_id = await self.senders[row.channel].send(row.chat_id, row.message, reply_to)
+        except RetryLater as wait:
+            values |= {"status": "pending", "last_error": str(wait),
+                       "next_attempt_at": self.now() + dt.timedelta(seconds=wait.seconds), "attempts": row.attempts}
+        except Unreachable as error:
+            values |= {"status": "unreachable", "last_error": str(error)[:500]}
+        except Exception as error:
+            log.warning("outbox %s: %s: %s", row.id, type(error).__name__, error)
+            failed = row.attempts + 1 >= MAX_ATTEMPTS
+            values |= {"status": "failed" if failed else "pending", "last_error": f"{type(error).__name__}: {error}"[:500],
+                       "next_attempt_at": self.now() + dt.timedelta(seconds=min(MAX_BACKOFF, 2.0 ** row.attempts))}
+        else:
+            values |= {"status": "sent", "sent_message_id": message_id, "sent_at": self.now(), "last_error": None}
+        async with self.sessions() as session, session.begin():
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+            if values["status"] == "sent" and row.to_staff and row.request_id:
+                session.add(StaffMessage(channel=row.channel, chat_id=row.chat_id, message_id=values["sent_message_id"],
+                                         request_id=row.request_id, is_card=row.card))
+            if values["status"] == "unreachable" and row.request_id and not row.to_staff:
+                await session.execute(update(HelpRequest).where(HelpRequest.id == row.request_id)
+                                      .values(citizen_unreachable=True))
+        return 1 if values["status"] == "sent" else 0
+
