@@ -22,6 +22,16 @@ class FakeBotAPI:
         self.message_ids = itertools.count(1000)
         self.runner: web.AppRunner | None = None
         self.url = ""
+        self.delivered: list[tuple[str, dict]] = []  # what reached a chat (failed attempts are left out)
+        self.failures: dict[str, list[tuple[float, dict]]] = {}  # chat id → (until, error) windows
+
+    def fail_for(self, chat_id: int, seconds: float, code: int, retry_after: int | None = None) -> None:
+        """Refuse to deliver to a chat for a while: 429 Too Many Requests (with retry_after) or a 5xx."""
+        error = {"ok": False, "error_code": code, "description": "Too Many Requests" if code == 429 else "Bad Gateway"}
+        if retry_after is not None:
+            error["parameters"] = {"retry_after": retry_after}
+        start = max([until for until, _ in self.failures.get(str(chat_id), [])] + [time.monotonic()])
+        self.failures.setdefault(str(chat_id), []).append((start + seconds, error))
 
     async def start(self) -> str:
         app = web.Application()
@@ -47,6 +57,12 @@ class FakeBotAPI:
         if name == "getMe":
             return _ok(BOT)
         if name in SENDING:
+            for until, error in self.failures.get(str(params.get("chat_id")), []):
+                if time.monotonic() < until:
+                    return web.json_response(error, status=error["error_code"])
+            self.delivered.append((name, params))
+            async with self.changed:
+                self.changed.notify_all()
             return _ok({"message_id": next(self.message_ids), "date": int(time.time()),
                         "chat": {"id": int(params["chat_id"]), "type": "private"},
                         "text": params.get("text", "")})
@@ -65,7 +81,8 @@ class FakeBotAPI:
         return self._pending(offset)
 
     def _pending(self, offset: int) -> list[dict]:
-        return [u for u in self.updates if u["update_id"] >= offset]
+        # Like Telegram, updates confirmed by an earlier offset are gone, even after a restart.
+        return [u for u in self.updates if u["update_id"] >= max(offset, self.confirmed)]
 
     async def push(self, update: dict) -> int:
         update_id = next(self.ids)
@@ -77,6 +94,15 @@ class FakeBotAPI:
     async def wait_handled(self, update_id: int, timeout: float = 30) -> None:
         async with self.changed:
             await asyncio.wait_for(self.changed.wait_for(lambda: self.confirmed > update_id), timeout)
+
+    async def wait_delivered(self, chat_id: int, text: str, timeout: float = 60) -> dict:
+        """The first message delivered to a chat whose text contains `text`."""
+        def found():
+            return next((p for m, p in self.delivered if str(p.get("chat_id")) == str(chat_id)
+                         and text in str(p.get("text", ""))), None)
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: found() is not None), timeout)
+        return found()
 
     async def wait_for(self, method: str, timeout: float = 60) -> dict:
         async with self.changed:
@@ -98,9 +124,11 @@ def _ok(result) -> web.Response:
 class TelegramChat:
     """One person's private chat with the bot, driven through the fake API."""
 
-    def __init__(self, api: FakeBotAPI, user_id: int, language_code: str, webhook: tuple[str, str] | None = None):
+    def __init__(self, api: FakeBotAPI, user_id: int, language_code: str, webhook: tuple[str, str] | None = None,
+                 group: int | None = None):
         self.api, self.user_id, self.language_code = api, user_id, language_code
         self.webhook = webhook  # (url, secret) in webhook mode
+        self.chat = {"id": group, "type": "supergroup", "title": "Staff"} if group else {"id": user_id, "type": "private"}
         self.seen: list[tuple[str, dict]] = []
 
     @property
@@ -109,27 +137,33 @@ class TelegramChat:
 
     def _message(self, **content) -> dict:
         return {"message": {"message_id": next(self.api.message_ids), "date": int(time.time()),
-                            "chat": {"id": self.user_id, "type": "private"}, "from": self.sender, **content}}
+                            "chat": self.chat, "from": self.sender, **content}}
 
-    async def says(self, text: str) -> list[tuple[str, dict]]:
-        return await self._deliver(self._message(text=text))
+    async def says(self, text: str, reply_to: int | None = None) -> list[tuple[str, dict]]:
+        quoted = {"reply_to_message": {"message_id": reply_to, "date": int(time.time()), "chat": self.chat,
+                                       "from": BOT, "text": "…"}} if reply_to else {}
+        return await self._deliver(self._message(text=text, **quoted))
 
     async def shares_location(self, latitude: float, longitude: float) -> list[tuple[str, dict]]:
         return await self._deliver(self._message(location={"latitude": latitude, "longitude": longitude}))
 
     async def taps(self, label: str) -> list[tuple[str, dict]]:
         """Press the button whose label contains `label`, on the latest message that has one."""
-        for _method, params in reversed(self.seen):
+        for _method, params in reversed(self.received()):
             for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
                 for button in row:
                     if label in button["text"]:
                         return await self.presses(button["callback_data"])
         raise AssertionError(f"no button {label!r} in the chat")
 
+    def received(self) -> list[tuple[str, dict]]:
+        """Everything delivered to this chat so far, replies and outbox messages alike."""
+        return [(m, p) for m, p in self.api.delivered if str(p.get("chat_id")) == str(self.chat["id"])]
+
     async def presses(self, callback_data: str) -> list[tuple[str, dict]]:
         return await self._deliver({"callback_query": {
             "id": str(next(self.api.ids)), "from": self.sender, "chat_instance": "1", "data": callback_data,
-            "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": self.user_id, "type": "private"}}}})
+            "message": {"message_id": 1, "date": int(time.time()), "chat": self.chat}}})
 
     async def _deliver(self, update: dict) -> list[tuple[str, dict]]:
         before = len(self.api.calls)
@@ -142,7 +176,7 @@ class TelegramChat:
         else:
             await self.api.wait_handled(await self.api.push(update))
         sent = [(m, p) for m, p in self.api.calls[before:]
-                if str(p.get("chat_id")) == str(self.user_id) or m == "answerCallbackQuery"]
+                if str(p.get("chat_id")) == str(self.chat["id"]) or m == "answerCallbackQuery"]
         self.seen += sent
         return sent
 

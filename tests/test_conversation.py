@@ -58,7 +58,7 @@ async def test_browsing_category_then_town_then_service_never_dead_ends(olena):
     assert card[0].title == "Домашній соціальний патронаж"
     for part in ("Хто може отримати", "Як звернутися", "Документи", "Вартість", "Востаннє перевірено"):
         assert part in card.text
-    assert "staff:kazanlak-home-patronage" in [b.payload for b in card.buttons]
+    assert "staff:topic:kazanlak-home-patronage" in [b.payload for b in card.buttons]
     back = await olena.taps("⬅")
     assert back.buttons == services.buttons
 

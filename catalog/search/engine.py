@@ -196,7 +196,7 @@ class AnswerEngine:
         if origins:
             scores[self.index.for_displaced] *= 1.2
         if not places and not origins:  # nowhere named: the asker's own country first
-            scores[self.index.in_ukraine if language == "uk" else ~self.index.in_ukraine] *= 1.15
+            scores *= self.index.home_boost[language]
         best = float(scores.max()) if len(scores) else 0.0
         # A long, spoken question explains itself with many words; fewer of them need to match.
         confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
@@ -247,14 +247,11 @@ class AnswerEngine:
             if not candidates:
                 continue
             matched = True
-            best = np.zeros(n, dtype=np.float32)
-            group = np.zeros(n, dtype=np.float32)
-            for term in candidates:
-                docs, weights = self.index.postings[term]
-                target = group if term.startswith("c:") else best
-                target[docs] = np.maximum(target[docs], weights)
-            # A service for the group the word names wins a tie ("дете с увреждане").
-            best = np.maximum(best, group) + GROUP_TIE_BREAK * group
+            best = self._strongest([t for t in candidates if not t.startswith("c:")])
+            if groups := [t for t in candidates if t.startswith("c:")]:
+                group = self._strongest(groups)
+                # A service for the group the word names wins a tie ("дете с увреждане").
+                best = np.maximum(best, group) + GROUP_TIE_BREAK * group
             # Who the person is ("бежанци", "пенсіонер") counts less than what they need.
             share = GROUP_WORD_SHARE if token.concepts and token.concepts <= lexicon.WHO_CONCEPTS else 1.0
             total += best * share
@@ -265,17 +262,24 @@ class AnswerEngine:
         if not matched:
             return total, False
         scores = total / denominator
-        scores[~self.index.active] *= 0.8
+        scores[self.index.inactive] *= 0.8
         if age is not None:
             scores[(self.index.min_age > age) | (self.index.max_age < age)] *= 0.5
         return scores, True
+
+    def _strongest(self, terms: list[str]) -> np.ndarray:
+        """Each service's best weight among the terms."""
+        out = np.zeros(len(self.index.services), dtype=np.float32)
+        for term in terms:
+            np.maximum.at(out, *self.index.postings[term])  # unbuffered, and faster than out[docs] = ...
+        return out
 
     def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
                  top: int, near: tuple[float, float] | None, confident: float) -> tuple[list[Result], bool]:
         above = np.nonzero(scores >= NAMED_PLACE_FLOOR)[0]
         if len(above) > SHORTLIST:
             above = above[np.argpartition(-scores[above], SHORTLIST)[:SHORTLIST]]
-        candidates = [int(i) for i in above]
+        candidates = above.tolist()
         place_matched, bar = True, confident
         for area, serving in self._areas(places, origins):
             def inside(i: int) -> bool:
@@ -292,14 +296,14 @@ class AnswerEngine:
                 return [], False  # the catalogue knows that place: another town's service is no answer
             candidates = [i for i in candidates if scores[i] >= LOCAL_CONFIDENT]
         order = np.sort(np.array(candidates, dtype=np.int64))  # services are in id order: ties stay so
-        ranked = [int(i) for i in order[np.argsort(-scores[order], kind="stable")][:BRIDGE_CHECK]]
-        for i in ranked:  # an office in one named place that serves another ("терцентр
+        ranked = order[np.argsort(-scores[order], kind="stable")][:BRIDGE_CHECK].tolist()
+        for i in ranked if named else ():  # an office in one named place that serves another
             if any(self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
-                   for loc in self.index.services[i].locations):  # Краматорська в Києві")
+                   for loc in self.index.services[i].locations):  # ("терцентр Краматорська в Києві")
                 scores[i] *= 1.2
         ranked.sort(key=lambda i: -scores[i])
-        best = scores[ranked[0]] if ranked else 0
-        chosen = [i for i in ranked if scores[i] >= max(bar, best * RELATIVE)][:max(top, 0)]
+        floor = max(bar, scores[ranked[0]] * RELATIVE) if ranked else bar
+        chosen = [i for i in ranked if scores[i] >= floor][:max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
 
     def _around(self, ids: set[str]) -> set[str]:

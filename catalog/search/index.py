@@ -1,9 +1,7 @@
-"""The in-memory search index, built from the catalogue database (or from plain documents)."""
+"""The in-memory search index, built from the catalogue database."""
 
-from array import array
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
-from itertools import repeat
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,7 +14,7 @@ from catalog.models import (
 )
 from catalog.search.lexicon import GROUP_CONCEPTS, STOPWORDS
 from catalog.search.morphology import LANGUAGES, Morphology
-from catalog.search.normalize import is_latin, words
+from catalog.search.normalize import is_latin, tokens
 
 # How much a word counts depending on where in a service it stands.
 FIELD_WEIGHTS = {"name": 3.0, "synonyms": 2.95, "alternate_name": 2.5, "synonym_phrases": 2.0,
@@ -26,7 +24,7 @@ MAX_WEIGHT = max(FIELD_WEIGHTS.values())
 Texts = dict[str, str]
 
 
-@dataclass
+@dataclass(slots=True)
 class LocationDoc:
     id: str
     name: Texts
@@ -40,13 +38,11 @@ class LocationDoc:
     serves_groups: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ServiceDoc:
     id: str
     name: Texts
     organization: Texts
-    texts: dict[str, Texts]
-    synonyms: dict[str, list[str]]
     target_groups: list[str]
     category: str | None
     status: str
@@ -57,7 +53,7 @@ class ServiceDoc:
     residence: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PlaceDoc:
     id: str
     names: Texts
@@ -66,6 +62,32 @@ class PlaceDoc:
     latitude: float | None
     longitude: float | None
     country: str | None = None
+
+
+# A (term, service, field) entry packed in one int64, so that one sort orders the postings and
+# leaves each service's strongest field for a term last: term << 35 | service << 3 | field rank.
+_RANKED_WEIGHTS = sorted(set(FIELD_WEIGHTS.values()))
+_RANK = {name: _RANKED_WEIGHTS.index(weight) for name, weight in FIELD_WEIGHTS.items()}
+_PENDING = 10_000  # texts of added services awaiting their sort
+
+
+class _WordTerms(dict):
+    """Word → the numbers of its terms in one language (in all three for an unknown one)."""
+
+    def __init__(self, index: "SearchIndex", lang: str):
+        super().__init__()
+        self.index, self.lang = index, lang
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        if len(word) < 2 or word in STOPWORDS:
+            terms = ()
+        elif word.isdigit():  # a number is its own term in every language
+            terms = (self.index._term_id(word),)
+        else:
+            langs = (self.lang,) if self.lang in LANGUAGES else LANGUAGES
+            terms = tuple(self.index._term_id(self.index.morphology.term(word, lang)) for lang in langs)
+        self[word] = terms
+        return terms
 
 
 class SearchIndex:
@@ -77,90 +99,120 @@ class SearchIndex:
     def __init__(self, places: list[PlaceDoc], morphology: Morphology):
         self.services: list[ServiceDoc] = []
         self.places = {p.id: p for p in places}
+        self._ancestors: dict[str | None, frozenset[str]] = {}
         self.morphology = morphology
-        self._text_terms_cached = lru_cache(maxsize=20_000)(self._analyse)
-        # (term number, service number, weight) triples, as compact arrays while services stream in
-        self._term_ids: dict[str, int] = defaultdict(lambda: len(self._term_ids))
-        self._terms, self._docs, self._weights = array("i"), array("i"), array("f")
+        # Catalogues repeat texts (boilerplate, synonyms, organisation names) and, more, words.
+        self._analyse = lru_cache(maxsize=4096)(self._analyse)
+        self._synonyms = lru_cache(maxsize=5_000)(self._synonyms)
+        self._concepts = lru_cache(maxsize=None)(self._concepts)
+        self._organization = lru_cache(maxsize=None)(self._organization)
+        self._term_ids: dict[str, int] = {}
+        self._word_terms: dict[str, _WordTerms] = {}  # by language
         self._words: dict[str, set[str]] = defaultdict(set)
+        self._pending: list[np.ndarray] = []  # term numbers of one text of one field of a service
+        self._owners: list[int] = []  # that service's number << 3 | the field's rank
+        self._keys: list[np.ndarray] = []
 
-    @classmethod
-    def from_documents(cls, services: Iterable[ServiceDoc], places: list[PlaceDoc],
-                       morphology: Morphology) -> "SearchIndex":
-        index = cls(places, morphology)
-        for doc in services:
-            index.add(doc)
-        return index.finish()
-
-    def add(self, doc: ServiceDoc) -> None:
-        terms = self._doc_terms(doc)
-        self._terms.extend(map(self._term_ids.__getitem__, terms))
-        self._docs.extend(repeat(len(self.services), len(terms)))
-        self._weights.extend(terms.values())
-        doc.texts = {"name": doc.texts.get("name", {})}  # the rest stays in the database
-        doc.synonyms = {}
+    def add(self, doc: ServiceDoc, texts: dict[str, Texts], synonyms: dict[str, list[str]]) -> None:
+        """Files the terms of each text of the service (a text is analysed in its own language
+        only; questions are analysed in all three), to be weighted by the strongest field."""
+        number, pending, owners = len(self.services) << 3, self._pending, self._owners
+        for name, by_lang in texts.items():
+            for lang, text in by_lang.items():
+                pending.append(self._analyse(text, lang))
+                owners.append(number | _RANK[name])
+        for lang, words in synonyms.items():
+            pending += self._synonyms(tuple(words), lang)
+            owners += (number | _RANK["synonyms"], number | _RANK["synonym_phrases"])
+        pending += (self._organization(tuple(doc.organization.items())),
+                    self._concepts(tuple(doc.target_groups)))
+        owners += (number | _RANK["organization"], number | _RANK["concepts"])
         self.services.append(doc)
+        if len(self._pending) >= _PENDING:
+            self._sort_pending()
+
+    def _sort_pending(self) -> None:
+        if not self._pending:
+            return
+        lengths = np.fromiter(map(len, self._pending), dtype=np.int64, count=len(self._pending))
+        keys = np.concatenate(self._pending).astype(np.int64) << 35
+        keys |= np.repeat(np.array(self._owners, dtype=np.int64), lengths)
+        keys.sort()
+        strongest = np.append(keys[1:] >> 3 != keys[:-1] >> 3, True)
+        self._keys.append(keys[strongest])
+        self._pending, self._owners = [], []
 
     def finish(self) -> "SearchIndex":
         services = self.services
-        terms = np.frombuffer(self._terms, dtype=np.int32)
-        order = np.argsort(terms, kind="stable")
-        docs = np.frombuffer(self._docs, dtype=np.int32)[order]
-        weights = np.frombuffer(self._weights, dtype=np.float32)[order]
-        counts = np.bincount(terms, minlength=len(self._term_ids))
-        bounds = np.concatenate(([0], np.cumsum(counts)))
+        self._sort_pending()
+        keys, end = np.empty(sum(map(len, self._keys)), dtype=np.int64), 0
+        while self._keys:  # copied one by one and let go: only one extra sorted run at a time
+            run = self._keys.pop()
+            keys[end:end + len(run)] = run
+            end += len(run)
+        keys.sort(kind="stable")  # sorted runs: merged
+        bounds = np.searchsorted(keys, np.arange(len(self._term_ids) + 1, dtype=np.int64) << 35)
+        counts = np.diff(bounds)
         # Softened IDF: in a catalogue of a few dozen services a word found once is not
         # three times as telling as one found in six.
         idf = np.sqrt(np.log1p(max(len(services), 1) / np.maximum(counts, 1)))
-        self.idf, self.postings = {}, {}
-        for term, t in self._term_ids.items():
-            self.idf[term] = float(idf[t])
-            self.postings[term] = (docs[bounds[t]:bounds[t + 1]],
-                                   weights[bounds[t]:bounds[t + 1]] * np.float32(idf[t]))
+        weights = np.repeat(idf.astype(np.float32), counts)
+        weights *= np.array(_RANKED_WEIGHTS, dtype=np.float32)[keys.astype(np.uint8) & 7]
+        keys >>= 3
+        docs = keys.astype(np.int32)  # the low 32 bits
+        del keys
+        bounds = bounds.tolist()
+        self.idf = dict(zip(self._term_ids, idf.tolist()))
+        self.postings = {term: (docs[bounds[t]:bounds[t + 1]], weights[bounds[t]:bounds[t + 1]])
+                         for term, t in self._term_ids.items()}
         self.vocabulary = self._vocabulary(self._words)
-        del self._term_ids, self._terms, self._docs, self._weights, self._words
-        self._text_terms_cached.cache_clear()
-        words.cache_clear()
-        self.service_places = [self._service_places(doc) for doc in services]
+        del self._term_ids, self._word_terms, self._words
+        self._analyse.cache_clear()
+        self._synonyms.cache_clear()
+        self._concepts.cache_clear()
+        self._organization.cache_clear()
+        shared: dict[frozenset[str], frozenset[str]] = {}  # services of a town share their places
+        self.service_places = [tuple(shared.setdefault(p, p) for p in self._service_places(doc))
+                               for doc in services]
         self.served_places = set().union(*(given | serves for given, serves in self.service_places))
         self.in_ukraine = np.array([self._country(doc) == "UA" for doc in services], dtype=bool)
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
                                       dtype=bool)
-        self.active = np.array([doc.status == "active" for doc in services], dtype=bool)
+        self.inactive = np.flatnonzero([doc.status != "active" for doc in services])
+        self.home_boost = {lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(1.15), np.float32(1))
+                           for lang in ("bg", "uk")}  # the asker's own country first
         self.min_age = np.array([doc.min_age or 0 for doc in services], dtype=np.int16)
         self.max_age = np.array([200 if doc.max_age is None else doc.max_age for doc in services],
                                 dtype=np.int16)
         return self
 
-    def _doc_terms(self, doc: ServiceDoc) -> dict[str, float]:
-        """Each term of a service with the weight of the strongest field it stands in.
-        A text is analysed in its own language only; questions are analysed in all three."""
-        fields: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for name in ("name", "alternate_name", "description", "eligibility_description"):
-            fields[name] += [(text, lang) for lang, text in doc.texts.get(name, {}).items()]
-        fields["synonyms"] = [(" ; ".join(t for t in texts if " " not in t.strip()), lang)
-                              for lang, texts in doc.synonyms.items()]
-        fields["synonym_phrases"] = [(" ; ".join(t for t in texts if " " in t.strip()), lang)
-                                     for lang, texts in doc.synonyms.items()]
-        fields["organization"] = [(text, lang) for lang, text in doc.organization.items()]
-        terms: dict[str, float] = {}
-        for group in doc.target_groups:
-            terms.update(dict.fromkeys(GROUP_CONCEPTS.get(group, ()), FIELD_WEIGHTS["concepts"]))
-        for name in sorted(fields, key=FIELD_WEIGHTS.__getitem__, reverse=True):
-            found = frozenset().union(*(self._text_terms(text, lang) for text, lang in fields[name]))
-            terms.update(dict.fromkeys(found - terms.keys(), FIELD_WEIGHTS[name]))
-        return terms
+    def _synonyms(self, texts: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray]:
+        """Terms of one-word synonyms, and of phrases (which count less)."""
+        return (self._analyse(" ; ".join(t for t in texts if " " not in t.strip()), lang),
+                self._analyse(" ; ".join(t for t in texts if " " in t.strip()), lang))
 
-    def _text_terms(self, text: str, lang: str) -> frozenset[str]:
+    def _organization(self, names: tuple[tuple[str, str], ...]) -> np.ndarray:
+        """Terms of an organisation's name in all its languages (many services share one)."""
+        return np.unique(np.concatenate([self._ids(()), *(self._analyse(text, lang) for lang, text in names)]))
+
+    def _concepts(self, groups: tuple[str, ...]) -> np.ndarray:
+        return self._ids({self._term_id(c) for group in groups for c in GROUP_CONCEPTS.get(group, ())})
+
+    def _analyse(self, text: str, lang: str) -> np.ndarray:
         if lang == "en":
-            return frozenset()  # questions come in bg, uk or ru; Latin ones are transliterated
-        return self._text_terms_cached(text, lang if lang in LANGUAGES else None)
+            return self._ids(())  # questions come in bg, uk or ru; Latin ones are transliterated
+        found = tokens(text)
+        self._words[lang if lang in LANGUAGES else "und"].update(found)  # for typo correction and language votes
+        if lang not in self._word_terms:
+            self._word_terms[lang] = _WordTerms(self, lang)
+        return self._ids(set().union(*map(self._word_terms[lang].__getitem__, found)))
 
-    def _analyse(self, text: str, lang: str | None) -> frozenset[str]:
-        langs = (lang,) if lang else LANGUAGES
-        self._words[lang or "und"].update(words(text))  # for typo correction and language votes
-        return frozenset(self.morphology.term(word, language) for word in words(text)
-                         if len(word) > 1 and word not in STOPWORDS for language in langs)
+    @staticmethod
+    def _ids(terms) -> np.ndarray:
+        return np.fromiter(terms, dtype=np.int32, count=len(terms))
+
+    def _term_id(self, term: str) -> int:
+        return self._term_ids.setdefault(term, len(self._term_ids))
 
     def _vocabulary(self, by_language: dict[str, set[str]]) -> dict[str, list[str]]:
         """Surface words of the catalogue: by first letter for typo correction, and by language
@@ -173,13 +225,15 @@ class SearchIndex:
                 buckets[word[0]].append(word)
         return dict(buckets)
 
-    def ancestors(self, place_id: str | None) -> set[str]:
-        out = set()
-        while place_id and place_id not in out:
-            out.add(place_id)
-            place = self.places.get(place_id)
-            place_id = place.within if place else None
-        return out
+    def ancestors(self, place_id: str | None) -> frozenset[str]:
+        if place_id not in self._ancestors:
+            out, within = set(), place_id
+            while within and within not in out:
+                out.add(within)
+                place = self.places.get(within)
+                within = place.within if place else None
+            self._ancestors[place_id] = frozenset(out)
+        return self._ancestors[place_id]
 
     def _country(self, doc: ServiceDoc) -> str:
         for place_id in [*doc.areas, *(loc.place_id for loc in doc.locations)]:
@@ -188,15 +242,11 @@ class SearchIndex:
                 return place.country
         return ""
 
-    def _service_places(self, doc: ServiceDoc) -> tuple[set[str], set[str]]:
+    def _service_places(self, doc: ServiceDoc) -> tuple[frozenset[str], frozenset[str]]:
         """Where a service is given, and whom (which areas) its offices serve besides."""
-        given = set()
-        for area in doc.areas:
-            given |= self.ancestors(area)
-        for loc in doc.locations:
-            given |= self.ancestors(loc.place_id)
-        serves = {a for loc in doc.locations for a in loc.serves_areas}
-        return given, serves
+        given = frozenset().union(*map(self.ancestors, doc.areas),
+                                  *(self.ancestors(loc.place_id) for loc in doc.locations))
+        return given, frozenset(a for loc in doc.locations for a in loc.serves_areas)
 
 
 SERVICE_PAGE = 2000  # services read, indexed and let go at a time
@@ -205,6 +255,18 @@ SERVICE_PAGE = 2000  # services read, indexed and let go at a time
 async def build_index(sessions: async_sessionmaker, morphology: Morphology) -> SearchIndex:
     """Build the index from the database with plain queries (ORM objects would cost seconds at
     20,000 services), reading services a page at a time."""
+    # The cyclic collector would rescan the growing index over and over: seconds at 20,000
+    # services, for objects that are kept anyway.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return await _build_index(sessions, morphology)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+async def _build_index(sessions: async_sessionmaker, morphology: Morphology) -> SearchIndex:
     async with sessions() as session:
         async def rows(*columns, order=None, where=None, limit=None):
             query = select(*columns)
@@ -243,19 +305,21 @@ async def build_index(sessions: async_sessionmaker, morphology: Morphology) -> S
         last = None
         while True:
             page = await rows(Service.id, Service.organization_id, Service.translations, Service.name,
-                              Service.description, Service.synonyms, Service.target_groups,
+                              Service.alternate_name, Service.description,
+                              Service.eligibility_description, Service.synonyms, Service.target_groups,
                               Service.category, Service.status, Service.minimum_age,
                               Service.maximum_age, Service.residence, order=Service.id,
                               where=Service.id > last if last is not None else None, limit=SERVICE_PAGE)
             for s in page:
-                texts = {f: _texts(s.translations, f, getattr(s, f, None)) for f in
-                         ("name", "alternate_name", "description", "eligibility_description")}
+                texts = {f: _texts(s.translations, f, hsds) for f, hsds in (
+                    ("name", s.name), ("alternate_name", s.alternate_name),
+                    ("description", s.description), ("eligibility_description", s.eligibility_description))}
                 index.add(ServiceDoc(
                     id=s.id, name=texts["name"], organization=org_names.get(s.organization_id, {}),
-                    texts=texts, synonyms=s.synonyms or {}, target_groups=s.target_groups or [],
-                    category=s.category, status=s.status, min_age=s.minimum_age,
-                    max_age=s.maximum_age, areas=service_areas.get(s.id, []),
-                    locations=service_locations.get(s.id, []), residence=s.residence))
+                    target_groups=s.target_groups or [], category=s.category, status=s.status,
+                    min_age=s.minimum_age, max_age=s.maximum_age, areas=service_areas.get(s.id, []),
+                    locations=service_locations.get(s.id, []), residence=s.residence),
+                    texts, s.synonyms or {})
             if len(page) < SERVICE_PAGE:
                 break
             last = page[-1].id
@@ -284,8 +348,6 @@ def _location_docs(city_names: dict[str, Texts], locations, addresses, phones) -
 
 
 def _texts(translations: dict | None, field: str, hsds_value: str | None) -> Texts:
-    texts = dict((translations or {}).get(field) or {})
-    if not texts and hsds_value:
-        texts["und"] = hsds_value  # an untranslated HSDS value
-    return texts
+    texts = (translations or {}).get(field)
+    return texts or ({"und": hsds_value} if hsds_value else {})  # an untranslated HSDS value
 

@@ -116,9 +116,12 @@ async def consent(turn: Turn) -> list[Reply]:
     info = await turn.services.desk.queue(draft["queue"])
     shared = [_("your message")] + ([_("your phone number")] if draft.get("phone") else []) \
         + ([_("your location")] if draft.get("location") else [])
-    text = _("Staff of %(office)s will see %(what)s. Opora keeps them until %(days)d days after your "
-             "request is closed, then deletes them; /forget deletes them at any time. Do you agree?",
-             office=pick(info.name, _.lang), what=", ".join(shared), days=turn.services.retention_days)
+    text = " ".join((
+        _("Staff of %(office)s will see %(what)s.", office=pick(info.name, _.lang), what=", ".join(shared)),
+        _.plural("Opora keeps them for %(n)d day after your request is closed, then deletes them.",
+                 "Opora keeps them for %(n)d days after your request is closed, then deletes them.",
+                 turn.services.retention_days),
+        _("/forget deletes them at any time. Do you agree?")))
     return [Text(f"«{draft['text']}»\n\n{text}", rows(
         (Button(_("✅ I agree, send"), "staff:send"),), (Button(_("✖ Cancel"), "staff:cancel"),)))]
 

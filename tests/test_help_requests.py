@@ -1,0 +1,112 @@
+"""Help requests end to end over the fake Bot API: a citizen asks, staff in their group take,
+answer and close; the bot restarts in between and the Bot API fails for a while; nothing is
+lost and nothing arrives twice."""
+
+import asyncio
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from bot.helpdesk.models import OutboxMessage
+from catalog.db import make_engine, sessions
+from fake_telegram import FakeBotAPI, TelegramChat, texts
+from test_telegram import ROOT, start_opora, stop
+
+STAFF_GROUP = -100777
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def opora_cli(tmp_path, *args) -> str:
+    env = {"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3", "PATH": ""}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    return done.stdout
+
+
+async def test_a_request_goes_to_staff_and_back_through_restarts_and_failures(tmp_path):
+    api = FakeBotAPI()
+    url = await api.start()
+    opora = await start_opora(tmp_path, url)
+    await api.wait_for("getUpdates")
+
+    assert "kramatorsk-dnipro\t" in opora_cli(tmp_path, "staff", "queues")
+    code = opora_cli(tmp_path, "staff", "invite", "kramatorsk-dnipro").strip().splitlines()[-1]
+    staff = TelegramChat(api, 900, "uk", group=STAFF_GROUP)
+    assert "Дніпр" in texts(await staff.says(f"/join {code}"))
+    assert "недійсний" in texts(await staff.says(f"/join {code}"))  # a code works once
+
+    olena = TelegramChat(api, 501, "uk")
+    await olena.says("/start")
+    await olena.says("Я з Краматорська, тепер у Дніпрі. Потрібна гуманітарна допомога")
+    assert "Дніпрі" in texts(await olena.taps("Запитати працівника"))  # the card's button: its office
+    await olena.taps("Продовжити")
+    await olena.says("Мамі 82 роки, потрібні ліки та продукти")
+    consent = texts(await olena.taps("Пропустити"))
+    assert "90" in consent
+    received = texts(await olena.taps("Згоден"))
+    assert "№ 1" in received
+
+    card = await api.wait_delivered(STAFF_GROUP, "Мамі 82 роки")
+    assert "№ 1" in card["text"]
+
+    assert await stop(opora) == 0  # a restart between steps
+    opora = await start_opora(tmp_path, url)
+    await api.wait_for("getUpdates")
+
+    intruder = TelegramChat(api, 666, "uk")
+    assert "не є чатом працівників" in texts(await intruder.says("/take 1"))
+    assert "Мамі" not in texts(intruder.seen)
+
+    await staff.taps("Взяти № 1")
+    await api.wait_delivered(olena.user_id, "взяв")
+    card_message_id = await card_message(tmp_path)
+    await staff.says("Завтра о 10:00 приходьте до відділення, візьміть паспорт.", reply_to=card_message_id)
+    await api.wait_delivered(olena.user_id, "Завтра о 10:00")
+
+    await olena.taps("Відповісти")
+    await olena.says("Дякую, прийдемо!")
+    follow_up = await api.wait_delivered(STAFF_GROUP, "Дякую, прийдемо!")
+    assert follow_up["reply_parameters"]["message_id"] == card_message_id
+
+    # The citizen's chat refuses deliveries for a while: first 429 with retry_after, then 502.
+    api.fail_for(olena.user_id, 2, 429, retry_after=1)
+    api.fail_for(olena.user_id, 2, 502)
+    await staff.says("/close 1")
+    assert await stop(opora) == 0  # and a restart while the notice waits
+    opora = await start_opora(tmp_path, url)
+    await api.wait_delivered(olena.user_id, "закрито", timeout=90)
+
+    outbox = await outbox_rows(tmp_path)
+    for _ in range(100):  # the last one is marked sent just after the Bot API answers
+        if {row.status for row in outbox} == {"sent"}:
+            break
+        await asyncio.sleep(0.1)
+        outbox = await outbox_rows(tmp_path)
+    assert {row.status for row in outbox} == {"sent"}
+    delivered = Counter((str(p["chat_id"]), p["text"]) for m, p in api.delivered if m == "sendMessage")
+    for row in outbox:
+        assert delivered[(row.chat_id, expected_text(row))] == 1, row.message
+    assert await stop(opora) == 0
+    await api.stop()
+
+
+def expected_text(row: OutboxMessage) -> str:
+    from bot.core.events import from_message
+    from bot.telegram.render import html
+    return html(from_message(row.message))
+
+
+async def card_message(tmp_path) -> int:
+    rows = await outbox_rows(tmp_path)
+    return int(next(r.sent_message_id for r in rows if r.card))
+
+
+async def outbox_rows(tmp_path) -> list[OutboxMessage]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3")
+    async with sessions(engine)() as session:
+        rows = list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+    await engine.dispose()
+    return rows
