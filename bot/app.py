@@ -103,12 +103,14 @@ async def serve(app: App) -> None:
     from bot import terminal
     from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
     from bot.telegram.sender import TelegramSender
+    from bot.viber.client import ViberClient
+    from bot.viber.webhook import PATH as VIBER_PATH, ViberWebhook
 
     settings = app.settings
     if await ensure_catalog(app):
         log.info("seed catalogue loaded")
     conversation = build_conversation(app, await build_engine(app))
-    if not settings.telegram_token:
+    if not (settings.telegram_token or settings.viber_token):
         await terminal.chat(conversation)
         return
 
@@ -117,29 +119,43 @@ async def serve(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     http = web.Application()
-    bot, dispatcher = make_bot(settings), make_dispatcher(conversation)
-    delivery = Delivery(app.sessions, {"telegram": TelegramSender(bot)}, conversation.services.now,
-                        woken=app.outbox_waiting)
-    tasks = [asyncio.create_task(delivery.run(stop)), asyncio.create_task(staff_duties(conversation, settings, stop))]
-    await register_commands(bot, settings.default_language)
-    if settings.telegram_webhook_url:
-        await start_webhook(http, bot, dispatcher, settings)
-    else:
-        await bot.delete_webhook()
-        # One update at a time: a person's messages are answered in the order they were sent.
-        tasks.append(asyncio.create_task(dispatcher.start_polling(
-            bot, handle_signals=False, handle_as_tasks=False, close_bot_session=False)))
+    senders, tasks, closing = {}, [], []
+    bot = dispatcher = viber = None
+    if settings.telegram_token:
+        bot, dispatcher = make_bot(settings), make_dispatcher(conversation)
+        senders["telegram"] = TelegramSender(bot)
+        closing.append(bot.session.close)
+        await register_commands(bot, settings.default_language)
+        if settings.telegram_webhook_url:
+            await start_webhook(http, bot, dispatcher, settings)
+        else:
+            await bot.delete_webhook()
+            # One update at a time: a person's messages are answered in the order they were sent.
+            tasks.append(asyncio.create_task(dispatcher.start_polling(
+                bot, handle_signals=False, handle_as_tasks=False, close_bot_session=False)))
+    if settings.viber_token:
+        viber = ViberClient(settings.viber_api_url, settings.viber_token.get_secret_value(),
+                            settings.viber_bot_name, settings.viber_bot_avatar)
+        ViberWebhook(viber, conversation).register(http)
+        senders["viber"] = viber
+        closing.append(viber.close)
+    delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting)
+    tasks += [asyncio.create_task(delivery.run(stop)), asyncio.create_task(staff_duties(conversation, settings, stop))]
     runner = web.AppRunner(http)
     if http.router.routes():
         await runner.setup()
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
+    if viber and settings.viber_webhook_url:
+        # Viber checks the webhook by calling it, so the server must be up first.
+        await viber.set_webhook(settings.viber_webhook_url.rstrip("/").removesuffix(VIBER_PATH) + VIBER_PATH)
     log.info("Opora is running")
     try:
         await stop.wait()
     finally:
-        if not settings.telegram_webhook_url:
+        if dispatcher and not settings.telegram_webhook_url:
             await dispatcher.stop_polling()
         await asyncio.gather(*tasks, return_exceptions=True)
         await runner.cleanup()
-        await bot.session.close()
+        for close in closing:
+            await close()

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     viber_api_url: str = "https://chatapi.viber.com/pa"
     viber_webhook_url: str | None = None
     viber_bot_name: str = "Opora"
+    viber_bot_avatar: str | None = None  # an image URL shown with the bot's messages
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     redis_url: str | None = None

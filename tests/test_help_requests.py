@@ -110,3 +110,38 @@ async def outbox_rows(tmp_path) -> list[OutboxMessage]:
         rows = list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
     await engine.dispose()
     return rows
+
+
+async def test_a_viber_citizen_is_answered_by_telegram_staff(tmp_path):
+    from fake_viber import FakeViberAPI, ViberUser, free_port, texts as viber_texts
+
+    telegram, viber = FakeBotAPI(), FakeViberAPI()
+    telegram_url, viber_url = await telegram.start(), await viber.start()
+    port = free_port()
+    opora = await start_opora(tmp_path, telegram_url, OPORA_VIBER_TOKEN="viber-token",
+                              OPORA_VIBER_API_URL=viber_url, OPORA_HTTP_PORT=str(port))
+    await telegram.wait_for("getUpdates")
+    code = opora_cli(tmp_path, "staff", "invite", "kazanlak-social").strip().splitlines()[-1]
+    staff = TelegramChat(telegram, 901, "bg", group=STAFF_GROUP)
+    await staff.says(f"/join {code}")
+
+    halyna = ViberUser(viber, f"http://127.0.0.1:{port}/viber", "viber-token", "halyna==", "uk")
+    await halyna.opens_the_chat()
+    await halyna.says("хто приносить гарячий обід бабусі в Казанлику?")
+    await halyna.taps("Запитати працівника")
+    await halyna.taps("Продовжити")
+    await halyna.says("Бабусі 85 років, живе сама на вул. Розова")
+    assert any(b["ActionType"] == "share-phone" for b in halyna.keyboard())
+    await halyna.shares_phone("+359888123456")
+    assert "№ 1" in viber_texts(await halyna.taps("Згоден"))
+
+    card = await telegram.wait_delivered(STAFF_GROUP, "Бабусі 85 років")
+    assert "+359888123456" in card["text"]
+    await staff.taps("Поеми № 1")
+    await viber.wait_sent("halyna==", "взяв")
+    await staff.says("Обадете се в общината утре.", reply_to=await card_message(tmp_path))
+    answer = await viber.wait_sent("halyna==", "Обадете се в общината утре.")
+    assert any("staff:add:1" in b["ActionBody"] for b in answer["keyboard"]["Buttons"])
+    assert await stop(opora) == 0
+    await telegram.stop()
+    await viber.stop()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import DateTime, String, delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +21,15 @@ class ChatState(Base):
     flow: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # drafts and the current screen
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedUpdate(Base):
+    """Updates already handled (a Viber message_token, a Telegram update_id): a repeated
+    delivery is recognised and handled once."""
+    __tablename__ = "opora_processed_update"
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass
@@ -50,3 +60,23 @@ class StateStore:
         async with self.sessions() as session, session.begin():
             await session.execute(delete(ChatState).where(
                 ChatState.channel == user.channel, ChatState.user_id == user.id))
+
+    async def first_time(self, channel: str, key: str) -> bool:
+        """Record an update; False when it was recorded before."""
+        try:
+            async with self.sessions() as session, session.begin():
+                session.add(ProcessedUpdate(channel=channel, key=key, at=dt.datetime.now(dt.timezone.utc)))
+        except IntegrityError:
+            return False
+        return True
+
+    async def forget_update(self, channel: str, key: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(delete(ProcessedUpdate).where(
+                ProcessedUpdate.channel == channel, ProcessedUpdate.key == key))
+
+    async def subscribed(self, user: User, subscribed: bool) -> None:
+        """Record whether the person subscribed to the bot (Viber sends only to subscribers)."""
+        state = await self.load(user)
+        state.data["subscribed"] = subscribed
+        await self.save(user, state)
