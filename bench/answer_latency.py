@@ -4,7 +4,8 @@
 
 1. generates the catalogue from the seed services as templates, in many generated towns, and
    writes it as an HSDS 3 datapackage (with the Opora extension);
-2. imports it with `opora catalog import-hsds` into a fresh SQLite database;
+2. imports it with `opora catalog import-hsds` into a fresh SQLite database (which also stores
+   the analysed terms of every service);
 3. builds the in-memory index from that database (timed);
 4. asks every question of the evaluation set, many times, and reports p50/p99 per question;
 5. reports the peak RSS of this process.

@@ -21,8 +21,9 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import (
     JSON, Address, CostOption, Language, Location, Organization, Phone, Place, Provider, Record,
-    RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation,
+    RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation, ServiceTerms,
 )
+from catalog.search.terms import store_terms
 from catalog.validation import Problem
 
 HSDS_DATAPACKAGE = Path(__file__).with_name("hsds_datapackage.json")
@@ -310,10 +311,13 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
             ids = [r["id"] for r in rows]
             for start in range(0, len(ids), 500):
                 await session.execute(delete(model).where(model.id.in_(ids[start:start + 500])))
+                if model is Service:
+                    await session.execute(delete(ServiceTerms).where(ServiceTerms.service_id.in_(ids[start:start + 500])))
             for start in range(0, len(rows), 1000):
                 if rows[start:start + 1000]:
                     await session.execute(insert(model), rows[start:start + 1000])
             report.counts[model.__tablename__] = len(rows)
+        await store_terms(session)
     return report
 
 

@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import (
     Address, CostOption, Language, Location, Organization, Phone, Place, Provider, Queue, Record,
-    RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation,
+    RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation, ServiceTerms,
 )
 from catalog.schema import LocalText, PhoneIn, Provenance, ProviderFile, QueueIn
+from catalog.search.terms import store_terms
 from catalog.validation import Catalog, format_phone
 
 PRIMARY_LANGUAGE = {"BG": "bg", "UA": "uk"}
@@ -144,6 +145,8 @@ async def load_catalog(sessions: async_sessionmaker, catalog: Catalog) -> LoadRe
         await _delete_providers(session, [pf.provider.id for pf in catalog.providers])
         await session.execute(delete(Place).where(Place.id.in_([p.id for p in catalog.places])))
         session.add_all(records)
+        await session.flush()
+        await store_terms(session)
     counts: dict[str, int] = {}
     for record in records:
         counts[record.__tablename__] = counts.get(record.__tablename__, 0) + 1
@@ -165,6 +168,7 @@ async def _delete_providers(session: AsyncSession, provider_ids: list[str]) -> N
         ServiceArea: ServiceArea.service_id.in_(services),
         RequiredDocument: RequiredDocument.service_id.in_(services),
         CostOption: CostOption.service_id.in_(services),
+        ServiceTerms: ServiceTerms.service_id.in_(services),
     }
     for model, condition in by_service_or_location.items():
         await session.execute(delete(model).where(condition))

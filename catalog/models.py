@@ -11,7 +11,7 @@ Everything HSDS lacks is an Opora extension, marked `# ext:` below:
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -274,6 +274,27 @@ class CostOption(Record):
     currency: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[float | None] = mapped_column(Float)
     amount_description: Mapped[str | None] = mapped_column(Text)
+
+
+class Term(Base):
+    """ext: the numbers of the terms and words in `ServiceTerms`: 0, 1, 2… in the order met,
+    never renumbered."""
+
+    __tablename__ = "opora_term"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class ServiceTerms(Base):
+    """ext: a service's texts as the answer engine indexes them, worked out when the catalogue
+    is loaded (catalog.search.terms), so that start-up need not analyse them again."""
+
+    __tablename__ = "opora_service_terms"
+    service_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40))  # of the analysis; another one's are stale
+    numbered: Mapped[int] = mapped_column(Integer)  # how many terms were numbered: all it uses
+    terms: Mapped[bytes] = mapped_column(LargeBinary)  # int32 each: term number << 3 | field
+    words: Mapped[bytes] = mapped_column(LargeBinary)  # int32 each: word number << 2 | language
 
 
 # Catalogue tables in dependency order: parents before children (load, delete in reverse).

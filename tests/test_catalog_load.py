@@ -3,11 +3,14 @@
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from catalog import SEED_DATA
 from catalog.loader import load_catalog
-from catalog.models import Location, Phone, Service
+from catalog.models import Location, Phone, Service, ServiceTerms
+from catalog.search.index import build_index
+from catalog.search.morphology import Morphology
+from catalog.search.terms import VERSION
 from catalog.validation import CatalogError, load_checked
 from tests.catalog_helpers import snapshot
 
@@ -72,3 +75,31 @@ async def test_offices_know_whom_they_serve(db):
         dnipro = await session.get(Location, "kramatorsk-tercentre-dnipro")
     assert dnipro.place_id == "dnipro"
     assert "kramatorsk-hromada" in dnipro.serves_areas and "idp" in dnipro.serves_groups
+
+
+def _contents(index) -> tuple:
+    ids = [s.id for s in index.services]
+    return ({term: sorted(zip((ids[d] for d in docs.tolist()), weights.tolist()))
+             for term, (docs, weights) in index.postings.items()}, index.vocabulary, index.language_words)
+
+
+async def test_the_engine_reads_the_terms_stored_at_load_and_a_reload_replaces_them(db, tmp_path):
+    await load_catalog(db, load_checked(SEED_DATA))
+    data = tmp_path / "data"
+    shutil.copytree(SEED_DATA, data)
+    kazanlak = data / "bg-kazanlak.yaml"
+    kazanlak.write_text(kazanlak.read_text(encoding="utf-8").replace(
+        "Общината носи топъл обяд", "Общината носи гореща супа", 1), encoding="utf-8")
+    await load_catalog(db, load_checked(data))
+    async with db() as session:
+        services = set((await session.scalars(select(Service.id))).all())
+        stored = (await session.execute(select(ServiceTerms.service_id, ServiceTerms.version))).all()
+    assert {s for s, _ in stored} == services and {v for _, v in stored} == {VERSION}
+    morphology = Morphology()
+    index = await build_index(db, morphology)
+    docs, _ = index.postings[morphology.term("супа", "bg")]
+    assert [index.services[d].id for d in docs.tolist()] == ["kazanlak-home-patronage"]
+
+    async with db() as session, session.begin():
+        await session.execute(delete(ServiceTerms))
+    assert _contents(await build_index(db, morphology)) == _contents(index)  # analysed at start-up

@@ -6,11 +6,12 @@ import shutil
 
 import pytest
 from frictionless import Package, system
+from sqlalchemy import select
 
 from catalog import SEED_DATA
 from catalog.hsds import RESOURCES, HsdsImportError, columns, export_csv, export_json, hsds_fields, import_csv
 from catalog.loader import load_catalog
-from catalog.models import Location, Service
+from catalog.models import Location, Service, ServiceTerms
 from catalog.validation import load_checked
 from tests.catalog_helpers import snapshot
 from tests.conftest import HSDS_EXAMPLE
@@ -49,6 +50,8 @@ async def test_importing_twice_is_idempotent(db):
     first = await snapshot(db)
     await import_csv(db, HSDS_EXAMPLE)
     assert await snapshot(db) == first
+    async with db() as session:  # the answer engine's terms, replaced with their services
+        assert (await session.scalars(select(ServiceTerms.service_id))).all() == ["ac148810-d857-441c-9679-408f346de14b"]
 
 
 async def test_the_seed_export_is_a_valid_hsds_datapackage(db, tmp_path):

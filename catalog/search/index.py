@@ -6,22 +6,24 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import inspect, null, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from catalog.models import (
-    Address, Location, Organization, Phone, Place, Service, ServiceArea, ServiceAtLocation,
+    Address, Location, Organization, Phone, Place, Service, ServiceArea, ServiceAtLocation, ServiceTerms,
 )
-from catalog.search.lexicon import GROUP_CONCEPTS, STOPWORDS
-from catalog.search.morphology import LANGUAGES, Morphology
-from catalog.search.normalize import is_latin, tokens
+from catalog.search.lexicon import GROUP_CONCEPTS
+from catalog.search.morphology import Morphology
+from catalog.search.normalize import is_latin
+from catalog.search.terms import (
+    ENTRY, FIELDS, VERSION, WORD_LANGUAGES, Analyser, Numbers, Texts, analysed, local_texts, numbers,
+)
 
 # How much a word counts depending on where in a service it stands.
 FIELD_WEIGHTS = {"name": 3.0, "synonyms": 2.95, "alternate_name": 2.5, "synonym_phrases": 2.0,
                  "concepts": 1.5,
                  "organization": 1.2, "description": 1.0, "eligibility_description": 0.7}
 MAX_WEIGHT = max(FIELD_WEIGHTS.values())
-Texts = dict[str, str]
 
 
 @dataclass(slots=True)
@@ -67,76 +69,50 @@ class PlaceDoc:
 # A (term, service, field) entry packed in one int64, so that one sort orders the postings and
 # leaves each service's strongest field for a term last: term << 35 | service << 3 | field rank.
 _RANKED_WEIGHTS = sorted(set(FIELD_WEIGHTS.values()))
-_RANK = {name: _RANKED_WEIGHTS.index(weight) for name, weight in FIELD_WEIGHTS.items()}
-_PENDING = 10_000  # texts of added services awaiting their sort
-
-
-class _WordTerms(dict):
-    """Word → the numbers of its terms in one language (in all three for an unknown one)."""
-
-    def __init__(self, index: "SearchIndex", lang: str):
-        super().__init__()
-        self.index, self.lang = index, lang
-
-    def __missing__(self, word: str) -> tuple[int, ...]:
-        if len(word) < 2 or word in STOPWORDS:
-            terms = ()
-        elif word.isdigit():  # a number is its own term in every language
-            terms = (self.index._term_id(word),)
-        else:
-            langs = (self.lang,) if self.lang in LANGUAGES else LANGUAGES
-            terms = tuple(self.index._term_id(self.index.morphology.term(word, lang)) for lang in langs)
-        self[word] = terms
-        return terms
+_RANK = np.array([_RANKED_WEIGHTS.index(FIELD_WEIGHTS[name]) for name in FIELDS], dtype=np.int64)
+_PENDING = 3_000  # added services awaiting their sort
 
 
 class SearchIndex:
     """Terms of every service in every language, weighted by field, as numpy postings.
 
     Services are added one by one and keep only what answers show (names, offices): their
-    long texts are read, indexed and let go, so a large catalogue never sits in memory whole."""
+    terms are indexed and let go, so a large catalogue never sits in memory whole."""
 
-    def __init__(self, places: list[PlaceDoc], morphology: Morphology):
+    def __init__(self, places: list[PlaceDoc], morphology: Morphology, numbers: Numbers | None = None):
         self.services: list[ServiceDoc] = []
         self.places = {p.id: p for p in places}
         self._ancestors: dict[str | None, frozenset[str]] = {}
         self.morphology = morphology
-        # Catalogues repeat texts (boilerplate, synonyms, organisation names) and, more, words.
-        self._analyse = lru_cache(maxsize=4096)(self._analyse)
-        self._synonyms = lru_cache(maxsize=5_000)(self._synonyms)
+        self.analyser = Analyser(morphology, Numbers() if numbers is None else numbers)
         self._concepts = lru_cache(maxsize=None)(self._concepts)
-        self._organization = lru_cache(maxsize=None)(self._organization)
-        self._term_ids: dict[str, int] = {}
-        self._word_terms: dict[str, _WordTerms] = {}  # by language
-        self._words: dict[str, set[str]] = defaultdict(set)
-        self._pending: list[np.ndarray] = []  # term numbers of one text of one field of a service
-        self._owners: list[int] = []  # that service's number << 3 | the field's rank
+        self._organization = lru_cache(maxsize=None)(self._organization)  # many services share one
+        self._pending: list[np.ndarray] = []  # entries of terms (`terms.encode`) of a service
+        self._owners: list[int] = []  # that service's number
+        self._words: list[np.ndarray] = []
         self._keys: list[np.ndarray] = []
 
-    def add(self, doc: ServiceDoc, texts: dict[str, Texts], synonyms: dict[str, list[str]]) -> None:
-        """Files the terms of each text of the service (a text is analysed in its own language
-        only; questions are analysed in all three), to be weighted by the strongest field."""
-        number, pending, owners = len(self.services) << 3, self._pending, self._owners
-        for name, by_lang in texts.items():
-            for lang, text in by_lang.items():
-                pending.append(self._analyse(text, lang))
-                owners.append(number | _RANK[name])
-        for lang, words in synonyms.items():
-            pending += self._synonyms(tuple(words), lang)
-            owners += (number | _RANK["synonyms"], number | _RANK["synonym_phrases"])
-        pending += (self._organization(tuple(doc.organization.items())),
-                    self._concepts(tuple(doc.target_groups)))
-        owners += (number | _RANK["organization"], number | _RANK["concepts"])
+    def add(self, doc: ServiceDoc, terms: np.ndarray, words: np.ndarray) -> None:
+        """Files a service's terms and words (`terms.encode`): a term is weighted by the
+        strongest field it is in."""
+        number = len(self.services)
+        self._pending += (terms, self._organization(tuple(doc.organization.items())),
+                          self._concepts(tuple(doc.target_groups)))
+        self._owners += (number, number, number)
+        self._words.append(words)
         self.services.append(doc)
-        if len(self._pending) >= _PENDING:
+        if len(self.services) % _PENDING == 0:
             self._sort_pending()
 
     def _sort_pending(self) -> None:
         if not self._pending:
             return
         lengths = np.fromiter(map(len, self._pending), dtype=np.int64, count=len(self._pending))
-        keys = np.concatenate(self._pending).astype(np.int64) << 35
-        keys |= np.repeat(np.array(self._owners, dtype=np.int64), lengths)
+        entries = np.concatenate(self._pending).astype(np.int64)
+        keys = entries >> 3 << 35
+        keys |= np.repeat(np.array(self._owners, dtype=np.int64) << 3, lengths)
+        keys |= _RANK[entries & 7]
+        del entries
         keys.sort()
         strongest = np.append(keys[1:] >> 3 != keys[:-1] >> 3, True)
         self._keys.append(keys[strongest])
@@ -151,7 +127,8 @@ class SearchIndex:
             keys[end:end + len(run)] = run
             end += len(run)
         keys.sort(kind="stable")  # sorted runs: merged
-        bounds = np.searchsorted(keys, np.arange(len(self._term_ids) + 1, dtype=np.int64) << 35)
+        texts = list(self.analyser.numbers)  # by number
+        bounds = np.searchsorted(keys, np.arange(len(texts) + 1, dtype=np.int64) << 35)
         counts = np.diff(bounds)
         # Softened IDF: in a catalogue of a few dozen services a word found once is not
         # three times as telling as one found in six.
@@ -161,14 +138,16 @@ class SearchIndex:
         keys >>= 3
         docs = keys.astype(np.int32)  # the low 32 bits
         del keys
-        bounds = bounds.tolist()
-        self.idf = dict(zip(self._term_ids, idf.tolist()))
-        self.postings = {term: (docs[bounds[t]:bounds[t + 1]], weights[bounds[t]:bounds[t + 1]])
-                         for term, t in self._term_ids.items()}
-        self.vocabulary = self._vocabulary(self._words)
-        del self._term_ids, self._word_terms, self._words
-        self._analyse.cache_clear()
-        self._synonyms.cache_clear()
+        found, bounds, idf = np.flatnonzero(counts).tolist(), bounds.tolist(), idf.tolist()
+        self.idf = {texts[t]: idf[t] for t in found}
+        self.postings = {texts[t]: (docs[bounds[t]:bounds[t + 1]], weights[bounds[t]:bounds[t + 1]])
+                         for t in found}
+        words: dict[str, set[str]] = defaultdict(set)
+        entries = np.unique(np.concatenate([np.empty(0, dtype=ENTRY), *self._words]))
+        for number, lang in zip((entries >> 2).tolist(), (entries & 3).tolist()):
+            words[WORD_LANGUAGES[lang]].add(texts[number])
+        self.vocabulary = self._vocabulary(words)
+        del self._words, self.analyser
         self._concepts.cache_clear()
         self._organization.cache_clear()
         shared: dict[frozenset[str], frozenset[str]] = {}  # services of a town share their places
@@ -186,33 +165,14 @@ class SearchIndex:
                                 dtype=np.int16)
         return self
 
-    def _synonyms(self, texts: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray]:
-        """Terms of one-word synonyms, and of phrases (which count less)."""
-        return (self._analyse(" ; ".join(t for t in texts if " " not in t.strip()), lang),
-                self._analyse(" ; ".join(t for t in texts if " " in t.strip()), lang))
-
     def _organization(self, names: tuple[tuple[str, str], ...]) -> np.ndarray:
-        """Terms of an organisation's name in all its languages (many services share one)."""
-        return np.unique(np.concatenate([self._ids(()), *(self._analyse(text, lang) for lang, text in names)]))
+        """Terms of an organisation's name in all its languages."""
+        terms, words = self.analyser.service({"organization": dict(names)}, {})
+        self._words.append(words)
+        return terms
 
     def _concepts(self, groups: tuple[str, ...]) -> np.ndarray:
-        return self._ids({self._term_id(c) for group in groups for c in GROUP_CONCEPTS.get(group, ())})
-
-    def _analyse(self, text: str, lang: str) -> np.ndarray:
-        if lang == "en":
-            return self._ids(())  # questions come in bg, uk or ru; Latin ones are transliterated
-        found = tokens(text)
-        self._words[lang if lang in LANGUAGES else "und"].update(found)  # for typo correction and language votes
-        if lang not in self._word_terms:
-            self._word_terms[lang] = _WordTerms(self, lang)
-        return self._ids(set().union(*map(self._word_terms[lang].__getitem__, found)))
-
-    @staticmethod
-    def _ids(terms) -> np.ndarray:
-        return np.fromiter(terms, dtype=np.int32, count=len(terms))
-
-    def _term_id(self, term: str) -> int:
-        return self._term_ids.setdefault(term, len(self._term_ids))
+        return self.analyser.terms({c for group in groups for c in GROUP_CONCEPTS.get(group, ())}, "concepts")
 
     def _vocabulary(self, by_language: dict[str, set[str]]) -> dict[str, list[str]]:
         """Surface words of the catalogue: by first letter for typo correction, and by language
@@ -268,58 +228,61 @@ async def build_index(sessions: async_sessionmaker, morphology: Morphology) -> S
 
 async def _build_index(sessions: async_sessionmaker, morphology: Morphology) -> SearchIndex:
     async with sessions() as session:
-        async def rows(*columns, order=None, where=None, limit=None):
-            query = select(*columns)
-            if where is not None:
-                query = query.where(where)
-            if order is not None:
-                query = query.order_by(order)
-            return (await session.execute(query.limit(limit) if limit else query)).all()
+        async def rows(query):
+            return (await session.execute(query)).all()
 
-        places = await rows(Place.id, Place.translations, Place.name, Place.aliases, Place.within_id,
-                            Place.latitude, Place.longitude, Place.country)
-        place_docs = [PlaceDoc(p.id, _texts(p.translations, "name", p.name), p.aliases or {},
+        places = await rows(select(Place.id, Place.translations, Place.name, Place.aliases, Place.within_id,
+                                   Place.latitude, Place.longitude, Place.country))
+        place_docs = [PlaceDoc(p.id, local_texts(p.translations, "name", p.name), p.aliases or {},
                                p.within_id, p.latitude, p.longitude, p.country) for p in places]
-        index = SearchIndex(place_docs, morphology)
+        # Terms stored when the catalogue was loaded, if fresh and numbered by then (a load
+        # may number more meanwhile); services without are analysed here. A database loaded
+        # before terms were stored has not even their tables.
+        stored = await session.run_sync(lambda s: inspect(s.connection()).has_table(ServiceTerms.__tablename__))
+        index = SearchIndex(place_docs, morphology, await numbers(session) if stored else None)
+        numbered = len(index.analyser.numbers)
         city_names = {p.id: p.names for p in place_docs}
-        org_names = {o.id: _texts(o.translations, "name", o.name) for o in await rows(
-            Organization.id, Organization.translations, Organization.name)}
+        org_names = {o.id: local_texts(o.translations, "name", o.name) for o in await rows(
+            select(Organization.id, Organization.translations, Organization.name))}
         location_docs = _location_docs(
             city_names,
-            await rows(Location.id, Location.translations, Location.name, Location.place_id,
-                       Location.latitude, Location.longitude, Location.serves_areas,
-                       Location.serves_groups),
-            await rows(Address.location_id, Address.translations, Address.address_1, Address.city,
-                       order=Address.id),
-            await rows(Phone.location_id, Phone.number, order=Phone.id))
+            await rows(select(Location.id, Location.translations, Location.name, Location.place_id,
+                              Location.latitude, Location.longitude, Location.serves_areas,
+                              Location.serves_groups)),
+            await rows(select(Address.location_id, Address.translations, Address.address_1, Address.city)
+                       .order_by(Address.id)),
+            await rows(select(Phone.location_id, Phone.number).order_by(Phone.id)))
         service_areas: dict[str, list[str]] = defaultdict(list)
-        for a in await rows(ServiceArea.service_id, ServiceArea.place_id):
+        for a in await rows(select(ServiceArea.service_id, ServiceArea.place_id)):
             if a.place_id:
                 service_areas[a.service_id].append(a.place_id)
         service_locations: dict[str, list[LocationDoc]] = defaultdict(list)
-        for link in await rows(ServiceAtLocation.service_id, ServiceAtLocation.location_id,
-                               order=ServiceAtLocation.id):
+        for link in await rows(select(ServiceAtLocation.service_id, ServiceAtLocation.location_id)
+                               .order_by(ServiceAtLocation.id)):
             if link.location_id in location_docs:
                 service_locations[link.service_id].append(location_docs[link.location_id])
 
+        query = select(Service.id, Service.organization_id, Service.translations["name"].label("names"),
+                       Service.name, Service.target_groups, Service.category, Service.status,
+                       Service.minimum_age, Service.maximum_age, Service.residence,
+                       *((ServiceTerms.terms, ServiceTerms.words) if stored else
+                         (null().label("terms"), null().label("words")))).order_by(Service.id).limit(SERVICE_PAGE)
+        if stored:
+            query = query.outerjoin(ServiceTerms, (ServiceTerms.service_id == Service.id)
+                                    & (ServiceTerms.version == VERSION) & (ServiceTerms.numbered <= numbered))
         last = None
         while True:
-            page = await rows(Service.id, Service.organization_id, Service.translations, Service.name,
-                              Service.alternate_name, Service.description,
-                              Service.eligibility_description, Service.synonyms, Service.target_groups,
-                              Service.category, Service.status, Service.minimum_age,
-                              Service.maximum_age, Service.residence, order=Service.id,
-                              where=Service.id > last if last is not None else None, limit=SERVICE_PAGE)
+            page = await rows(query if last is None else query.where(Service.id > last))
+            unstored = await analysed(session, index.analyser, [s.id for s in page if s.terms is None])
             for s in page:
-                texts = {f: _texts(s.translations, f, hsds) for f, hsds in (
-                    ("name", s.name), ("alternate_name", s.alternate_name),
-                    ("description", s.description), ("eligibility_description", s.eligibility_description))}
                 index.add(ServiceDoc(
-                    id=s.id, name=texts["name"], organization=org_names.get(s.organization_id, {}),
+                    id=s.id, name=local_texts({"name": s.names}, "name", s.name),
+                    organization=org_names.get(s.organization_id, {}),
                     target_groups=s.target_groups or [], category=s.category, status=s.status,
                     min_age=s.minimum_age, max_age=s.maximum_age, areas=service_areas.get(s.id, []),
                     locations=service_locations.get(s.id, []), residence=s.residence),
-                    texts, s.synonyms or {})
+                    *(unstored[s.id] if s.terms is None else
+                      (np.frombuffer(s.terms, dtype=ENTRY), np.frombuffer(s.words, dtype=ENTRY))))
             if len(page) < SERVICE_PAGE:
                 break
             last = page[-1].id
@@ -338,16 +301,11 @@ def _location_docs(city_names: dict[str, Texts], locations, addresses, phones) -
     for loc in locations:
         address = first_address.get(loc.id)
         city = city_names.get(loc.place_id or "") or (
-            _texts(address.translations, "city", address.city) if address else {})
+            local_texts(address.translations, "city", address.city) if address else {})
         docs[loc.id] = LocationDoc(
-            id=loc.id, name=_texts(loc.translations, "name", loc.name), place_id=loc.place_id,
-            city=city, address=_texts(address.translations, "address_1", address.address_1) if address else {},
+            id=loc.id, name=local_texts(loc.translations, "name", loc.name), place_id=loc.place_id,
+            city=city, address=local_texts(address.translations, "address_1", address.address_1) if address else {},
             phones=location_phones.get(loc.id, []), latitude=loc.latitude, longitude=loc.longitude,
             serves_areas=loc.serves_areas or [], serves_groups=loc.serves_groups or [])
     return docs
-
-
-def _texts(translations: dict | None, field: str, hsds_value: str | None) -> Texts:
-    texts = (translations or {}).get(field)
-    return texts or ({"und": hsds_value} if hsds_value else {})  # an untranslated HSDS value
 
