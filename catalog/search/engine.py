@@ -13,6 +13,7 @@ from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_ind
 from catalog.search.language import ANSWER_LANGUAGES, detect
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import clean, is_latin, to_cyrillic, words
+from catalog.geo import distance_km, valid
 from catalog.texts import pick
 
 CONFIDENT = 0.34  # below this a match is not an answer
@@ -352,15 +353,12 @@ def _distance(near: tuple[float, float] | None, loc: LocationDoc, index: SearchI
     if not near:
         return None
     lat, lon = loc.latitude, loc.longitude
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if not valid(lat, lon):
         place = index.places.get(loc.place_id or "")
         lat, lon = (place.latitude, place.longitude) if place else (None, None)
     if lat is None or lon is None:
         return None
-    p1, p2 = math.radians(near[0]), math.radians(lat)
-    dp, dl = p2 - p1, math.radians(lon - near[1])
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+    return distance_km(near[0], near[1], lat, lon)
 
 
 def _round(value: float | None) -> float | None:

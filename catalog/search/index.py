@@ -16,8 +16,9 @@ from catalog.search.lexicon import GROUP_CONCEPTS
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import is_latin
 from catalog.search.terms import (
-    ENTRY, FIELDS, VERSION, WORD_LANGUAGES, Analyser, Numbers, Texts, analysed, local_texts, numbers,
+    ENTRY, FIELDS, VERSION, WORD_LANGUAGES, Analyser, Numbers, Texts, analysed, numbers,
 )
+from catalog.texts import local_texts
 
 # How much a word counts depending on where in a service it stands.
 FIELD_WEIGHTS = {"name": 3.0, "synonyms": 2.95, "alternate_name": 2.5, "synonym_phrases": 2.0,

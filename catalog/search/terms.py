@@ -18,6 +18,7 @@ from catalog.search import lexicon, morphology, normalize
 from catalog.search.lexicon import STOPWORDS
 from catalog.search.morphology import LANGUAGES, Morphology
 from catalog.search.normalize import tokens
+from catalog.texts import Texts, local_texts
 
 TEXT_FIELDS = ("name", "alternate_name", "description", "eligibility_description")
 FIELDS = (*TEXT_FIELDS, "synonyms", "synonym_phrases", "organization", "concepts")  # 3 bits
@@ -28,12 +29,6 @@ VERSION = hashlib.sha1(b"".join(
 )).hexdigest()[:16]
 ENTRY = np.dtype("<i4")  # stored little-endian on every machine
 _NONE = np.empty(0, dtype=ENTRY)
-Texts = dict[str, str]
-
-
-def local_texts(translations: dict | None, field: str, hsds_value: str | None) -> Texts:
-    texts = (translations or {}).get(field)
-    return texts or ({"und": hsds_value} if hsds_value else {})  # an untranslated HSDS value
 
 
 class Numbers(dict):
