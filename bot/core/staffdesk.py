@@ -121,7 +121,8 @@ class StaffDesk:
         command = _command(text)
         args = text.split(maxsplit=2)[1:] if command else []
         if event.payload:
-            command, args = (event.payload.split(":") + ["", ""])[1], [event.payload.split(":")[-1]]
+            command, _sep, number = event.payload.removeprefix("st:").partition(":")
+            args = [number]
         try:
             if command == "join":
                 if not args:

@@ -82,17 +82,19 @@ class HelpDesk:
 
     # --- queues and staff chats -----------------------------------------------------------
 
-    async def queues(self) -> list[QueueInfo]:
+    async def queues(self, queue_id: str | None = None) -> list[QueueInfo]:
+        """Every queue, or the one with `queue_id`."""
+        query = select(Queue, Provider.country).outerjoin(Provider, Provider.id == Queue.provider_id)
+        if queue_id is not None:
+            query = query.where(Queue.id == queue_id)
         async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Queue, Provider.country).outerjoin(Provider, Provider.id == Queue.provider_id)
-                .order_by(Queue.id))).all()
+            rows = (await session.execute(query.order_by(Queue.id))).all()
         return [QueueInfo(q.id, q.provider_id, country, q.translations.get("name") or {"und": q.name},
                           q.location_id, q.services or [], q.is_default, q.translations.get("canned") or [])
                 for q, country in rows]
 
     async def queue(self, queue_id: str) -> QueueInfo | None:
-        return next((q for q in await self.queues() if q.id == queue_id), None)
+        return next(iter(await self.queues(queue_id)), None)
 
     async def queue_for(self, service_id: str | None, offices: list[str] = ()) -> str | None:
         """The queue for a topic: the one whose office the person is looking at, else the one

@@ -1,7 +1,7 @@
 """Near me: the nearest offices to a shared location or a chosen town."""
 
 from bot.core.dialogs.cards import office_lines
-from bot.core.dialogs.common import StaleButton, Turn, nav
+from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, Venue, rows
 from catalog.texts import pick
 
@@ -16,8 +16,7 @@ async def ask_location(turn: Turn, arg: str = "") -> list[Reply]:
     buttons = [Button(pick(p.name, _.lang) or p.id, f"near:{p.id}") for p in places if p.latitude is not None]
     return [Text(_("Share your location and I will show the 3 nearest offices."),
                  request="location", request_label=_("📍 Send my location")),
-            Text(_("Or choose your town:"), rows(*[tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)],
-                                                 nav(turn)))]
+            screen(turn, _("Or choose your town:"), buttons, per_row=2)]
 
 
 async def town(turn: Turn, place_id: str) -> list[Reply]:
