@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test install translations
+# The browser test drives Debian's Chromium, installed here when it is missing.
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test install translations chromium
 
 run: install
 	$(BIN)/opora run
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest
+
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver)
 
 install: $(VENV)/.installed
 	$(BIN)/pybabel compile -d locales -D messages

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import secrets
 import signal
 
 import datetime as dt
@@ -19,6 +20,7 @@ from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.outbox import Delivery
 from bot.helpdesk.worktime import working_time
 from bot.settings import Settings
+from bot.web.inbox import WebInbox
 from catalog.directory import TIMEZONES, Directory
 from catalog.db import create_schema, make_engine, sessions
 from catalog.loader import load_catalog
@@ -73,7 +75,7 @@ def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversa
 
 
 async def staff_duties(conversation: Conversation, settings: Settings, stop: asyncio.Event,
-                       every: float = 60.0) -> None:
+                       every: float = 60.0, inbox: WebInbox | None = None) -> None:
     """Remind staff of unanswered requests, and erase expired personal data, once a minute."""
     services = conversation.services
     while not stop.is_set():
@@ -89,6 +91,8 @@ async def staff_duties(conversation: Conversation, settings: Settings, stop: asy
                 after=dt.timedelta(hours=settings.staff_reminder_hours),
                 remind=lambda r: staffdesk.reminder(services, r))
             await services.desk.erase_expired(dt.timedelta(days=settings.retention_days))
+            if inbox:
+                await inbox.erase_older(dt.timedelta(days=settings.retention_days))
         except Exception:
             log.exception("staff duties failed; trying again later")
         try:
@@ -97,23 +101,38 @@ async def staff_duties(conversation: Conversation, settings: Settings, stop: asy
             pass
 
 
-async def serve(app: App) -> None:
-    """`opora run`: every channel whose token is configured, until SIGINT or SIGTERM.
-    With no token, the conversation runs in the terminal."""
+async def chat_in_terminal(app: App, lang: str | None) -> None:
+    """`opora chat`: the conversation in the terminal, with staff replies printed as they come."""
     from bot import terminal
+
+    if await ensure_catalog(app):
+        log.info("seed catalogue loaded")
+    conversation = build_conversation(app, await build_engine(app))
+    stop = asyncio.Event()
+    delivery = Delivery(app.sessions, {terminal.CHANNEL: terminal.Printer()}, conversation.services.now,
+                        woken=app.outbox_waiting)
+    delivering = asyncio.create_task(delivery.run(stop))
+    try:
+        await terminal.chat(conversation, lang)
+    finally:
+        stop.set()
+        await delivering
+
+
+async def serve(app: App) -> None:
+    """`opora run`: every channel whose token is configured, and the web chat with the staff
+    view (by default when there is no token), until SIGINT or SIGTERM."""
     from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
     from bot.telegram.sender import TelegramSender
     from bot.viber.client import ViberClient
     from bot.viber.webhook import PATH as VIBER_PATH, ViberWebhook
+    from bot.web.chat import CHANNEL as WEB, WebChat
+    from bot.web.staff import CHAT as STAFF_CHAT, StaffView
 
     settings = app.settings
     if await ensure_catalog(app):
         log.info("seed catalogue loaded")
     conversation = build_conversation(app, await build_engine(app))
-    if not (settings.telegram_token or settings.viber_token):
-        await terminal.chat(conversation)
-        return
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -139,13 +158,27 @@ async def serve(app: App) -> None:
         ViberWebhook(viber, conversation).register(http)
         senders["viber"] = viber
         closing.append(viber.close)
+    inbox = None
+    web_chat = settings.web_chat if settings.web_chat is not None else not (
+        settings.telegram_token or settings.viber_token)
+    if web_chat:
+        inbox = senders["web"] = WebInbox(app.sessions)
+        WebChat(conversation, inbox).register(http)
+        token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
+        StaffView(conversation.services, inbox, token).register(http)
+        await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
     delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting)
-    tasks += [asyncio.create_task(delivery.run(stop)), asyncio.create_task(staff_duties(conversation, settings, stop))]
+    tasks += [asyncio.create_task(delivery.run(stop)),
+              asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox))]
     runner = web.AppRunner(http)
     if http.router.routes():
         await runner.setup()
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
+        if web_chat:
+            # On standard output, not in the log: the token is a secret.
+            print(f"Opora web chat: http://{settings.http_host}:{settings.http_port}/\n"
+                  f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff?token={token}", flush=True)
     if viber and settings.viber_webhook_url:
         # Viber checks the webhook by calling it, so the server must be up first.
         await viber.set_webhook(settings.viber_webhook_url.rstrip("/").removesuffix(VIBER_PATH) + VIBER_PATH)

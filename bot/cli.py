@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.answers import render
-from bot.app import App, build_app, build_engine, ensure_catalog, serve, utc_now
+from bot.app import App, build_app, build_engine, chat_in_terminal, ensure_catalog, serve, utc_now
 from bot.helpdesk.desk import HelpDesk, NotFound
 from bot.settings import Settings
 from catalog import SEED_DATA
@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
 
     run = commands.add_parser("run", help="run Opora on the configured channels")
     run.set_defaults(handler=cmd_run)
+
+    chat = commands.add_parser("chat", help="hold the conversation in this terminal")
+    chat.add_argument("--lang", choices=["bg", "uk"])
+    chat.set_defaults(handler=cmd_chat)
 
     catalog = commands.add_parser("catalog", help="check, load, export and import the catalogue")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -185,6 +189,12 @@ async def cmd_report(app: App, args) -> int:
 @with_app
 async def cmd_run(app: App, args) -> int:
     await serve(app)
+    return 0
+
+
+@with_app
+async def cmd_chat(app: App, args) -> int:
+    await chat_in_terminal(app, args.lang)
     return 0
 
 

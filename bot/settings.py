@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     viber_webhook_url: str | None = None
     viber_bot_name: str = "Opora"
     viber_bot_avatar: str | None = None  # an image URL shown with the bot's messages
+    web_chat: bool | None = None  # the web chat and the /staff view; by default on when no bot token is set
+    staff_token: SecretStr | None = None  # opens /staff; when unset, a new one is printed at each start
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     redis_url: str | None = None

@@ -4,7 +4,9 @@ import asyncio
 import sys
 
 from bot.core.conversation import Conversation
-from bot.core.events import Button, Event, Reply, Text, User
+from bot.core.events import Button, Event, Reply, Text, User, from_message
+
+CHANNEL = "terminal"
 
 
 def show(replies: list[Reply]) -> list[Button]:
@@ -24,8 +26,16 @@ def show(replies: list[Reply]) -> list[Button]:
     return choices
 
 
+class Printer:
+    """The outbox's sender for the terminal: staff replies are printed when they arrive."""
+
+    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+        show([from_message(message)])
+        return "printed"
+
+
 async def chat(conversation: Conversation, lang: str | None = None) -> None:
-    user = User("terminal", "local", None, lang)
+    user = User(CHANNEL, "local", None, lang)
     interactive = sys.stdin.isatty()
     choices = show(await conversation.handle(Event(user, text="/start")))
     while True:

@@ -9,8 +9,8 @@ import re
 
 from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
-from bot.core.events import Event, Reply, Text, rows
-from bot.core.i18n import language
+from bot.core.events import Event, Reply, Text, User, rows
+from bot.core.i18n import Translator, language
 from bot.core.staffdesk import StaffDesk
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,13 @@ BUTTONS = {
 COMMANDS = {"start": menu.welcome, "menu": menu.menu, "help": menu.help_, "language": menu.language,
             "forget": menu.forget, "myrequests": handoff.mine}
 PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+
+
+def sorry(user: User) -> Text:
+    """What a person reads when their message could not be handled (the database may be away):
+    never silence."""
+    _ = Translator(language(user.language) or "bg")
+    return Text(_("Sorry, something went wrong on our side. Please try again in a minute."))
 
 
 class Conversation:

@@ -22,16 +22,28 @@ STATUS = {"received": N_("received"), "taken": N_("taken by a social worker"), "
           "closed": N_("closed")}
 
 
+REFUSALS = ((AccessDenied, N_("This request belongs to another queue.")),
+            (Closed, N_("This request is already closed.")),
+            (InvalidCode, N_("This code is wrong, used or expired. Ask for a new one.")),
+            ((NotFound, ValueError), N_("There is no such request.")))
+
+
+def refusal(_: Translator, error: Exception) -> str:
+    """Why the help desk refused a staff action, in words."""
+    return _(next(text for kinds, text in REFUSALS if isinstance(error, kinds)))
+
+
 class Staff:
     """What staff of one queue read: their language, time zone and the queue's name."""
 
     def __init__(self, services: Services, queue_id: str):
         self.services, self.queue_id = services, queue_id
 
-    async def load(self) -> "Staff":
+    async def load(self, lang: str | None = None) -> "Staff":
+        """`lang` overrides the queue's language (the web staff view lets staff choose)."""
         info = await self.services.desk.queue(self.queue_id)
         country = (info.country if info else None) or ""
-        self._ = Translator(COUNTRY_LANGUAGE.get(country, self.services.default_language))
+        self._ = Translator(lang or COUNTRY_LANGUAGE.get(country, self.services.default_language))
         self.zone = ZoneInfo(TIMEZONES.get(country, "Europe/Sofia"))
         self.queue_name = info.name if info else {}
         return self
@@ -154,14 +166,8 @@ class StaffDesk:
                 return [Text(_("Note saved. The citizen does not see it."))]
             if command == "send":
                 return await self._send_canned(_, number, args, channel, chat)
-        except (NotFound, ValueError):
-            return [Text(_("There is no such request."))]
-        except AccessDenied:
-            return [Text(_("This request belongs to another queue."))]
-        except Closed:
-            return [Text(_("This request is already closed."))]
-        except InvalidCode:
-            return [Text(_("This code is wrong, used or expired. Ask for a new one."))]
+        except (NotFound, ValueError, AccessDenied, Closed, InvalidCode) as error:
+            return [Text(refusal(_, error))]
         return [Text(_("Staff commands: /queue, /take N, /close N, /note N text, /canned, /send N K. "
                        "Reply to a request's message to answer the citizen."))]
 

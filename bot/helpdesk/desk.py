@@ -146,6 +146,16 @@ class HelpDesk:
         self.wake()
         return await self.queue(queue_id)
 
+    async def bind_everywhere(self, channel: str, chat_id: str) -> None:
+        """Bind a chat to every queue, without a code: the local staff view, which is opened
+        with the token printed at start-up."""
+        async with self.sessions() as session, session.begin():
+            bound = set((await session.scalars(select(StaffChat.queue_id).where(
+                StaffChat.channel == channel, StaffChat.chat_id == chat_id))).all())
+            for queue in await self.queues():
+                if queue.id not in bound:
+                    session.add(StaffChat(queue_id=queue.id, channel=channel, chat_id=chat_id, bound_at=self.now()))
+
     async def staff_queues(self, channel: str, chat_id: str) -> list[str]:
         async with self.sessions() as session:
             return list((await session.scalars(select(StaffChat.queue_id).where(

@@ -5,9 +5,8 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message, User as TelegramUser
 
-from bot.core.conversation import Conversation
+from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, User
-from bot.core.i18n import Translator, language
 from bot.telegram.render import send
 
 log = logging.getLogger(__name__)
@@ -29,9 +28,7 @@ async def reply(bot: Bot, conversation: Conversation, chat_id: int, event: Event
     except Exception:
         # The person must never be left without an answer (the database may be away).
         log.exception("could not handle a Telegram update")
-        _ = Translator(language(event.user.language) or "bg")
-        await bot.send_message(chat_id, _("Sorry, something went wrong on our side. Please try again in a minute."))
-        return
+        replies = [sorry(event.user)]
     await send(bot, chat_id, replies)
 
 

@@ -13,9 +13,8 @@ from viberbot.api.viber_requests import (
 )
 from viberbot.api.viber_requests import EVENT_TYPE_TO_CLASS
 
-from bot.core.conversation import Conversation
+from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, Text, User
-from bot.core.i18n import Translator, language
 from bot.viber.client import ViberClient
 from bot.viber.render import MIN_API_VERSION, PAYLOAD_PREFIX, keyboard
 
@@ -97,7 +96,6 @@ class ViberWebhook:
                 replies = await self.conversation.handle(incoming)
             except Exception:
                 log.exception("could not answer a Viber message")
-                _ = Translator(language(incoming.user.language) or "bg")
-                replies = [Text(_("Sorry, something went wrong on our side. Please try again in a minute."))]
+                replies = [sorry(incoming.user)]
             await self.client.send_replies(incoming.user.id, replies)
         return web.Response(text="ok")

@@ -1,0 +1,154 @@
+"""The citizen's web chat: the page, a JSON API for messages, and a long poll for what arrives
+later (staff replies, status changes). Each browser has its own session, kept in a cookie."""
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import weakref
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.core.conversation import Conversation, sorry
+from bot.core.events import Event, Reply, Text, User, Venue
+from bot.core.i18n import Translator, language
+from bot.web.inbox import WebInbox
+from bot.web.ui import labels
+from catalog.geo import valid
+
+log = logging.getLogger(__name__)
+CHANNEL = "web"
+COOKIE = "opora_web"
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY = 256 * 1024  # JSON may escape each Cyrillic letter as six bytes
+INBOX_WAIT = 25.0  # seconds a long poll is held open
+
+
+def reply_json(reply: Reply) -> dict:
+    if isinstance(reply, Venue):
+        return {"type": "venue", "title": reply.title, "address": reply.address,
+                "latitude": reply.latitude, "longitude": reply.longitude}
+    return {"type": "text", "title": reply.title, "text": reply.text,
+            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
+            "request": reply.request, "request_label": reply.request_label}
+
+
+def message_json(message: dict) -> dict:
+    """An outbox message (see `to_message`) as a reply."""
+    return reply_json(Text(message.get("text", ""), title=message.get("title"))) | {
+        "buttons": [[{"label": label, "payload": payload} for label, payload in row]
+                    for row in message.get("buttons", [])]}
+
+
+class BadMessage(ValueError):
+    pass
+
+
+def event_of(user: User, body: object) -> Event:
+    """The event a browser sent: exactly one of text, payload or location."""
+    if not isinstance(body, dict):
+        raise BadMessage("not an object")
+    given = [key for key in ("text", "payload", "location") if body.get(key) is not None]
+    if len(given) != 1:
+        raise BadMessage("give exactly one of text, payload, location")
+    value = body[given[0]]
+    if given[0] == "location":
+        point = (value.get("latitude"), value.get("longitude")) if isinstance(value, dict) else (None, None)
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in point) or not valid(*point):
+            raise BadMessage("location needs a latitude and a longitude")
+        return Event(user, location=(float(point[0]), float(point[1])))
+    if not isinstance(value, str):
+        raise BadMessage(f"{given[0]} must be a string")
+    return Event(user, text=value) if given[0] == "text" else Event(user, payload=value)
+
+
+class WebChat:
+    def __init__(self, conversation: Conversation, inbox: WebInbox):
+        self.conversation = conversation
+        self.inbox = inbox
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def register(self, http: web.Application) -> None:
+        http.router.add_get("/", self.page)
+        http.router.add_get("/api/ui", self.ui)
+        http.router.add_post("/api/messages", self.message)
+        http.router.add_get("/api/inbox", self.poll)
+        http.router.add_static("/static", STATIC)
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        return self._with_session(request, web.FileResponse(STATIC / "chat.html"))
+
+    async def ui(self, request: web.Request) -> web.Response:
+        """The page's labels in the session's language (or `lang`, for the staff view)."""
+        page = request.query.get("page", "chat")
+        chosen = None
+        if page == "chat" and (session := request.cookies.get(COOKIE)):
+            chosen = (await self.conversation.services.states.load(self._user(session))).language
+        lang = language(request.query.get("lang")) or chosen
+        shown = lang or language(request.headers.get("Accept-Language")) or self.conversation.services.default_language
+        return web.json_response({"language": lang, "ui": labels(page, Translator(shown))})
+
+    async def message(self, request: web.Request) -> web.Response:
+        session = request.cookies.get(COOKIE) or secrets.token_urlsafe(24)
+        user = self._user(session, request.headers.get("Accept-Language"))
+        try:
+            if (request.content_length or 0) > MAX_BODY:
+                raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
+            body = await request.json()
+            if isinstance(body, dict) and isinstance(body.get("language"), str):
+                user = self._user(session, body["language"][:20])
+            event = event_of(user, body)
+        except web.HTTPRequestEntityTooLarge:
+            _ = await self._translator(user)
+            return self._error(request, 413, _("The message is too long. Please write it shorter."), session)
+        except ValueError:  # not JSON, or not a message
+            _ = await self._translator(user)
+            return self._error(request, 400, _("Sorry, I could not read that message. Please try again."), session)
+        async with self._turns.setdefault(user.id, asyncio.Lock()):  # one message at a time, in order
+            try:
+                replies = await self.conversation.handle(event)
+                if event.payload == "forget:yes":
+                    await self.inbox.forget(user.id)
+                state = await self.conversation.services.states.load(user)
+            except Exception:
+                log.exception("could not answer a web chat message")
+                return self._error(request, 503, sorry(user).text, session)
+        lang = state.language or language(user.language) or self.conversation.services.default_language
+        return self._with_session(request, web.json_response({
+            "replies": [reply_json(r) for r in replies], "language": lang, "ui": labels("chat", Translator(lang))}),
+            session)
+
+    async def poll(self, request: web.Request) -> web.Response:
+        session = request.cookies.get(COOKIE)
+        if not session:
+            return web.json_response({"messages": []})
+        try:
+            after = max(0, int(request.query.get("after", "0")))
+        except ValueError:
+            after = 0
+        found = await self.inbox.wait(self._user(session).id, after, INBOX_WAIT)
+        return web.json_response({"messages": [{"id": m.id, "replies": [message_json(m.message)]} for m in found]})
+
+    async def _translator(self, user: User) -> Translator:
+        """The person's language: the one they chose, else their browser's."""
+        try:
+            chosen = (await self.conversation.services.states.load(user)).language
+        except Exception:  # the database may be away; the browser's language will do
+            chosen = None
+        return Translator(chosen or language(user.language) or self.conversation.services.default_language)
+
+    @staticmethod
+    def _with_session(request: web.Request, response: web.StreamResponse, session: str | None = None):
+        if request.cookies.get(COOKIE) is None:
+            response.set_cookie(COOKIE, session or secrets.token_urlsafe(24), httponly=True, samesite="Strict",
+                                max_age=365 * 24 * 3600)
+        return response
+
+    @staticmethod
+    def _user(session: str, hint: str | None = None) -> User:
+        # Only a hash of the cookie is stored, so the database alone cannot be used to join a chat.
+        return User(CHANNEL, hashlib.sha256(session.encode()).hexdigest()[:40], None, hint)
+
+    def _error(self, request: web.Request, status: int, text: str, session: str | None = None) -> web.Response:
+        return self._with_session(request, web.json_response({"error": text}, status=status), session)

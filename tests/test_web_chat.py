@@ -1,0 +1,154 @@
+"""The web chat and the staff view, over HTTP, against the real `opora run` with no bot token."""
+
+import pytest
+from aiohttp import ClientSession, CookieJar
+
+from web_visitor import STAFF_TOKEN, Visitor, WebOpora, text
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture(scope="module")
+async def opora(tmp_path_factory):
+    opora = await WebOpora(tmp_path_factory.mktemp("web")).start()
+    yield opora
+    assert await opora.stop() == 0
+
+
+@pytest.fixture
+async def visitor(opora):
+    visitor = Visitor(opora)
+    yield visitor
+    await visitor.close()
+
+
+async def test_the_staff_link_is_printed_at_start_up(opora):
+    assert f"http://127.0.0.1:{opora.port}/staff?token={STAFF_TOKEN}" in "".join(opora.printed)
+
+
+async def test_a_ukrainian_conversation(visitor):
+    page = await visitor.opens_the_page()
+    assert "/static/chat.js" in page
+
+    welcome = await visitor.says("/start")
+    assert "Опора" in text(welcome) and welcome["language"] == "uk"
+    assert welcome["ui"]["send"] == "Надіслати"
+
+    await visitor.taps("Знайти послугу")
+    await visitor.taps("Догляд удома")
+    await visitor.taps("Казанлик")
+    card = await visitor.taps("Асистентська підтримка")
+    assert card["replies"][0]["title"] and "Востаннє перевірено" in text(card)
+
+    answer = await visitor.says("Я з Краматорська, тепер живу в Дніпрі, де отримати допомогу?")
+    assert "Дніпр" in text(answer) and any(r["title"] for r in answer["replies"])
+
+    asked = await visitor.taps("Поруч")
+    assert any(r["request"] == "location" for r in asked["replies"])
+    nearest = await visitor.shares_location(42.6191, 25.3930)  # Kazanlak
+    assert "Казанлик" in text(nearest)
+
+    switched = await visitor.taps("Мова")
+    switched = await visitor.taps("Български")
+    assert switched["language"] == "bg" and switched["ui"]["send"] == "Изпрати"
+    assert "Какво" in text(switched)
+
+
+async def test_each_browser_has_its_own_conversation(opora):
+    ivan, olena = Visitor(opora, "bg-BG"), Visitor(opora, "uk")
+    try:
+        assert (await ivan.says("/start"))["language"] == "bg"
+        assert (await olena.says("/start"))["language"] == "uk"
+        await ivan.taps("Език")
+        await ivan.taps("Українська")
+        assert (await olena.says("/menu"))["language"] == "uk"
+        assert (await ivan.says("/menu"))["language"] == "uk"
+    finally:
+        await ivan.close()
+        await olena.close()
+
+
+async def test_bad_input_gets_a_polite_answer_in_the_persons_language(visitor):
+    await visitor.says("/start")
+    status, answer = await visitor.post({"text": "hi", "payload": "menu"})
+    assert status == 400 and "Вибачте" in answer["error"]
+    status, answer = await visitor.post({"location": {"latitude": 95, "longitude": 10}})
+    assert status == 400 and answer["error"]
+    status, answer = await visitor.post([1, 2])
+    assert status == 400
+    async with visitor.http.post(visitor.opora.url + "/api/messages", data=b"\xff{not json") as response:
+        assert response.status == 400 and "Вибачте" in (await response.json())["error"]
+    async with ClientSession() as stranger:  # no session yet: the browser's language
+        async with stranger.post(visitor.opora.url + "/api/messages", data=b"{",
+                                 headers={"Accept-Language": "bg-BG,bg;q=0.9"}) as response:
+            assert response.status == 400 and "Съжалявам" in (await response.json())["error"]
+    async with visitor.http.post(visitor.opora.url + "/api/messages", json={"text": "я" * 50_000}) as response:
+        assert response.status == 413 and "задовге" in (await response.json())["error"]
+
+    forged = await visitor.sends(payload="svc:no-such-service")
+    assert "кнопка вже не діє" in text(forged)
+    empty = await visitor.says("")
+    assert empty["replies"]
+    emoji = await visitor.says("🙏🙏🙏 👵🏻❤️")
+    assert emoji["replies"]
+    long = await visitor.says("допомога " * 1500)
+    assert long["replies"]
+
+
+async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor):
+    staff = ClientSession(cookie_jar=CookieJar(unsafe=True))
+    try:
+        async with staff.get(opora.url + "/staff/api/requests") as response:
+            assert response.status == 401
+        async with staff.post(opora.url + "/staff/login", data={"token": "wrong"}) as response:
+            assert response.url.query.get("error") == "1"
+        async with staff.get(opora.url + "/staff", params={"token": STAFF_TOKEN}) as response:
+            assert response.status == 200 and "staff.js" in await response.text()
+
+        await visitor.says("/start")
+        await visitor.says("Я з Краматорська, тепер у Дніпрі. Потрібна гуманітарна допомога")
+        await visitor.taps("Запитати працівника")
+        await visitor.taps("Продовжити")
+        await visitor.says("Мамі 82 роки, потрібні ліки та продукти")
+        await visitor.taps("Пропустити")
+        received = await visitor.taps("Згоден")
+        number = int(text(received).split("№ ")[1].split()[0].strip(".,"))
+
+        async with staff.get(opora.url + f"/staff/api/inbox?after=0") as response:
+            cards = (await response.json())["messages"]
+        assert any(f"№ {number}" in text(m["replies"][0]) for m in cards)
+
+        async with staff.get(opora.url + "/staff/api/requests", params={"lang": "uk"}) as response:
+            queues = (await response.json())["queues"]
+        dnipro = next(q for q in queues if q["id"] == "kramatorsk-dnipro")
+        request = next(r for r in dnipro["requests"] if r["id"] == number)
+        assert request["messages"][0]["text"] == "Мамі 82 роки, потрібні ліки та продукти"
+        assert request["phone"] is None and request["status"] == "received"
+
+        async with staff.post(opora.url + f"/staff/api/requests/{number}/take?lang=uk") as response:
+            assert response.status == 200 and str(number) in (await response.json())["message"]
+        await visitor.receives("взяв")
+        async with staff.post(opora.url + f"/staff/api/requests/{number}/reply?lang=uk",
+                              json={"text": "Приходьте завтра о 10:00, візьміть паспорт."}) as response:
+            assert response.status == 200
+        answer = await visitor.receives("Приходьте завтра")
+        assert any(b["payload"] == f"staff:add:{number}" for row in answer["buttons"] for b in row)
+
+        await visitor.sends(payload=f"staff:add:{number}")  # the "✉ Reply" button under the answer
+        await visitor.says("Дякую, прийдемо!")
+        async with staff.get(opora.url + "/staff/api/requests") as response:
+            queues = (await response.json())["queues"]
+        thread = next(r for q in queues for r in q["requests"] if r["id"] == number)["messages"]
+        assert [m["author"] for m in thread] == ["citizen", "staff", "citizen"]
+
+        async with staff.post(opora.url + f"/staff/api/requests/{number}/reply", json={"text": ""}) as response:
+            assert response.status == 400
+        async with staff.post(opora.url + f"/staff/api/requests/{number}/close?lang=uk") as response:
+            assert response.status == 200
+        await visitor.receives("закрито")
+        async with staff.post(opora.url + f"/staff/api/requests/{number}/close?lang=uk") as response:
+            assert response.status == 409 and "вже закрито" in (await response.json())["error"]
+        async with staff.post(opora.url + "/staff/api/requests/999999/take") as response:
+            assert response.status == 409
+    finally:
+        await staff.close()

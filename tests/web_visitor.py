@@ -1,0 +1,105 @@
+"""Opora's web chat as a browser uses it: a session cookie, the JSON API and the inbox long poll."""
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from aiohttp import ClientSession, CookieJar
+
+from fake_viber import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+STAFF_TOKEN = "staff-token-for-tests"
+
+
+class WebOpora:
+    """`opora run` with no bot token: the web chat and the staff view on a free port."""
+
+    def __init__(self, tmp_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
+                    "OPORA_HTTP_PORT": str(self.port), "OPORA_STAFF_TOKEN": STAFF_TOKEN}
+        for name in ("OPORA_TELEGRAM_TOKEN", "OPORA_VIBER_TOKEN", "OPORA_WEB_CHAT"):
+            self.env.pop(name, None)
+        self.process: asyncio.subprocess.Process | None = None
+        self.printed: list[str] = []
+
+    async def start(self) -> "WebOpora":
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=self.env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
+        while not any("/staff?token=" in line for line in self.printed):  # printed once it listens
+            line = await asyncio.wait_for(self.process.stdout.readline(), 120)
+            assert line, "opora run stopped before listening"
+            self.printed.append(line.decode())
+        return self
+
+    async def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), 30)
+
+
+class Visitor:
+    """One browser: its own cookie jar, so its own conversation."""
+
+    def __init__(self, opora: WebOpora, language: str = "uk-UA"):
+        self.opora = opora
+        self.language = language
+        self.http = ClientSession(cookie_jar=CookieJar(unsafe=True))  # unsafe: cookies for 127.0.0.1
+        self.screens: list[dict] = []
+        self.inbox_after = 0
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    async def opens_the_page(self) -> str:
+        async with self.http.get(self.opora.url + "/") as response:
+            assert response.status == 200
+            return await response.text()
+
+    async def post(self, body) -> tuple[int, dict]:
+        async with self.http.post(self.opora.url + "/api/messages", json=body) as response:
+            return response.status, await response.json()
+
+    async def sends(self, **content) -> dict:
+        status, answer = await self.post({**content, "language": self.language})
+        assert status == 200, answer
+        self.screens.append(answer)
+        return answer
+
+    async def says(self, text: str) -> dict:
+        return await self.sends(text=text)
+
+    async def taps(self, label: str) -> dict:
+        """Press the newest button whose label contains `label`."""
+        for screen in reversed(self.screens):
+            for reply in reversed(screen["replies"]):
+                for row in reversed(reply.get("buttons", [])):
+                    for button in row:
+                        if label in button["label"]:
+                            return await self.sends(payload=button["payload"])
+        raise AssertionError(f"no button {label!r} on screen")
+
+    async def shares_location(self, latitude: float, longitude: float) -> dict:
+        return await self.sends(location={"latitude": latitude, "longitude": longitude})
+
+    async def receives(self, wanted: str, timeout: float = 30) -> dict:
+        """Wait in the inbox long poll for a later message containing `wanted`."""
+        async def poll():
+            while True:
+                async with self.http.get(self.opora.url + "/api/inbox", params={"after": self.inbox_after}) as r:
+                    for message in (await r.json())["messages"]:
+                        self.inbox_after = message["id"]
+                        for reply in message["replies"]:
+                            if wanted in text(reply):
+                                return reply
+        return await asyncio.wait_for(poll(), timeout)
+
+
+def text(answer: dict) -> str:
+    """What a person reads: titles and texts of the replies (or of one reply)."""
+    replies = answer.get("replies", [answer])
+    return "\n".join(f"{r.get('title') or ''}\n{r.get('text') or r.get('address') or ''}" for r in replies)
