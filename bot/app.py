@@ -19,6 +19,8 @@ from bot.core.state import StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.outbox import Delivery
 from bot.helpdesk.worktime import working_time
+from bot.metrics import Metrics
+from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
 from bot.web.inbox import WebInbox
 from catalog.directory import TIMEZONES, Directory
@@ -37,6 +39,7 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker
     outbox_waiting: asyncio.Event = field(default_factory=asyncio.Event)  # something new to deliver
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -71,7 +74,8 @@ def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversa
     desk = HelpDesk(app.sessions, now, wake=app.outbox_waiting.set)
     return Conversation(Services(
         answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions), desk=desk, now=now,
-        default_language=app.settings.default_language, retention_days=app.settings.retention_days))
+        default_language=app.settings.default_language, retention_days=app.settings.retention_days,
+        metrics=app.metrics))
 
 
 async def staff_duties(conversation: Conversation, settings: Settings, stop: asyncio.Event,
@@ -138,6 +142,7 @@ async def serve(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     http = web.Application()
+    Operations(app.sessions, app.metrics).register(http)
     senders, tasks, closing = {}, [], []
     bot = dispatcher = viber = None
     if settings.telegram_token:
@@ -167,18 +172,18 @@ async def serve(app: App) -> None:
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
         StaffView(conversation.services, inbox, token).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
-    delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting)
+    delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting,
+                        metrics=app.metrics)
     tasks += [asyncio.create_task(delivery.run(stop)),
               asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox))]
-    runner = web.AppRunner(http)
-    if http.router.routes():
-        await runner.setup()
-        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-        log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
-        if web_chat:
-            # On standard output, not in the log: the token is a secret.
-            print(f"Opora web chat: http://{settings.http_host}:{settings.http_port}/\n"
-                  f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff?token={token}", flush=True)
+    runner = web.AppRunner(http, access_log_class=AccessLogger)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
+    if web_chat:
+        # On standard output, not in the log: the token is a secret.
+        print(f"Opora web chat: http://{settings.http_host}:{settings.http_port}/\n"
+              f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff?token={token}", flush=True)
     if viber and settings.viber_webhook_url:
         # Viber checks the webhook by calling it, so the server must be up first.
         await viber.set_webhook(settings.viber_webhook_url.rstrip("/").removesuffix(VIBER_PATH) + VIBER_PATH)

@@ -3,13 +3,13 @@
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 
 from bot.answers import render
 from bot.app import App, build_app, build_engine, chat_in_terminal, ensure_catalog, serve, utc_now
 from bot.helpdesk.desk import HelpDesk, NotFound
+from bot.operations import configure_logging
 from bot.settings import Settings
 from catalog import SEED_DATA
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     report.set_defaults(handler=cmd_report)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    configure_logging(json_lines=Settings().log_format == "json")
     try:
         return args.handler(args)
     except BrokenPipeError:  # the reader went away, e.g. `opora ask … | head`

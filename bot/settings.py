@@ -1,6 +1,7 @@
 """The one typed settings object. Every key is an environment variable with the OPORA_ prefix."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     redis_url: str | None = None
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for log collectors
 
     staff_reminder_hours: float = 4.0  # working hours before staff are reminded of an unanswered request
     retention_days: int = 90  # personal data of closed requests is erased after this

@@ -10,6 +10,7 @@ import pytest
 from aiohttp import ClientSession
 
 from fake_telegram import FakeBotAPI, TelegramChat, texts
+from fake_viber import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token"
@@ -17,7 +18,8 @@ TOKEN = "123456:TEST-token"
 
 async def start_opora(tmp_path: Path, api_url: str, **env) -> asyncio.subprocess.Process:
     environment = {**os.environ, "OPORA_TELEGRAM_TOKEN": TOKEN, "OPORA_TELEGRAM_API_URL": api_url,
-                   "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3", **env}
+                   "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
+                   "OPORA_HTTP_PORT": str(free_port()), **env}  # /healthz and /metrics are always served
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=environment,
                                                 stdin=asyncio.subprocess.DEVNULL)
 

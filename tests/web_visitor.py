@@ -17,20 +17,22 @@ STAFF_TOKEN = "staff-token-for-tests"
 class WebOpora:
     """`opora run` with no bot token: the web chat and the staff view on a free port."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, **env: str):
         self.port = free_port()
+        self.log = tmp_path / "opora.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
                     "OPORA_HTTP_PORT": str(self.port), "OPORA_STAFF_TOKEN": STAFF_TOKEN}
         for name in ("OPORA_TELEGRAM_TOKEN", "OPORA_VIBER_TOKEN", "OPORA_WEB_CHAT"):
             self.env.pop(name, None)
+        self.env |= env
         self.process: asyncio.subprocess.Process | None = None
         self.printed: list[str] = []
 
     async def start(self) -> "WebOpora":
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=self.env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=self.log.open("ab"))
         while not any("/staff?token=" in line for line in self.printed):  # printed once it listens
             line = await asyncio.wait_for(self.process.stdout.readline(), 120)
             assert line, "opora run stopped before listening"

@@ -4,8 +4,8 @@ Channels translate their updates into `Event`s and render the `Reply`s; everythi
 can do is decided here, once, for every channel."""
 
 import logging
-
 import re
+import time
 
 from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
@@ -39,6 +39,20 @@ class Conversation:
         self.staff = StaffDesk(services)
 
     async def handle(self, event: Event) -> list[Reply]:
+        metrics = self.services.metrics
+        kind = "button" if event.payload is not None else "location" if event.location else \
+            "contact" if event.contact else "text"
+        metrics.updates.labels(event.user.channel, kind).inc()
+        started = time.perf_counter()
+        try:
+            return await self._handle(event)
+        except Exception:
+            metrics.errors.labels(event.user.channel).inc()
+            raise
+        finally:
+            metrics.turn_seconds.labels(kind).observe(time.perf_counter() - started)
+
+    async def _handle(self, event: Event) -> list[Reply]:
         if await self.staff.wants(event):
             return await self.staff.handle(event)
         if event.chat is not None:

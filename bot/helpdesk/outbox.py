@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.helpdesk.models import HelpRequest, OutboxMessage, StaffMessage, aware
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 25  # with backoff capped at 10 minutes, about three hours of trying
@@ -41,8 +42,9 @@ class Sender(Protocol):
 
 class Delivery:
     def __init__(self, sessions: async_sessionmaker, senders: dict[str, Sender],
-                 now: Callable[[], dt.datetime], woken: asyncio.Event | None = None):
+                 now: Callable[[], dt.datetime], woken: asyncio.Event | None = None, metrics: Metrics | None = None):
         self.sessions = sessions
+        self.metrics = metrics or Metrics()
         self.senders = senders
         self.now = now
         self.woken = woken or asyncio.Event()  # set by the help desk when it queues a message
@@ -130,6 +132,8 @@ class Delivery:
                        "next_attempt_at": self.now() + dt.timedelta(seconds=min(MAX_BACKOFF, 2.0 ** row.attempts))}
         else:
             values |= {"status": "sent", "sent_message_id": message_id, "sent_at": self.now(), "last_error": None}
+        outcome = "retry" if values["status"] == "pending" else values["status"]
+        self.metrics.deliveries.labels(row.channel, outcome).inc()
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
             if values["status"] == "sent" and row.to_staff and row.request_id:

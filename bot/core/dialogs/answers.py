@@ -14,6 +14,7 @@ async def answer(turn: Turn, question: str) -> list[Reply]:
     state = turn.state
     chosen = state.language if state.data.get("chosen_language") else None
     result = turn.services.answers.ask(question[:MAX_QUESTION], lang=chosen, top=MAX_CARDS)
+    turn.services.metrics.answers.labels(result.intent).inc()
     if not chosen:
         state.language = language(result.language) or state.language
     _ = turn._

@@ -2,12 +2,13 @@
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.events import Button, Event, Reply, Text, rows
 from bot.core.i18n import Translator
 from bot.core.state import State, StateStore
 from bot.helpdesk.desk import HelpDesk
+from bot.metrics import Metrics
 from catalog.directory import Directory
 from catalog.search.engine import AnswerEngine
 
@@ -21,6 +22,7 @@ class Services:
     now: Callable[[], dt.datetime]
     default_language: str = "bg"
     retention_days: int = 90
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @dataclass
