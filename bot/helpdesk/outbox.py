@@ -1,8 +1,10 @@
 """Delivering the outbox: in order per chat, with retries, never twice.
 
-A row is claimed (pending → sending) in its own transaction before it is sent, and marked sent
-right after. Rows left in `sending` by a process that died mid-send are retried on the next
-start: a message may then show twice, but none is lost."""
+A row is claimed (pending → sending, with a conditional UPDATE, so one worker of many wins) in
+its own transaction before it is sent, and marked sent right after. A claim is a lease: its
+`next_attempt_at` becomes the lease's end. Rows still `sending` after their lease (their worker
+died mid-send) go back to pending, on any worker: a message may then show twice, but none is
+lost. A chat whose oldest row is being sent waits, so every chat keeps its order."""
 
 import asyncio
 import datetime as dt
@@ -21,6 +23,7 @@ MAX_ATTEMPTS = 25  # with backoff capped at 10 minutes, about three hours of try
 MAX_BACKOFF = 600.0
 BATCH = 200
 IDLE_WAKE = 30.0  # look again at least this often, for retries that fall due
+LEASE = dt.timedelta(seconds=120)  # far longer than a send takes, even with client timeouts
 
 
 class RetryLater(Exception):
@@ -53,17 +56,18 @@ class Delivery:
         self.woken.set()
 
     async def recover(self) -> int:
-        """After a crash: rows claimed but never marked are sent again."""
+        """Rows whose claim expired (their worker died mid-send) are sent again."""
         async with self.sessions() as session, session.begin():
-            result = await session.execute(update(OutboxMessage).where(OutboxMessage.status == "sending")
-                                           .values(status="pending"))
+            result = await session.execute(update(OutboxMessage).where(
+                OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < self.now())
+                .values(status="pending"))
         return result.rowcount
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.recover()
         while not stop.is_set():
             self.woken.clear()
             try:
+                await self.recover()
                 sent = await self.deliver_due()
             except Exception:  # the database may be away for a while; keep trying
                 log.exception("outbox delivery failed")
@@ -91,13 +95,13 @@ class Delivery:
         now = self.now()
         async with self.sessions() as session:
             rows = (await session.scalars(select(OutboxMessage).where(
-                OutboxMessage.status == "pending", OutboxMessage.channel.in_(list(self.senders)))
+                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel.in_(list(self.senders)))
                 .order_by(OutboxMessage.id).limit(BATCH))).all()
         heads, seen = [], set()
         for row in rows:
             if (row.channel, row.chat_id) not in seen:
                 seen.add((row.channel, row.chat_id))
-                if aware(row.next_attempt_at) <= now:
+                if row.status == "pending" and aware(row.next_attempt_at) <= now:
                     heads.append(row)
         sent = 0
         for row in heads:
@@ -107,7 +111,8 @@ class Delivery:
     async def _deliver(self, row: OutboxMessage) -> int:
         async with self.sessions() as session, session.begin():
             claimed = await session.execute(update(OutboxMessage).where(
-                OutboxMessage.id == row.id, OutboxMessage.status == "pending").values(status="sending"))
+                OutboxMessage.id == row.id, OutboxMessage.status == "pending")
+                .values(status="sending", next_attempt_at=self.now() + LEASE))
             if claimed.rowcount != 1:
                 return 0  # another worker has it
             reply_to = None
