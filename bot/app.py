@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -19,6 +20,7 @@ from bot.core.state import StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.outbox import Delivery
 from bot.helpdesk.worktime import working_time
+from bot.coordination import ChatLocks, OutboxSignal, RateLimits
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
@@ -38,18 +40,25 @@ class App:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker
+    redis: Redis | None = None  # shared by the workers; None for a single process
     outbox_waiting: asyncio.Event = field(default_factory=asyncio.Event)  # something new to deliver
     metrics: Metrics = field(default_factory=Metrics)
 
+    def __post_init__(self):
+        self.outbox_signal = OutboxSignal(self.outbox_waiting, self.redis)
+
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 async def build_app(settings: Settings | None = None) -> App:
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     await create_schema(engine)
-    return App(settings, engine, sessions(engine))
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    return App(settings, engine, sessions(engine), redis)
 
 
 async def ensure_catalog(app: App) -> bool:
@@ -71,11 +80,11 @@ def utc_now() -> dt.datetime:
 
 
 def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
-    desk = HelpDesk(app.sessions, now, wake=app.outbox_waiting.set)
+    desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake)
     return Conversation(Services(
         answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions), desk=desk, now=now,
         default_language=app.settings.default_language, retention_days=app.settings.retention_days,
-        metrics=app.metrics))
+        metrics=app.metrics, locks=ChatLocks(app.redis)))
 
 
 async def staff_duties(conversation: Conversation, settings: Settings, stop: asyncio.Event,
@@ -127,6 +136,7 @@ async def serve(app: App) -> None:
     """`opora run`: every channel whose token is configured, and the web chat with the staff
     view (by default when there is no token), until SIGINT or SIGTERM."""
     from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
+    from bot.telegram.ratelimit import RateLimited
     from bot.telegram.sender import TelegramSender
     from bot.viber.client import ViberClient
     from bot.viber.webhook import PATH as VIBER_PATH, ViberWebhook
@@ -142,11 +152,12 @@ async def serve(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     http = web.Application()
-    Operations(app.sessions, app.metrics).register(http)
+    Operations(app.sessions, app.metrics, app.redis).register(http)
     senders, tasks, closing = {}, [], []
     bot = dispatcher = viber = None
     if settings.telegram_token:
         bot, dispatcher = make_bot(settings), make_dispatcher(conversation)
+        bot.session.middleware(RateLimited(RateLimits(settings.redis_url)))
         senders["telegram"] = TelegramSender(bot)
         closing.append(bot.session.close)
         await register_commands(bot, settings.default_language)
@@ -174,7 +185,7 @@ async def serve(app: App) -> None:
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
     delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting,
                         metrics=app.metrics)
-    tasks += [asyncio.create_task(delivery.run(stop)),
+    tasks += [asyncio.create_task(delivery.run(stop)), asyncio.create_task(app.outbox_signal.listen(stop)),
               asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox))]
     runner = web.AppRunner(http, access_log_class=AccessLogger)
     await runner.setup()

@@ -45,7 +45,8 @@ class Conversation:
         metrics.updates.labels(event.user.channel, kind).inc()
         started = time.perf_counter()
         try:
-            return await self._handle(event)
+            async with self.services.locks.hold(f"{event.user.channel}:{event.chat or event.user.id}"):
+                return await self._handle(event)
         except Exception:
             metrics.errors.labels(event.user.channel).inc()
             raise

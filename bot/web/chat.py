@@ -1,11 +1,9 @@
 """The citizen's web chat: the page, a JSON API for messages, and a long poll for what arrives
 later (staff replies, status changes). Each browser has its own session, kept in a cookie."""
 
-import asyncio
 import hashlib
 import logging
 import secrets
-import weakref
 from pathlib import Path
 
 from aiohttp import web
@@ -67,7 +65,6 @@ class WebChat:
     def __init__(self, conversation: Conversation, inbox: WebInbox):
         self.conversation = conversation
         self.inbox = inbox
-        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def register(self, http: web.Application) -> None:
         http.router.add_get("/", self.page)
@@ -105,15 +102,14 @@ class WebChat:
         except ValueError:  # not JSON, or not a message
             _ = await self._translator(user)
             return self._error(request, 400, _("Sorry, I could not read that message. Please try again."), session)
-        async with self._turns.setdefault(user.id, asyncio.Lock()):  # one message at a time, in order
-            try:
-                replies = await self.conversation.handle(event)
-                if event.payload == "forget:yes":
-                    await self.inbox.forget(user.id)
-                state = await self.conversation.services.states.load(user)
-            except Exception:
-                log.exception("could not answer a web chat message")
-                return self._error(request, 503, sorry(user).text, session)
+        try:
+            replies = await self.conversation.handle(event)
+            if event.payload == "forget:yes":
+                await self.inbox.forget(user.id)
+            state = await self.conversation.services.states.load(user)
+        except Exception:
+            log.exception("could not answer a web chat message")
+            return self._error(request, 503, sorry(user).text, session)
         lang = state.language or language(user.language) or self.conversation.services.default_language
         return self._with_session(request, web.json_response({
             "replies": [reply_json(r) for r in replies], "language": lang, "ui": labels("chat", Translator(lang))}),

@@ -1,0 +1,115 @@
+"""What several workers share through Redis: one event at a time per chat, the Bot API's rate
+limits, and outbox wake-ups. Without Redis, in-process equivalents serve a single process; when
+Redis goes away, each worker carries on alone (and says so in the log) rather than stop answering."""
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import Redis
+from redis.exceptions import LockError, RedisError
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 30  # longer than any turn; a dead worker's lock expires by itself
+WAKE_CHANNEL = "opora:outbox"
+
+
+class ChatLocks:
+    def __init__(self, redis: Redis | None = None):
+        self.redis = redis
+        self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """While held, no other event of this chat is handled, here or on another worker."""
+        async with self._local.setdefault(key, asyncio.Lock()):
+            lock, acquired = None, False
+            if self.redis is not None:
+                lock = self.redis.lock(f"opora:chat:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+                try:
+                    acquired = await lock.acquire()
+                except RedisError as error:
+                    log.warning("Redis is away (%s): chat events are ordered within this worker only",
+                                type(error).__name__)
+            try:
+                yield
+            finally:
+                if acquired:
+                    try:
+                        await lock.release()
+                    except (LockError, RedisError):
+                        pass  # it expired, or Redis went away: either way it is no longer held
+
+
+class RateLimits:
+    """The Bot API's limits, for every worker together: about one message a second per chat
+    (a short burst allowed, for an answer of several messages), 20 a minute per group, 30 a
+    second overall."""
+
+    PER_CHAT = RateLimitItemPerSecond(5, 5)
+    PER_GROUP = RateLimitItemPerMinute(20)
+    OVERALL = RateLimitItemPerSecond(30)
+
+    def __init__(self, redis_url: str | None = None):
+        storage = RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy") \
+            if redis_url else MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(storage)
+
+    async def wait(self, chat_id: str, group: bool) -> None:
+        """Return when a message to this chat may be sent."""
+        try:
+            await self._take(self.PER_GROUP if group else self.PER_CHAT, chat_id)
+            await self._take(self.OVERALL, "all")
+        except RedisError as error:
+            log.warning("Redis is away (%s): sending without the shared rate limits", type(error).__name__)
+
+    async def _take(self, item: RateLimitItem, key: str) -> None:
+        while not await self.limiter.hit(item, "opora", key):
+            stats = await self.limiter.get_window_stats(item, "opora", key)
+            await asyncio.sleep(max(0.01, stats.reset_time - time.time()))
+
+
+class OutboxSignal:
+    """Wakes every worker's delivery loop when a message is queued on any of them."""
+
+    def __init__(self, woken: asyncio.Event, redis: Redis | None = None):
+        self.woken = woken
+        self.redis = redis
+        self._pending: set[asyncio.Task] = set()
+
+    def wake(self) -> None:
+        self.woken.set()
+        if self.redis is not None:
+            task = asyncio.ensure_future(self._publish())
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _publish(self) -> None:
+        try:
+            await self.redis.publish(WAKE_CHANNEL, b"1")
+        except RedisError:
+            pass  # the others look at the outbox on their own every few seconds
+
+    async def listen(self, stop: asyncio.Event, retry: float = 5.0) -> None:
+        while self.redis is not None and not stop.is_set():
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(WAKE_CHANNEL)
+                    while not stop.is_set():
+                        if await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0):
+                            self.woken.set()
+            except RedisError:
+                await _sleep_unless(stop, retry)
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
