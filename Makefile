@@ -15,8 +15,8 @@ test: install chromium
 	$(BIN)/python -m pytest
 
 chromium:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver)
+	@(command -v chromium && fc-list | grep -q NotoColorEmoji) >/dev/null || ($(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji)
 
 install: $(VENV)/.installed
 	$(BIN)/pybabel compile -d locales -D messages

@@ -15,6 +15,8 @@ from catalog.models import Base
 
 class WebInboxMessage(Base):
     __tablename__ = "opora_web_inbox"
+    # Browsers acknowledge by id, so an id must never come back once its row is deleted.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[str] = mapped_column(String(100), index=True)
     message: Mapped[dict[str, Any]] = mapped_column()  # a rendered reply, as in the outbox

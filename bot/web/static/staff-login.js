@@ -1,0 +1,25 @@
+// Opora staff login: the labels in the staff's language, and the "wrong token" message after ?error=1.
+"use strict";
+
+(async () => {
+  const stored = localStorage.getItem("opora.staff.lang");
+  const lang = stored === "bg" || stored === "uk" ? stored : null;
+  if (new URLSearchParams(location.search).has("error")) document.getElementById("error").hidden = false;
+  let data;
+  try {
+    const response = await fetch("/api/ui?page=staff" + (lang ? "&lang=" + lang : ""),
+      { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) return;
+    data = await response.json();
+  } catch {
+    return; // the English labels in the page stay
+  }
+  const ui = data.ui || {};
+  const set = (id, key) => { if (ui[key]) document.getElementById(id).textContent = ui[key]; };
+  document.documentElement.lang = data.language || lang || (/^(uk|ru)\b/i.test(navigator.language) ? "uk" : "bg");
+  if (ui.staff_title) document.title = ui.staff_title;
+  set("title", "staff_title");
+  set("token-label", "token_label");
+  set("log-in", "log_in");
+  set("error", "wrong_token");
+})();
