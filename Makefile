@@ -9,6 +9,7 @@ SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: run test install translations chromium
 
 run: install
+	$(BIN)/opora db upgrade
 	$(BIN)/opora run
 
 test: install chromium

@@ -28,6 +28,7 @@ from bot.web.inbox import WebInbox
 from catalog.directory import TIMEZONES, Directory
 from catalog.db import create_schema, make_engine, sessions
 from catalog.loader import load_catalog
+from catalog.migrate import check_current, is_new
 from catalog.models import Service
 from catalog.search.engine import AnswerEngine
 from catalog.validation import load_checked
@@ -53,10 +54,21 @@ class App:
             await self.redis.aclose()
 
 
-async def build_app(settings: Settings | None = None) -> App:
+class OutdatedSchema(Exception):
+    pass
+
+
+async def build_app(settings: Settings | None = None, migrate: bool = True) -> App:
+    """With `migrate`, the schema is brought up to date. Without (`opora run`), a new database is
+    created, but an existing one with an out-of-date schema is refused: workers must not
+    migrate it behind the operator's back (`opora db upgrade`)."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
-    await create_schema(engine)
+    if migrate or await is_new(engine):
+        await create_schema(engine)
+    elif problem := await check_current(engine):
+        await engine.dispose()
+        raise OutdatedSchema(problem)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     return App(settings, engine, sessions(engine), redis)
 

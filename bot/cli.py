@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from bot.answers import render
-from bot.app import App, build_app, build_engine, chat_in_terminal, ensure_catalog, serve, utc_now
+from bot.app import App, OutdatedSchema, build_app, build_engine, chat_in_terminal, ensure_catalog, serve, utc_now
 from bot.helpdesk.desk import HelpDesk, NotFound
 from bot.operations import configure_logging
 from bot.settings import Settings
-from catalog import SEED_DATA
+from catalog import SEED_DATA, migrate
+from catalog.db import make_engine
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.texts import pick
@@ -64,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--output", type=Path, help="a file (default: standard output)")
     report.set_defaults(handler=cmd_report)
 
+    db = commands.add_parser("db", help="the database schema: migrate it, show its revision")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(handler=cmd_db_upgrade)
+    db_commands.add_parser("current", help="the schema's revision; exit 1 if out of date").set_defaults(
+        handler=cmd_db_current)
+
     args = parser.parse_args(argv)
     configure_logging(json_lines=Settings().log_format == "json")
     try:
@@ -72,9 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def with_app(action):
+def with_app(action, migrate: bool = True):
     async def runner(args) -> int:
-        app = await build_app(Settings())
+        try:
+            app = await build_app(Settings(), migrate=migrate)
+        except OutdatedSchema as error:
+            print(error, file=sys.stderr)
+            return 1
         try:
             return await action(app, args)
         finally:
@@ -186,15 +197,48 @@ async def cmd_report(app: App, args) -> int:
     return 0
 
 
-@with_app
-async def cmd_run(app: App, args) -> int:
+async def run(app: App, args) -> int:
     await serve(app)
     return 0
+
+
+cmd_run = with_app(run, migrate=False)
 
 
 @with_app
 async def cmd_chat(app: App, args) -> int:
     await chat_in_terminal(app, args.lang)
+    return 0
+
+
+def with_database(action):
+    """Only the database: no app, whose start migrates it."""
+    async def runner(args) -> int:
+        engine = make_engine(Settings().database_url)
+        try:
+            return await action(engine, args)
+        finally:
+            await engine.dispose()
+    return lambda args: asyncio.run(runner(args))
+
+
+@with_database
+async def cmd_db_upgrade(engine, args) -> int:
+    try:
+        await migrate.upgrade(engine)
+    except migrate.MigrationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"the database schema is at revision {await migrate.current_revision(engine)}")
+    return 0
+
+
+@with_database
+async def cmd_db_current(engine, args) -> int:
+    print(await migrate.current_revision(engine) or "none")
+    if problem := await migrate.check_current(engine):
+        print(problem, file=sys.stderr)
+        return 1
     return 0
 
 

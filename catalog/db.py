@@ -8,8 +8,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from catalog.models import Base
-
 
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
@@ -33,8 +31,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 async def create_schema(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+    """Create or upgrade the schema: migrate to the newest revision (catalog.migrate)."""
+    from catalog.migrate import upgrade  # it imports this module
+
+    await upgrade(engine)
 
 
 def sessions(engine: AsyncEngine) -> async_sessionmaker:

@@ -147,7 +147,7 @@ async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor)
             assert response.status == 200
         await visitor.receives("закрито")
         async with staff.post(opora.url + f"/staff/api/requests/{number}/close?lang=uk") as response:
-            assert response.status == 409 and "вже закрито" in (await response.json())["error"]
+            assert response.status == 409 and "уже закрито" in (await response.json())["error"]
         async with staff.post(opora.url + "/staff/api/requests/999999/take") as response:
             assert response.status == 409
     finally:

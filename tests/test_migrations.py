@@ -1,0 +1,151 @@
+"""The migrations make the schema of the models, on SQLite and PostgreSQL, and adopt old databases."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+
+import bot.core.state  # noqa: F401  (with the three below: every model, so Base.metadata is complete)
+import bot.helpdesk.models  # noqa: F401
+import bot.web.inbox  # noqa: F401
+import catalog.models  # noqa: F401
+from catalog import migrate
+from catalog.db import make_engine
+from catalog.models import Base
+
+POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def url(request, tmp_path) -> str:
+    """The URL of an empty database, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"
+    engine = make_engine(POSTGRES_URL)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+async def engine(url):
+    engine = make_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+def differences(connection: Connection) -> list:
+    return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+
+async def test_upgrade_makes_the_schema_of_the_models(engine):
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
+
+
+async def test_on_sqlite_the_migrations_make_the_very_tables_of_create_all(tmp_path):
+    """What compare_metadata does not see, such as AUTOINCREMENT, the DDL shows."""
+    ddl = {}
+    for how in ("create_all", "migrations"):
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/{how}.sqlite3")
+        if how == "migrations":
+            await migrate.upgrade(engine)
+        async with engine.begin() as conn:
+            if how == "create_all":
+                await conn.run_sync(Base.metadata.create_all)
+            rows = await conn.execute(text("SELECT name, sql FROM sqlite_master"
+                                           " WHERE tbl_name NOT IN ('alembic_version', 'sqlite_sequence')"))
+            # a table that batch mode copied is renamed, and its new name quoted
+            ddl[how] = {name: (sql or "").replace('"', "") for name, sql in rows}
+        await engine.dispose()
+    assert ddl["migrations"] == ddl["create_all"]
+
+async def test_check_current_asks_for_an_upgrade_until_there_is_one(engine):
+    problem = await migrate.check_current(engine)
+    assert problem is not None and "run `opora db upgrade`" in problem
+    await migrate.upgrade(engine)
+    assert await migrate.check_current(engine) is None
+    assert await migrate.current_revision(engine) == migrate.head()
+
+
+async def test_upgrade_twice_changes_nothing(url, engine):
+    await migrate.upgrade(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO opora_term (id, text) VALUES (0, 'ok')"))
+    await migrate.upgrade(url)
+    async with engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
+        assert (await conn.execute(text("SELECT text FROM opora_term"))).scalar_one() == "ok"
+    assert await migrate.check_current(engine) is None
+
+
+async def test_a_database_made_by_create_all_is_adopted(engine):
+    async with engine.begin() as conn:  # as Opora made it before migrations (and the web chat) existed
+        await conn.run_sync(Base.metadata.create_all)
+        await conn.execute(text("DROP TABLE opora_web_inbox"))
+        await conn.execute(text("INSERT INTO opora_term (id, text) VALUES (0, 'kept')"))
+    assert await migrate.check_current(engine) is not None
+    await migrate.upgrade(engine)
+    assert await migrate.check_current(engine) is None
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT text FROM opora_term"))).scalar_one() == "kept"
+
+
+async def test_a_database_unlike_the_first_revision_is_left_alone(engine):
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+        await conn.execute(text("DROP TABLE opora_web_inbox"))
+        await conn.execute(text("DROP TABLE opora_staff_invite"))
+    with pytest.raises(migrate.MigrationError, match="no table opora_staff_invite"):
+        await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+    assert "alembic_version" not in tables and "opora_staff_invite" not in tables
+
+
+async def test_a_revision_of_a_newer_opora_is_refused(engine):
+    await migrate.upgrade(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    assert "which this Opora does not know" in await migrate.check_current(engine)
+    with pytest.raises(migrate.MigrationError, match="a newer Opora"):
+        await migrate.upgrade(engine)
+
+
+def test_the_command_upgrades_and_tells_the_revision(tmp_path):
+    opora = Path(sys.executable).with_name("opora")
+    env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/db/opora.sqlite3"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        # from another directory: the migrations are found next to the code
+        return subprocess.run([opora, "db", *args], env=env, cwd=tmp_path, capture_output=True, text=True)
+
+    before = run("current")
+    assert (before.returncode, before.stdout) == (1, "none\n")
+    assert "run `opora db upgrade`" in before.stderr
+    upgraded = run("upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.stdout == f"the database schema is at revision {migrate.head()}\n"
+    after = run("current")
+    assert (after.returncode, after.stdout) == (0, f"{migrate.head()}\n")
+
+
+async def test_opora_run_refuses_an_out_of_date_schema(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"
+    engine = make_engine(url)
+    async with engine.begin() as conn:  # a database of the previous Opora: at revision 0001
+        await conn.run_sync(lambda sync: migrate._run(sync, migrate.command.upgrade, migrate.INITIAL))
+    await engine.dispose()
+    env = {**os.environ, "OPORA_DATABASE_URL": url, "OPORA_HTTP_PORT": "9"}
+    refused = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=env, capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert refused.returncode == 1
+    assert f"at revision {migrate.INITIAL}, this Opora needs {migrate.head()}: run `opora db upgrade`" in refused.stderr
