@@ -3,11 +3,13 @@
 import logging
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, User as TelegramUser
 
 from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, User
 from bot.telegram.render import send
+from catalog.geo import valid
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -40,7 +42,9 @@ def messages_router() -> Router:
     @router.message(F.location)
     async def location(message: Message, bot: Bot, conversation: Conversation) -> None:
         point = (message.location.latitude, message.location.longitude)
-        await reply(bot, conversation, message.chat.id, Event(user_of(message.from_user), location=point))
+        # A point off the Earth is a message the core cannot read, and answers politely.
+        await reply(bot, conversation, message.chat.id,
+                    Event(user_of(message.from_user), location=point if valid(*point) else None))
 
     @router.message(F.contact)
     async def contact(message: Message, bot: Bot, conversation: Conversation) -> None:
@@ -75,7 +79,10 @@ def buttons_router() -> Router:
 
     @router.callback_query()
     async def pressed(query: CallbackQuery, bot: Bot, conversation: Conversation) -> None:
-        await query.answer()  # stops the button's spinner whatever happens next
+        try:
+            await query.answer()  # stops the button's spinner whatever happens next
+        except TelegramAPIError as error:  # e.g. "query is too old" when Telegram delivers it again
+            log.warning("could not answer a button press: %s", error)
         chat = query.message.chat if query.message else None
         chat_id = chat.id if chat else query.from_user.id
         group = str(chat.id) if chat and chat.type in GROUPS else None

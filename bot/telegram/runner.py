@@ -1,23 +1,26 @@
 """Telegram's bot, dispatcher, commands, and the two ways of receiving updates."""
 
 import hashlib
+import hmac
+import json
 import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import BotCommand, BotCommandScopeAllGroupChats
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, Update
 from aiohttp import web
 
 from bot.core.conversation import Conversation
 from bot.core.i18n import LANGUAGES, Translator
 from bot.settings import Settings
+from bot.telegram.once import Once
 from bot.telegram.routers import buttons_router, messages_router, staff_groups_router
 from catalog.vocabulary import N_
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 COMMANDS = {"start": N_("Start again"), "help": N_("Help"), "language": N_("Change the language"),
             "myrequests": N_("My requests to staff"), "forget": N_("Delete what Opora stores about me")}
 STAFF_COMMANDS = {"queue": N_("Open requests"), "take": N_("Take request N"), "close": N_("Close request N"),
@@ -32,6 +35,7 @@ def make_bot(settings: Settings) -> Bot:
 
 def make_dispatcher(conversation: Conversation) -> Dispatcher:
     dispatcher = Dispatcher(conversation=conversation)
+    dispatcher.update.outer_middleware(Once(conversation.services.states))
     dispatcher.include_routers(messages_router(), staff_groups_router(), buttons_router())
     return dispatcher
 
@@ -55,12 +59,29 @@ def webhook_secret(settings: Settings) -> str:
 
 
 async def start_webhook(http: web.Application, bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
-    """Serve updates at /telegram on Opora's HTTP server; requests without the secret get 401."""
+    """Serve updates at /telegram on Opora's HTTP server: requests without the secret get 401, a
+    body that is not an update 400, and an update whose handling failed 500, so that Telegram
+    delivers it again."""
     secret = webhook_secret(settings)
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False).register(
-        http, path=WEBHOOK_PATH)
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode(errors="replace")
+        if not hmac.compare_digest(given, secret.encode()):
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            update = Update.model_validate(json.loads(await request.read()), context={"bot": bot})
+        except (ValueError, RecursionError) as error:  # pydantic's ValidationError is a ValueError
+            return web.Response(status=400, text=f"malformed update: {type(error).__name__}")
+        try:
+            await dispatcher.feed_webhook_update(bot, update)
+        except Exception:  # aiogram has logged it
+            return web.Response(status=500, text="try again")
+        return web.json_response({})
+
+    http.router.add_post(WEBHOOK_PATH, receive)
     url = settings.telegram_webhook_url.rstrip("/")
     if not url.endswith(WEBHOOK_PATH):
         url += WEBHOOK_PATH
-    await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
+    await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False,
+                          allowed_updates=dispatcher.resolve_used_update_types())  # as polling asks for
     log.info("Telegram webhook set")

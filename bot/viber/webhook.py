@@ -8,41 +8,90 @@ import logging
 from aiohttp import web
 from viberbot.api.messages import ContactMessage, LocationMessage, TextMessage
 from viberbot.api.viber_requests import (
-    ViberConversationStartedRequest, ViberMessageRequest, ViberSubscribedRequest,
-    ViberUnsubscribedRequest, create_request,
+    EVENT_TYPE_TO_CLASS, ViberConversationStartedRequest, ViberMessageRequest, ViberRequest,
+    ViberSubscribedRequest, ViberUnsubscribedRequest, create_request,
 )
-from viberbot.api.viber_requests import EVENT_TYPE_TO_CLASS
 
 from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, Text, User
 from bot.viber.client import ViberClient
 from bot.viber.render import MIN_API_VERSION, PAYLOAD_PREFIX, keyboard
+from catalog.geo import valid
 
 log = logging.getLogger(__name__)
 PATH = "/viber"
 CHANNEL = "viber"
+KEY_LENGTH = 100  # of the columns a user id and a message token are stored in
 
 
 def signature(token: str, body: bytes) -> str:
     return hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def user_of(profile) -> User:
-    return User(CHANNEL, profile.id, profile.name, profile.language)
+    return User(CHANNEL, profile.id, _text(profile.name), _text(profile.language))
+
+
+def _point(location) -> tuple[float, float] | None:
+    point = (location.latitude, location.longitude) if location else None
+    if point and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in point) and valid(*point):
+        return point
+    return None
 
 
 def event_of(request: ViberMessageRequest) -> Event:
+    """What the core reads; anything else (stickers, pictures, files, a location off the Earth)
+    is an empty event, which the core answers politely."""
     user, message = user_of(request.sender), request.message
     if isinstance(message, TextMessage):
-        text = message.text or ""
+        text = _text(message.text) or ""
         if text.startswith(PAYLOAD_PREFIX):
             return Event(user, payload=text[len(PAYLOAD_PREFIX):])
         return Event(user, text=text)
-    if isinstance(message, LocationMessage) and message.location:
-        return Event(user, location=(message.location.latitude, message.location.longitude))
-    if isinstance(message, ContactMessage) and message.contact:
+    if isinstance(message, LocationMessage) and (point := _point(message.location)):
+        return Event(user, location=point)
+    if isinstance(message, ContactMessage) and message.contact and _text(message.contact.phone_number):
         return Event(user, contact=message.contact.phone_number)
-    return Event(user)  # stickers, pictures, files: the core answers what it can read
+    return Event(user)
+
+
+PERSONAL = (ViberMessageRequest, ViberConversationStartedRequest, ViberSubscribedRequest, ViberUnsubscribedRequest)
+
+
+def person(event: ViberRequest) -> object:
+    """The id of the person a PERSONAL event is from, as sent."""
+    if isinstance(event, ViberMessageRequest):
+        return event.sender.id
+    if isinstance(event, ViberUnsubscribedRequest):
+        return event.user_id
+    return event.user.id
+
+
+def parse(body: bytes) -> tuple[dict, ViberRequest | None]:
+    """The request as viberbot reads it (None for an event this bot does not handle); ValueError
+    when it is not what Viber sends."""
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    name = data.get("event")
+    if not isinstance(name, str) or name not in EVENT_TYPE_TO_CLASS:
+        return data, None
+    try:
+        event = create_request(data)
+    except Exception as error:  # viberbot raises bare Exceptions, and whatever wrong types cause
+        raise ValueError(f"{type(error).__name__}: {error}") from error
+    token = data.get("message_token")
+    if token is not None and not (isinstance(token, (int, str)) and len(str(token)) <= KEY_LENGTH):
+        raise ValueError("bad message_token")
+    if isinstance(event, PERSONAL):
+        who = person(event)
+        if not isinstance(who, str) or not 0 < len(who) <= KEY_LENGTH:
+            raise ValueError("no user id")
+    return data, event
 
 
 class ViberWebhook:
@@ -56,17 +105,14 @@ class ViberWebhook:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         given = request.headers.get("X-Viber-Content-Signature", "")
-        if not hmac.compare_digest(given.encode(), signature(self.client.token, body).encode()):
+        if not hmac.compare_digest(given.encode(errors="replace"), signature(self.client.token, body).encode()):
             return web.Response(status=403, text="bad signature")
         try:
-            data = json.loads(body)
-            if not isinstance(data, dict):
-                raise ValueError("not an object")
-            if data.get("event") not in EVENT_TYPE_TO_CLASS:
-                return web.Response(text="ignored")  # an event this bot does not handle
-            event = create_request(data)
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            data, event = parse(body)
+        except (ValueError, RecursionError) as error:
             return web.Response(status=400, text=f"malformed request: {type(error).__name__}")
+        if event is None:
+            return web.Response(text="ignored")  # an event this bot does not handle
         token = data.get("message_token")
         states = self.conversation.services.states
         if token is not None and not await states.first_time(CHANNEL, str(token)):
@@ -86,10 +132,10 @@ class ViberWebhook:
             texts = [r.text for r in replies if isinstance(r, Text)]
             welcome = TextMessage(text="\n\n".join(texts), keyboard=keyboard(replies), min_api_version=MIN_API_VERSION)
             return web.json_response({**welcome.to_dict(), "sender": self.client.sender})
-        if isinstance(event, (ViberSubscribedRequest, ViberUnsubscribedRequest)):
-            await self.conversation.services.states.subscribed(
-                user_of(event.user), isinstance(event, ViberSubscribedRequest))
-            return web.Response(text="ok")
+        if isinstance(event, ViberSubscribedRequest):
+            await self.conversation.services.states.subscribed(user_of(event.user), True)
+        if isinstance(event, ViberUnsubscribedRequest):  # it has only the user's id
+            await self.conversation.services.states.subscribed(User(CHANNEL, event.user_id), False)
         if isinstance(event, ViberMessageRequest):
             incoming = event_of(event)
             try:
