@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.core.conversation import Conversation
@@ -75,10 +76,18 @@ async def build_app(settings: Settings | None = None, migrate: bool = True) -> A
 
 async def ensure_catalog(app: App) -> bool:
     """Load the seed catalogue on first start, when the database has no services."""
-    async with app.sessions() as session:
-        if await session.scalar(select(func.count()).select_from(Service)):
+    async def has_services() -> bool:
+        async with app.sessions() as session:
+            return bool(await session.scalar(select(func.count()).select_from(Service)))
+
+    if await has_services():
+        return False
+    try:
+        await load_catalog(app.sessions, load_checked(app.settings.catalog_path))
+    except IntegrityError:
+        if await has_services():  # another worker, starting at the same moment, loaded it first
             return False
-    await load_catalog(app.sessions, load_checked(app.settings.catalog_path))
+        raise
     return True
 
 

@@ -1,0 +1,109 @@
+"""Two workers on PostgreSQL and Redis, in webhook mode, as behind a load balancer: each update is
+answered once, even when Telegram delivers it to both."""
+
+import asyncio
+import itertools
+import os
+import random
+import signal
+import sys
+import time
+
+import pytest
+from aiohttp import ClientSession
+from sqlalchemy import text
+
+from catalog.db import make_engine
+from conftest import POSTGRES_URL
+from fake_telegram import FakeBotAPI
+from fake_viber import free_port
+from test_telegram import ROOT, TOKEN
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+async def empty_postgres() -> None:
+    engine = make_engine(POSTGRES_URL)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def start_worker(api_url: str, port: int) -> asyncio.subprocess.Process:
+    env = {**os.environ, "OPORA_DATABASE_URL": POSTGRES_URL, "OPORA_REDIS_URL": REDIS_URL,
+           "OPORA_TELEGRAM_TOKEN": TOKEN, "OPORA_TELEGRAM_API_URL": api_url,
+           "OPORA_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}", "OPORA_HTTP_PORT": str(port)}
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env,
+                                                stdin=asyncio.subprocess.DEVNULL)
+
+
+async def ready(http: ClientSession, port: int) -> None:
+    for _ in range(600):
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"worker on {port} never became ready")
+
+
+def script(chat_id: int, ids) -> list[dict]:
+    """What one person does: start, ask, browse, back to the menu."""
+    person = {"id": chat_id, "is_bot": False, "first_name": "Olena", "language_code": "uk"}
+    chat = {"id": chat_id, "type": "private"}
+
+    def message(words: str) -> dict:
+        return {"update_id": next(ids), "message": {"message_id": next(ids), "date": int(time.time()),
+                                                    "chat": chat, "from": person, "text": words}}
+
+    def press(data: str) -> dict:
+        return {"update_id": next(ids), "callback_query": {
+            "id": str(next(ids)), "from": person, "chat_instance": "1", "data": data,
+            "message": {"message_id": 1, "date": int(time.time()), "chat": chat}}}
+
+    return [message("/start"), message("гарячий обід для бабусі в Казанлику"), press("browse"), press("menu")]
+
+
+async def test_two_workers_answer_each_update_once(tmp_path):
+    await empty_postgres()
+    api = FakeBotAPI()
+    api_url = await api.start()
+    ports = [free_port(), free_port()]
+    workers = [await start_worker(api_url, port) for port in ports]  # both create the schema at once
+    try:
+        async with ClientSession() as http:
+            for port in ports:
+                await ready(http, port)
+            secret = (await api.wait_for("setWebhook"))["secret_token"]
+
+            async def deliver(update: dict, port: int) -> None:
+                async with http.post(f"http://127.0.0.1:{port}/telegram", json=update,
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as response:
+                    assert response.status == 200
+
+            async def person(chat_id: int, twice: bool) -> None:
+                for update in script(chat_id, ids):
+                    if twice:  # Telegram retried: the same update reaches both workers at once
+                        await asyncio.gather(*(deliver(update, port) for port in ports))
+                    else:
+                        await deliver(update, random.choice(ports))
+
+            ids = itertools.count(10_000)
+            once, twice = range(7001, 7011), range(8001, 8011)
+            await asyncio.gather(*(person(c, False) for c in once), *(person(c, True) for c in twice))
+
+        def answers(chat_id: int) -> int:
+            return sum(1 for m, p in api.delivered if m == "sendMessage" and str(p.get("chat_id")) == str(chat_id))
+
+        expected = answers(once[0])
+        assert expected >= 4
+        assert [answers(c) for c in [*once, *twice]] == [expected] * 20
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        assert [await asyncio.wait_for(w.wait(), 30) for w in workers] == [0, 0]
+        await api.stop()
