@@ -9,6 +9,7 @@ After changing a model, write the next revision, then review it (it is compared 
 """
 
 import logging
+from functools import cache
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -85,7 +86,7 @@ async def is_new(engine: AsyncEngine) -> bool:
     """True when the database has none of Opora's tables yet (a first start)."""
     async with engine.connect() as conn:
         tables = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
-    return not tables & ({"alembic_version"} | set(_initial_schema()))
+    return not tables & ({"alembic_version"} | set(_schema_at(INITIAL)))
 
 
 async def new_revision(message: str, metadata: MetaData) -> str:
@@ -128,34 +129,39 @@ def _upgrade(connection: Connection) -> None:
 
 
 def _adopt(connection: Connection) -> None:
-    """Stamp a database made by `create_all` at the initial revision, if it has its schema."""
-    initial = _initial_schema()
+    """Stamp a database made by `create_all` at the newest revision whose schema it has: the
+    initial one (made before there were migrations) or the head (made by the tests' fixtures)."""
     inspector = inspect(connection)
-    present = set(inspector.get_table_names()) & set(initial)
-    if not present:
+    tables = set(inspector.get_table_names())
+    if not tables & set(_schema_at(INITIAL)):
         return  # someone else's tables only: Opora's are created next to them
-    problems = [f"no table {table}" for table in sorted(set(initial) - present)]
-    for table in sorted(present):
-        columns = {column["name"] for column in inspector.get_columns(table)}
-        if columns != initial[table]:
-            problems.append(f"table {table}: missing columns {sorted(initial[table] - columns)},"
-                            f" unknown columns {sorted(columns - initial[table])}")
-    if problems:
-        raise MigrationError(
-            f"The database has Opora's tables but no migration history (alembic_version), and they"
-            f" differ from revision {INITIAL}: " + "; ".join(problems)
-            + f". Make them match revision {INITIAL} by hand, then run `opora db upgrade` again.")
-    _run(connection, command.stamp, INITIAL)
-    log.info("The database was made before there were migrations: stamped at revision %s", INITIAL)
+    problems = []
+    for revision in dict.fromkeys((head(), INITIAL)):
+        schema = _schema_at(revision)
+        problems = [f"no table {table}" for table in sorted(set(schema) - tables)]
+        for table in sorted(set(schema) & tables):
+            columns = {column["name"] for column in inspector.get_columns(table)}
+            if columns != schema[table]:
+                problems.append(f"table {table}: missing columns {sorted(schema[table] - columns)},"
+                                f" unknown columns {sorted(columns - schema[table])}")
+        if not problems:
+            _run(connection, command.stamp, revision)
+            log.info("The database was made without migrations: stamped at revision %s", revision)
+            return
+    raise MigrationError(
+        f"The database has Opora's tables but no migration history (alembic_version), and they"
+        f" differ from revision {INITIAL}: " + "; ".join(problems)
+        + f". Make them match revision {INITIAL} by hand, then run `opora db upgrade` again.")
 
 
-def _initial_schema() -> dict[str, set[str]]:
-    """The tables of the initial revision and their columns, migrated into a scratch database."""
+@cache
+def _schema_at(revision: str) -> dict[str, set[str]]:
+    """The tables of a revision and their columns, migrated into a scratch database."""
     quiet = logging.getLogger("alembic.runtime.migration")
     quiet.disabled = True  # these migrations are not the database's: not to tell of them
     try:
         with create_engine("sqlite://").connect() as connection:
-            _run(connection, command.upgrade, INITIAL)
+            _run(connection, command.upgrade, revision)
             inspector = inspect(connection)
             return {table: {column["name"] for column in inspector.get_columns(table)}
                     for table in inspector.get_table_names() if table != "alembic_version"}

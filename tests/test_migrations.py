@@ -149,3 +149,10 @@ async def test_opora_run_refuses_an_out_of_date_schema(tmp_path):
                              cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert refused.returncode == 1
     assert f"at revision {migrate.INITIAL}, this Opora needs {migrate.head()}: run `opora db upgrade`" in refused.stderr
+
+
+async def test_a_database_made_by_create_all_of_this_opora_is_adopted_at_the_head(engine):
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await migrate.upgrade(engine)
+    assert await migrate.current_revision(engine) == migrate.head()
