@@ -1,0 +1,102 @@
+"""Telegram delivers an update again when it is not sure it arrived: the real `opora run`, in
+webhook mode, answers each update_id once, even after a restart."""
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import ClientSession
+
+from fake_telegram import FakeBotAPI
+from fake_viber import free_port
+from test_telegram import start_opora, stop
+
+CHAT = 701
+
+
+@dataclass
+class Opora:
+    api: FakeBotAPI
+    tmp_path: object
+    process: asyncio.subprocess.Process | None = None
+    webhook: dict | None = None
+
+    async def start(self) -> None:
+        url = f"http://127.0.0.1:{free_port()}"
+        self.api.calls.clear()
+        self.process = await start_opora(self.tmp_path, self.api.url, OPORA_TELEGRAM_WEBHOOK_URL=url,
+                                         OPORA_HTTP_PORT=url.rsplit(":", 1)[1])
+        self.webhook = await self.api.wait_for("setWebhook")
+        await wait_listening(self.webhook["url"])
+
+    async def restart(self) -> None:
+        assert await stop(self.process) == 0
+        await self.start()
+
+    async def delivers(self, update: dict) -> int:
+        """Telegram posts an update to the webhook; the HTTP status it gets."""
+        async with ClientSession() as http:
+            async with http.post(self.webhook["url"], json=update, headers={
+                    "X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]}) as response:
+                return response.status
+
+
+async def wait_listening(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with ClientSession() as http:
+        while True:
+            try:
+                async with http.post(url, data=b"{}") as response:
+                    if response.status == 401:
+                        return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+async def opora(tmp_path_factory):
+    api = FakeBotAPI()
+    await api.start()
+    opora = Opora(api, tmp_path_factory.mktemp("once"))
+    await opora.start()
+    yield opora
+    assert await stop(opora.process) == 0
+    await api.stop()
+
+
+def answers(api: FakeBotAPI) -> list[dict]:
+    return [p for m, p in api.delivered if m == "sendMessage" and str(p["chat_id"]) == str(CHAT)]
+
+
+def start_command(update_id: int) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": 1, "date": int(time.time()), "text": "/start",
+        "chat": {"id": CHAT, "type": "private"},
+        "from": {"id": CHAT, "is_bot": False, "first_name": "Olena", "language_code": "uk"}}}
+
+
+async def test_an_update_whose_answer_failed_is_answered_when_telegram_delivers_it_again(opora):
+    opora.api.fail_for(CHAT, 1, 502)
+    assert await opora.delivers(start_command(9101)) == 500  # so Telegram delivers it again
+    assert answers(opora.api) == []
+    await asyncio.sleep(1)
+    assert await opora.delivers(start_command(9101)) == 200
+    assert len(answers(opora.api)) == 1
+
+
+async def test_a_repeated_update_is_answered_once_even_after_a_restart(opora):
+    before = len(answers(opora.api))
+    assert await opora.delivers(start_command(9001)) == 200
+    assert len(answers(opora.api)) == before + 1
+    assert await opora.delivers(start_command(9001)) == 200
+    assert len(answers(opora.api)) == before + 1
+
+    await opora.restart()
+    assert await opora.delivers(start_command(9001)) == 200
+    assert len(answers(opora.api)) == before + 1
+
+    assert await opora.delivers(start_command(9002)) == 200  # a new update is answered
+    assert len(answers(opora.api)) == before + 2
