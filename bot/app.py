@@ -35,6 +35,7 @@ from catalog.search.engine import AnswerEngine
 from catalog.validation import load_checked
 
 log = logging.getLogger("opora")
+PROCESSED_UPDATES_KEPT = dt.timedelta(days=2)  # platforms redeliver for hours, not days
 
 
 @dataclass
@@ -127,6 +128,7 @@ async def staff_duties(conversation: Conversation, settings: Settings, stop: asy
             await services.desk.erase_expired(dt.timedelta(days=settings.retention_days))
             if inbox:
                 await inbox.erase_older(dt.timedelta(days=settings.retention_days))
+            await services.states.forget_updates_before(now - PROCESSED_UPDATES_KEPT)
         except Exception:
             log.exception("staff duties failed; trying again later")
         try:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.events import Text, Venue
 from bot.core.i18n import Translator
-from bot.core.state import ChatState
+from bot.core.state import ChatState, StateStore
 from bot.settings import Settings
 from chat_helpers import FakeChannel
 from conftest import POSTGRES_URL
@@ -172,3 +172,13 @@ def test_dates_and_distances_follow_the_locale():
     assert Translator("uk").date(dt.date(2022, 10, 11)).replace("\u202f", " ") == "11 жовтня 2022 р."
     assert Translator("bg").date(dt.date(2022, 10, 11)).replace("\u202f", " ") == "11 октомври 2022 г."
     assert Translator("bg").km(2.34) == "2,3 километра"
+
+
+async def test_records_of_handled_updates_are_kept_for_a_while_only(db):
+    states = StateStore(db)
+    assert await states.first_time("telegram", "1")
+    assert not await states.first_time("telegram", "1")
+    await states.forget_updates_before(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
+    assert not await states.first_time("telegram", "1")  # recent: still known
+    await states.forget_updates_before(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1))
+    assert await states.first_time("telegram", "1")

@@ -75,6 +75,12 @@ class StateStore:
             await session.execute(delete(ProcessedUpdate).where(
                 ProcessedUpdate.channel == channel, ProcessedUpdate.key == key))
 
+    async def forget_updates_before(self, moment: dt.datetime) -> None:
+        """Old records go: Telegram starts update_ids afresh after a week of quiet, so a very old
+        record could make a new update look handled."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment))
+
     async def subscribed(self, user: User, subscribed: bool) -> None:
         """Record whether the person subscribed to the bot (Viber sends only to subscribers)."""
         state = await self.load(user)
