@@ -179,7 +179,8 @@ async def serve(app: App) -> None:
     senders, tasks, closing = {}, [], []
     bot = dispatcher = viber = None
     if settings.telegram_token:
-        bot, dispatcher = make_bot(settings), make_dispatcher(conversation)
+        bot = make_bot(settings)
+        dispatcher = make_dispatcher(conversation, webhook=bool(settings.telegram_webhook_url))
         bot.session.middleware(RateLimited(RateLimits(settings.redis_url)))
         senders["telegram"] = TelegramSender(bot)
         closing.append(bot.session.close)

@@ -1,16 +1,19 @@
 """The catalogue as people browse it: categories, towns, service cards and the nearest offices.
 
 Read-only queries over the catalogue tables; texts stay multilingual ({lang: text}) and are
-picked in the reader's language by whoever shows them.
+picked in the reader's language by whoever shows them. The rows read are kept for a minute: the
+catalogue changes only when it is loaded again, and most turns read the same few rows.
 """
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from cachetools import TTLCache
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import (
     Address, CostOption, Location, Organization, Phone, Place, RequiredDocument, Schedule, Service,
@@ -26,6 +29,7 @@ ROLLED_UP_KINDS = ("village", "district")
 ROLLED_UP_INTO = ("hromada",)
 TIMEZONES = {"BG": "Europe/Sofia", "UA": "Europe/Kyiv"}
 ACTIVE = "active"
+CACHE_SECONDS = 60.0  # how long a catalogue reload may take to show in cards and lists
 
 
 @dataclass
@@ -117,15 +121,25 @@ class ServiceCard:
 
 
 class Directory:
-    def __init__(self, sessions: async_sessionmaker):
+    def __init__(self, sessions: async_sessionmaker, cache_seconds: float = CACHE_SECONDS):
         self.sessions = sessions
+        self._cache = TTLCache(maxsize=50_000, ttl=cache_seconds) if cache_seconds else None
+
+    async def _read(self, key: tuple, query: Callable[[AsyncSession], Awaitable]):
+        """The query's result, from the cache while it is fresh. Results are rows and detached
+        records, which nobody changes; the objects handed out are built anew from them."""
+        if self._cache is not None and key in self._cache:
+            return self._cache[key]
+        async with self.sessions() as session:
+            result = await query(session)
+        if self._cache is not None:
+            self._cache[key] = result
+        return result
 
     async def categories(self) -> dict[str, int]:
         """Categories with active services, and how many each has."""
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(Service.category, func.count()).where(Service.status == ACTIVE)
-                .group_by(Service.category))
+        rows = await self._read(("categories",), lambda session: _all(session.execute(
+            select(Service.category, func.count()).where(Service.status == ACTIVE).group_by(Service.category))))
         return {category: n for category, n in rows if category}
 
     async def places(self, category: str | None = None) -> list[PlaceItem]:
@@ -140,8 +154,7 @@ class Directory:
         return sorted((p for p in places.values() if p.services), key=lambda p: (-p.services, p.id))
 
     async def place(self, place_id: str) -> PlaceItem | None:
-        async with self.sessions() as session:
-            place = await session.get(Place, place_id)
+        place = await self._read(("place", place_id), lambda session: session.get(Place, place_id))
         return place and PlaceItem(place.id, _t(place, "name"), 0, *_point(place))
 
     async def services(self, category: str | None, place: str | None) -> list[ServiceItem]:
@@ -170,7 +183,7 @@ class Directory:
         return found
 
     async def card(self, service_id: str) -> ServiceCard | None:
-        async with self.sessions() as session:
+        async def query(session: AsyncSession):
             service = await session.get(Service, service_id)
             if service is None:
                 return None
@@ -185,6 +198,11 @@ class Directory:
             location_ids = (await session.scalars(
                 select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id == service_id)
                 .order_by(ServiceAtLocation.id))).all()
+            return service, organization, documents, costs, phones, location_ids
+
+        if (found := await self._read(("card", service_id), query)) is None:
+            return None
+        service, organization, documents, costs, phones, location_ids = found
         offices = await self._offices(location_ids)
         return ServiceCard(
             id=service.id, name=_t(service, "name"),
@@ -193,9 +211,9 @@ class Directory:
             application=_t(service, "application_process"), alert=_t(service, "alert"),
             documents=[_t(d, "document") for d in documents], costs=[_t(c, "option") for c in costs],
             phones=list(phones), url=service.url, status=service.status,
-            target_groups=service.target_groups or [], min_age=service.minimum_age,
+            target_groups=list(service.target_groups or []), min_age=service.minimum_age,
             max_age=service.maximum_age, offices=[offices[i] for i in location_ids if i in offices],
-            sources=service.sources or [], assured_date=service.assured_date)
+            sources=list(service.sources or []), assured_date=service.assured_date)
 
     async def office(self, location_id: str) -> Office | None:
         return (await self._offices([location_id])).get(location_id)
@@ -203,11 +221,10 @@ class Directory:
     async def nearest(self, latitude: float, longitude: float, limit: int = 3) -> list[Office]:
         """The offices nearest to a point, with their active services. An office whose own
         coordinates are unknown is placed at its town's centre, and marked approximate."""
-        async with self.sessions() as session:
-            towns = {p.id: p for p in (await session.execute(
-                select(Place.id, Place.latitude, Place.longitude, Place.within_id))).all()}
-            points = (await session.execute(
-                select(Location.id, Location.latitude, Location.longitude, Location.place_id))).all()
+        towns = {p.id: p for p in await self._read(("towns",), lambda session: _all(session.execute(
+            select(Place.id, Place.latitude, Place.longitude, Place.within_id))))}
+        points = await self._read(("points",), lambda session: _all(session.execute(
+            select(Location.id, Location.latitude, Location.longitude, Location.place_id))))
 
         def town_point(place_id: str | None) -> tuple[float, float] | None:
             for _ in range(5):
@@ -227,12 +244,11 @@ class Directory:
                 ranked.append((distance_km(latitude, longitude, *point), not own, p.id))
         ranked = sorted(ranked)[:limit]
         offices = await self._offices([i for *_, i in ranked])
-        async with self.sessions() as session:
-            links = (await session.execute(
-                select(ServiceAtLocation.location_id, ServiceAtLocation.service_id)
-                .join(Service, Service.id == ServiceAtLocation.service_id)
-                .where(ServiceAtLocation.location_id.in_(list(offices)), Service.status == ACTIVE)
-                .order_by(ServiceAtLocation.id))).all()
+        links = await self._read(("links", *offices), lambda session: _all(session.execute(
+            select(ServiceAtLocation.location_id, ServiceAtLocation.service_id)
+            .join(Service, Service.id == ServiceAtLocation.service_id)
+            .where(ServiceAtLocation.location_id.in_(list(offices)), Service.status == ACTIVE)
+            .order_by(ServiceAtLocation.id))))
         items = {s.id: s for s in await self._items([link.service_id for link in links])}
         for link in links:
             offices[link.location_id].services.append(items[link.service_id])
@@ -243,8 +259,9 @@ class Directory:
     async def _offices(self, location_ids: list[str]) -> dict[str, Office]:
         if not location_ids:
             return {}
-        async with self.sessions() as session:
+        async def query(session: AsyncSession):
             locations = (await session.scalars(select(Location).where(Location.id.in_(location_ids)))).all()
+            place_ids = {loc.place_id for loc in locations if loc.place_id}
             addresses = (await session.scalars(
                 select(Address).where(Address.location_id.in_(location_ids)).order_by(Address.id))).all()
             phones = (await session.execute(
@@ -252,9 +269,11 @@ class Directory:
                 .order_by(Phone.id))).all()
             schedules = (await session.scalars(
                 select(Schedule).where(Schedule.location_id.in_(location_ids)).order_by(Schedule.id))).all()
-            place_ids = {loc.place_id for loc in locations if loc.place_id}
-            places = {p.id: p for p in (await session.scalars(
-                select(Place).where(Place.id.in_(place_ids)))).all()}
+            places = (await session.scalars(select(Place).where(Place.id.in_(place_ids)))).all()
+            return locations, addresses, phones, schedules, places
+
+        locations, addresses, phones, schedules, place_list = await self._read(("offices", *location_ids), query)
+        places = {p.id: p for p in place_list}
         address = {}
         for a in addresses:
             address.setdefault(a.location_id, a)
@@ -286,13 +305,14 @@ class Directory:
     async def _service_places(self, category: str | None) -> tuple[dict[str, PlaceItem], dict[str, set[str]]]:
         """Every browsable town's name, and the towns each active service (of a category) is in:
         where its offices are and the areas it serves."""
-        async with self.sessions() as session:
+        wanted = Service.status == ACTIVE
+        if category:
+            wanted &= Service.category == category
+
+        async def query(session: AsyncSession):
             place_rows = (await session.execute(
                 select(Place.id, Place.kind, Place.within_id, Place.translations, Place.name,
                        Place.latitude, Place.longitude))).all()
-            wanted = Service.status == ACTIVE
-            if category:
-                wanted &= Service.category == category
             at = (await session.execute(
                 select(ServiceAtLocation.service_id, Location.place_id)
                 .join(Location, Location.id == ServiceAtLocation.location_id)
@@ -301,6 +321,9 @@ class Directory:
                 select(ServiceArea.service_id, ServiceArea.place_id)
                 .join(Service, Service.id == ServiceArea.service_id).where(wanted))).all()
             bare = (await session.scalars(select(Service.id).where(wanted))).all()
+            return place_rows, at, areas, bare
+
+        place_rows, at, areas, bare = await self._read(("service places", category), query)
         within = {p.id: (p.kind, p.within_id) for p in place_rows}
 
         def town(place_id: str | None) -> str | None:
@@ -320,16 +343,18 @@ class Directory:
         return places, by_service
 
     async def _items(self, ids: list[str]) -> list[ServiceItem]:
-        items = []
-        async with self.sessions() as session:
-            for start in range(0, len(ids), 500):
-                rows = await session.execute(
-                    select(Service.id, Service.translations, Service.name, Service.target_groups,
-                           Service.minimum_age, Service.maximum_age)
-                    .where(Service.id.in_(ids[start:start + 500])))
-                items += [ServiceItem(r.id, local_texts(r.translations, "name", r.name),
-                                      r.target_groups or [], r.minimum_age, r.maximum_age) for r in rows]
-        return items
+        async def query(session: AsyncSession):
+            return [row for start in range(0, len(ids), 500) for row in (await session.execute(
+                select(Service.id, Service.translations, Service.name, Service.target_groups,
+                       Service.minimum_age, Service.maximum_age)
+                .where(Service.id.in_(ids[start:start + 500])))).all()]
+
+        return [ServiceItem(r.id, local_texts(r.translations, "name", r.name), list(r.target_groups or []),
+                            r.minimum_age, r.maximum_age) for r in await self._read(("items", *ids), query)]
+
+
+async def _all(result: Awaitable) -> list:
+    return (await result).all()
 
 
 def _point(place) -> tuple[float | None, float | None]:

@@ -16,11 +16,19 @@ HSDS_EXAMPLE = Path(__file__).resolve().parent / "data" / "hsds-example"
 async def db(request, tmp_path):
     """An empty catalogue database, on SQLite and on PostgreSQL."""
     url = f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3" if request.param == "sqlite" else POSTGRES_URL
+    if request.param == "postgresql":
+        await empty_postgres()
     engine = make_engine(url)
     async with engine.begin() as conn:
-        if request.param == "postgresql":
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
         await conn.run_sync(Base.metadata.create_all)
     yield sessions(engine)
+    await engine.dispose()
+
+
+async def empty_postgres() -> None:
+    """The test database without any tables."""
+    engine = make_engine(POSTGRES_URL)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.events import Text, Venue
 from bot.core.i18n import Translator
-from bot.core.state import ChatState, StateStore
+from bot.core.state import ChatState, Claim, StateStore
 from bot.settings import Settings
 from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL
+from conftest import POSTGRES_URL, empty_postgres
 
 # Monday 23 November 2026, 10:00 in Kyiv and Sofia.
 MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
@@ -130,11 +130,10 @@ async def test_forget_deletes_after_confirmation(opora, olena):
 @pytest.mark.parametrize("url", ["sqlite", "postgresql"])
 async def test_the_chosen_language_survives_a_restart(tmp_path, url):
     settings = Settings(database_url=POSTGRES_URL if url == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/o.sqlite3")
+    if url == "postgresql":
+        await empty_postgres()  # whatever an earlier test left there
     app = await build_app(settings)
     try:
-        if url == "postgresql":
-            async with app.engine.begin() as conn:
-                await conn.execute(ChatState.__table__.delete())
         await ensure_catalog(app)
         answers = await build_engine(app)
         await FakeChannel(build_conversation(app, answers), "42", "uk").presses("lang:bg")
@@ -174,11 +173,41 @@ def test_dates_and_distances_follow_the_locale():
     assert Translator("bg").km(2.34) == "2,3 километра"
 
 
+async def test_an_update_is_claimed_once_and_a_dead_workers_claim_is_taken_over(db):
+    states, minute = StateStore(db), dt.timedelta(minutes=1)
+    assert await states.claim_update("telegram", "1", minute) is Claim.NEW
+    assert await states.claim_update("telegram", "1", minute) is Claim.BUSY  # a worker is at it
+    assert await states.claim_update("telegram", "1", dt.timedelta(0)) is Claim.NEW  # it died: taken over
+    await states.handled_update("telegram", "1")
+    assert await states.claim_update("telegram", "1", dt.timedelta(0)) is Claim.HANDLED
+    await states.forget_update("telegram", "1")  # handling failed: the next delivery handles it
+    assert await states.claim_update("telegram", "1", minute) is Claim.NEW
+
+
 async def test_records_of_handled_updates_are_kept_for_a_while_only(db):
-    states = StateStore(db)
-    assert await states.first_time("telegram", "1")
-    assert not await states.first_time("telegram", "1")
+    states, minute = StateStore(db), dt.timedelta(minutes=1)
+    assert await states.claim_update("telegram", "1", minute) is Claim.NEW
+    await states.handled_update("telegram", "1")
     await states.forget_updates_before(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
-    assert not await states.first_time("telegram", "1")  # recent: still known
+    assert await states.claim_update("telegram", "1", minute) is Claim.HANDLED  # recent: still known
     await states.forget_updates_before(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1))
-    assert await states.first_time("telegram", "1")
+    assert await states.claim_update("telegram", "1", minute) is Claim.NEW
+
+
+async def test_pressing_send_again_shows_the_same_request_and_stores_no_second_one(olena, opora):
+    """The confirmation may not arrive (the Bot API failed, and Telegram delivers the press again),
+    or the person taps twice: either way they are told the number of the one request."""
+    def first(said, prefix: str) -> str:
+        return next(b.payload for b in said.buttons if b.payload.startswith(prefix))
+
+    await olena.presses("svc:kazanlak-home-patronage")
+    said = await olena.presses("staff:topic:kazanlak-home-patronage")
+    if any(b.payload.startswith("staff:q:") for b in said.buttons):
+        said = await olena.presses(first(said, "staff:q:"))
+    said = await olena.says("Мамі 82 роки, потрібен догляд вдома")
+    said = await olena.presses(first(said, "staff:phone:skip"))
+    sent = await olena.presses("staff:send")
+    again = await olena.presses("staff:send")
+    assert "№" in sent.text and again.text == sent.text
+    requests = await opora.conversation.services.desk.requests_of("test", olena.user.id)
+    assert len(requests) == 1 and str(requests[0].id) in sent.text

@@ -2,11 +2,16 @@
 webhook mode, answers each update_id once, even after a restart."""
 
 import asyncio
+import datetime as dt
 import time
 from dataclasses import dataclass
 
 import pytest
 from aiohttp import ClientSession
+from sqlalchemy import insert
+
+from bot.core.state import ProcessedUpdate
+from catalog.db import make_engine
 
 from fake_telegram import FakeBotAPI
 from fake_viber import free_port
@@ -100,3 +105,22 @@ async def test_a_repeated_update_is_answered_once_even_after_a_restart(opora):
 
     assert await opora.delivers(start_command(9002)) == 200  # a new update is answered
     assert len(answers(opora.api)) == before + 2
+
+
+async def test_an_update_another_worker_is_at_is_left_to_it_and_taken_over_if_that_worker_died(opora):
+    """A worker claims an update before handling it. While the claim is fresh, a second delivery
+    gets 503 (Telegram tries again later); a claim older than a minute is a dead worker's."""
+    engine = make_engine(f"sqlite+aiosqlite:///{opora.tmp_path}/opora.sqlite3")
+    now = dt.datetime.now(dt.timezone.utc)
+    async with engine.begin() as conn:
+        await conn.execute(insert(ProcessedUpdate), [
+            {"channel": "telegram", "key": "9201", "at": now},
+            {"channel": "telegram", "key": "9202", "at": now - dt.timedelta(minutes=2)}])
+    await engine.dispose()
+    before = len(answers(opora.api))
+    assert await opora.delivers(start_command(9201)) == 503
+    assert len(answers(opora.api)) == before
+    assert await opora.delivers(start_command(9202)) == 200
+    assert len(answers(opora.api)) == before + 1
+    assert await opora.delivers(start_command(9202)) == 200
+    assert len(answers(opora.api)) == before + 1

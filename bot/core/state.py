@@ -2,9 +2,11 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, String, delete
+from sqlalchemy import DateTime, String, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,12 +26,22 @@ class ChatState(Base):
 
 
 class ProcessedUpdate(Base):
-    """Updates already handled (a Viber message_token, a Telegram update_id): a repeated
-    delivery is recognised and handled once."""
+    """Updates handled, or being handled (a Viber message_token, a Telegram update_id): a repeated
+    delivery is recognised and handled once. A row without `handled_at` is a claim: a worker is at
+    it, or died at it, which the claim's age tells."""
     __tablename__ = "opora_processed_update"
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # when it was claimed
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Claim(StrEnum):
+    NEW = "new"  # handle it now
+    HANDLED = "handled"  # it was handled before
+    BUSY = "busy"  # another worker is handling it: ask for it again later, in case that worker dies
+
+UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass
@@ -51,24 +63,42 @@ class StateStore:
         return State(row.language, row.flow, dict(row.data or {}))
 
     async def save(self, user: User, state: State) -> None:
+        values = dict(language=state.language, flow=state.flow, data=state.data,
+                      updated_at=dt.datetime.now(dt.timezone.utc))
         async with self.sessions() as session, session.begin():
-            await session.merge(ChatState(
-                channel=user.channel, user_id=user.id, language=state.language, flow=state.flow,
-                data=state.data, updated_at=dt.datetime.now(dt.timezone.utc)))
+            insert = UPSERTS[session.get_bind().dialect.name]  # one statement, where merge() reads first
+            await session.execute(insert(ChatState).values(channel=user.channel, user_id=user.id, **values)
+                                  .on_conflict_do_update(index_elements=["channel", "user_id"], set_=values))
 
     async def forget(self, user: User) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(delete(ChatState).where(
                 ChatState.channel == user.channel, ChatState.user_id == user.id))
 
-    async def first_time(self, channel: str, key: str) -> bool:
-        """Record an update; False when it was recorded before."""
+    async def claim_update(self, channel: str, key: str, expires: dt.timedelta) -> Claim:
+        """Claim an update for handling. A claim older than `expires` was left by a worker that
+        died while handling it, and is taken over."""
+        now = dt.datetime.now(dt.timezone.utc)
         try:
             async with self.sessions() as session, session.begin():
-                session.add(ProcessedUpdate(channel=channel, key=key, at=dt.datetime.now(dt.timezone.utc)))
+                session.add(ProcessedUpdate(channel=channel, key=key, at=now))
+            return Claim.NEW
         except IntegrityError:
-            return False
-        return True
+            pass
+        async with self.sessions() as session, session.begin():
+            taken = await session.execute(update(ProcessedUpdate).where(
+                ProcessedUpdate.channel == channel, ProcessedUpdate.key == key,
+                ProcessedUpdate.handled_at.is_(None), ProcessedUpdate.at <= now - expires).values(at=now))
+            if taken.rowcount:
+                return Claim.NEW
+            row = await session.get(ProcessedUpdate, (channel, key))
+        return Claim.HANDLED if row is not None and row.handled_at else Claim.BUSY
+
+    async def handled_update(self, channel: str, key: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(update(ProcessedUpdate).where(
+                ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
+                .values(handled_at=dt.datetime.now(dt.timezone.utc)))
 
     async def forget_update(self, channel: str, key: str) -> None:
         async with self.sessions() as session, session.begin():

@@ -1,7 +1,11 @@
 """Each Telegram update is handled once, across restarts and workers sharing one database, as the
-Viber webhook does with message_token: the update_id is recorded before handling, and
-un-recorded if handling fails, so that Telegram's next delivery of it is handled then."""
+Viber webhook does with message_token. The update_id is claimed before handling and marked handled
+after; a failed handling drops the claim, so that Telegram's next delivery of the update is handled.
+A delivery that finds another worker's claim gets BUSY (the webhook answers 503, and Telegram
+delivers it again later); a claim older than `expires` was left by a worker that died, and is taken
+over. In polling mode only one process receives updates, so any unfinished claim is a dead one's."""
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,27 +14,36 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 
-from bot.core.state import StateStore
+from bot.core.state import Claim, StateStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+BUSY = object()  # what feeding an update returns when another worker is handling it
+WEBHOOK_CLAIM = dt.timedelta(seconds=60)  # longer than any turn takes; aiogram answers the webhook by 55 s
 
 
 class Once(BaseMiddleware):
     """An outer middleware on updates."""
 
-    def __init__(self, states: StateStore):
+    def __init__(self, states: StateStore, expires: dt.timedelta = dt.timedelta(0)):
         self.states = states
+        self.expires = expires
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         key = str(event.update_id)
-        if not await self.states.first_time(CHANNEL, key):
+        claim = await self.states.claim_update(CHANNEL, key, self.expires)
+        if claim is Claim.HANDLED:
             log.info("Telegram update %s was handled before", key)
             return UNHANDLED
+        if claim is Claim.BUSY:
+            log.info("Telegram update %s is being handled by another worker", key)
+            return BUSY
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
         except Exception:
             await self.states.forget_update(CHANNEL, key)
             raise
+        await self.states.handled_update(CHANNEL, key)
+        return result

@@ -1,5 +1,6 @@
 """Telegram's bot, dispatcher, commands, and the two ways of receiving updates."""
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -8,13 +9,16 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.methods import (
+    AnswerCallbackQuery, EditMessageText, Response, SendLocation, SendMessage, SendVenue, SetWebhook,
+)
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, Update
 from aiohttp import web
 
 from bot.core.conversation import Conversation
 from bot.core.i18n import LANGUAGES, Translator
 from bot.settings import Settings
-from bot.telegram.once import Once
+from bot.telegram.once import BUSY, WEBHOOK_CLAIM, Once
 from bot.telegram.routers import buttons_router, messages_router, staff_groups_router
 from catalog.vocabulary import N_
 
@@ -27,15 +31,22 @@ STAFF_COMMANDS = {"queue": N_("Open requests"), "take": N_("Take request N"), "c
                   "note": N_("Private note: /note N text"), "canned": N_("Ready answers"),
                   "send": N_("Send ready answer K to request N: /send N K"), "join": N_("Bind this chat: /join CODE")}
 
+# aiogram builds the type Response[T] for every call; pydantic keeps such types only weakly, so
+# under load they were collected and built again (milliseconds each, 5 % of a worker's time).
+# Holding the ones of the hot calls keeps them.
+RESPONSE_TYPES = tuple(Response[method.__returning__] for method in (
+    SendMessage, SendVenue, SendLocation, EditMessageText, AnswerCallbackQuery, SetWebhook))
+
 
 def make_bot(settings: Settings) -> Bot:
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
     return Bot(settings.telegram_token.get_secret_value(), session=AiohttpSession(api=api))
 
 
-def make_dispatcher(conversation: Conversation) -> Dispatcher:
+def make_dispatcher(conversation: Conversation, webhook: bool = False) -> Dispatcher:
     dispatcher = Dispatcher(conversation=conversation)
-    dispatcher.update.outer_middleware(Once(conversation.services.states))
+    expires = WEBHOOK_CLAIM if webhook else dt.timedelta(0)  # polling: one receiver, any old claim is dead
+    dispatcher.update.outer_middleware(Once(conversation.services.states, expires))
     dispatcher.include_routers(messages_router(), staff_groups_router(), buttons_router())
     return dispatcher
 
@@ -60,8 +71,8 @@ def webhook_secret(settings: Settings) -> str:
 
 async def start_webhook(http: web.Application, bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
     """Serve updates at /telegram on Opora's HTTP server: requests without the secret get 401, a
-    body that is not an update 400, and an update whose handling failed 500, so that Telegram
-    delivers it again."""
+    body that is not an update 400, an update whose handling failed 500 and one that another worker
+    is handling 503, so that Telegram delivers it again."""
     secret = webhook_secret(settings)
 
     async def receive(request: web.Request) -> web.Response:
@@ -72,9 +83,11 @@ async def start_webhook(http: web.Application, bot: Bot, dispatcher: Dispatcher,
             update = Update.model_validate(json.loads(await request.read()), context={"bot": bot})
         except (ValueError, RecursionError) as error:  # pydantic's ValidationError is a ValueError
             return web.Response(status=400, text=f"malformed update: {type(error).__name__}")
-        try:
-            await dispatcher.feed_webhook_update(bot, update)
-        except Exception:  # aiogram has logged it
+        try:  # feed_update, not feed_webhook_update, which keeps only a method to answer with
+            if await dispatcher.feed_update(bot, update) is BUSY:
+                return web.Response(status=503, text="being handled; try again", headers={"Retry-After": "5"})
+        except Exception:
+            log.exception("Telegram update %s could not be handled", update.update_id)
             return web.Response(status=500, text="try again")
         return web.json_response({})
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import datetime as dt
 import json
 import logging
 
@@ -14,6 +15,7 @@ from viberbot.api.viber_requests import (
 
 from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, Text, User
+from bot.core.state import Claim
 from bot.viber.client import ViberClient
 from bot.viber.render import MIN_API_VERSION, PAYLOAD_PREFIX, keyboard
 from catalog.geo import valid
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 PATH = "/viber"
 CHANNEL = "viber"
 KEY_LENGTH = 100  # of the columns a user id and a message token are stored in
+CLAIM_EXPIRES = dt.timedelta(seconds=60)  # longer than any turn: an older claim is a dead worker's
 
 
 def signature(token: str, body: bytes) -> str:
@@ -115,15 +118,21 @@ class ViberWebhook:
             return web.Response(text="ignored")  # an event this bot does not handle
         token = data.get("message_token")
         states = self.conversation.services.states
-        if token is not None and not await states.first_time(CHANNEL, str(token)):
+        claim = Claim.NEW if token is None else await states.claim_update(CHANNEL, str(token), CLAIM_EXPIRES)
+        if claim is Claim.HANDLED:
             return web.Response(text="already handled")
+        if claim is Claim.BUSY:  # on another worker; if that one dies, the next delivery takes over
+            return web.Response(status=503, text="being handled; try again")
         try:
-            return await self._dispatch(event)
+            response = await self._dispatch(event)
         except Exception:
             log.exception("could not handle a Viber event")
             if token is not None:
                 await states.forget_update(CHANNEL, str(token))  # let Viber deliver it again
             return web.Response(status=500, text="try again")
+        if token is not None:
+            await states.handled_update(CHANNEL, str(token))
+        return response
 
     async def _dispatch(self, event) -> web.StreamResponse:
         if isinstance(event, ViberConversationStartedRequest):

@@ -28,7 +28,8 @@ async def handoff(turn: Turn, arg: str = "") -> list[Reply]:
     step, _sep, value = arg.partition(":")
     if step not in STEPS:
         raise StaleButton(arg)
-    if step in ("q", "phone", "send") and "topic" not in _draft(turn):
+    draft = _draft(turn)
+    if step in ("q", "phone", "send") and "topic" not in draft and not (step == "send" and "sent" in draft):
         return await start(turn)  # an old request's button: begin again rather than guess
     return await STEPS[step](turn, value)
 
@@ -128,20 +129,26 @@ async def consent(turn: Turn) -> list[Reply]:
 
 async def send(turn: Turn, value: str = "") -> list[Reply]:
     draft = _draft(turn)
+    if "sent" in draft:  # pressed twice, or delivered again because the confirmation did not arrive
+        return await _received(turn, draft["sent"], draft["queue"])
     if "text" not in draft or "queue" not in draft:
         raise StaleButton("send")
-    _ = turn._
     user = turn.event.user
     request = await turn.services.desk.create(
-        Draft(channel=user.channel, user_id=user.id, language=_.lang, queue_id=draft["queue"],
+        Draft(channel=user.channel, user_id=user.id, language=turn._.lang, queue_id=draft["queue"],
               service_id=None if draft["topic"] == OTHER else draft["topic"], text=draft["text"],
               phone=draft.get("phone"), location=tuple(draft["location"]) if draft.get("location") else None),
         card=lambda request, text: staffdesk.card(turn.services, request, text))
-    turn.state.data.pop("handoff", None)
-    lines = [_("Your request No. %(n)d has been received. A social worker will answer you here.", n=request.id)]
-    if opening := await _closed_until(turn, draft["queue"]):
+    turn.state.data["handoff"] = {"sent": request.id, "queue": draft["queue"]}
+    return await _received(turn, request.id, draft["queue"])
+
+
+async def _received(turn: Turn, request_id: int, queue_id: str) -> list[Reply]:
+    _ = turn._
+    lines = [_("Your request No. %(n)d has been received. A social worker will answer you here.", n=request_id)]
+    if opening := await _closed_until(turn, queue_id):
         lines.append(_("The office is closed now. It opens %(when)s.", when=opening))
-    return [Text("\n".join(lines), rows((Button(_("✉ Add a message"), f"staff:add:{request.id}"),), nav(turn)))]
+    return [Text("\n".join(lines), rows((Button(_("✉ Add a message"), f"staff:add:{request_id}"),), nav(turn)))]
 
 
 async def _closed_until(turn: Turn, queue_id: str) -> str | None:

@@ -1,0 +1,431 @@
+"""Load over loopback: Telegram updates, as webhook POSTs, to real `opora run` workers.
+
+    .venv/bin/python bench/load.py [--workers 2 | --sqlite] [--users 1000] [--duration 60]
+                                   [--think 0] [--connections 40] [--timeout 60] [--overall-limit N]
+
+--workers N: N workers on PostgreSQL (database opora_load, its public schema reset) and Redis (db 3,
+flushed); --sqlite: one worker on a temporary SQLite file, no Redis. Each runs `opora run` in Telegram
+webhook mode against a fake Bot API (this script with --fake-api, in a process of its own); updates go
+to the workers in turn, as from a load balancer, at most --connections at once, as Telegram sends them
+(setWebhook's max_connections); every queue gets a staff group, so help requests go through the outbox.
+--overall-limit replaces Opora's 30 messages/s to all chats (RateLimits.OVERALL) in the workers.
+
+Each person sends /start, then sessions until --duration is over (one without it): questions from
+tests/data/questions.yaml in uk or bg (60 %), browsing with the buttons the bot sent (25 %), or a help
+request to staff (15 %); the next update goes when the previous one was answered (webhook response and
+first message), after --think s on average. A failed webhook request is made again (8 tries over
+91 s, as Telegram does); with no message --timeout s after sending (and 5 s after the last try), a person gives up.
+
+Printed: updates/s, messages/s, update -> first message to that chat (p50/p95/p99), errors, the mean
+opora_turn_seconds from the workers' /metrics, outbox rows by status, each process's CPU time, the
+workers' warnings and errors, and their exit codes after SIGTERM.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiohttp import ClientConnectorError, ClientError, ClientSession, ClientTimeout, TCPConnector, web  # noqa: E402
+from ruamel.yaml import YAML  # noqa: E402
+
+TOKEN = "123456:LOAD-token"
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/opora_load"
+REDIS_URL = "redis://127.0.0.1:6379/3"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TRIES = 8  # deliveries of an update whose webhook request failed; Telegram keeps trying for longer
+PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
+NEED = {"uk": "Мамі 82 роки, живе сама, потрібні ліки та продукти",
+        "bg": "Баба ми е на 85, живее сама, трябват ѝ лекарства"}
+LIMIT = ("import sys; from limits import RateLimitItemPerSecond; from bot.coordination import RateLimits; from bot.cli "
+         "import main; RateLimits.OVERALL = RateLimitItemPerSecond(int(sys.argv[1])); sys.exit(main(['run']))")
+
+
+def fake_api() -> None:
+    """Answers every method at once; prints `chat, time, button payloads, method, text as JSON` for each
+    message sent. POST /control/fail {"seconds": s, "code": 429 or 5xx, "retry_after": r} makes every send*
+    method fail with that code for s seconds (a failed attempt is not printed)."""
+    ids, failing = itertools.count(1000), {"until": 0.0, "code": 0, "retry_after": 0}
+
+    async def control(request: web.Request) -> web.Response:
+        order = await request.json()
+        failing.update(until=time.monotonic() + order["seconds"], code=order["code"],
+                       retry_after=order.get("retry_after", 5))
+        return web.json_response({"ok": True})
+
+    async def method(request: web.Request) -> web.Response:
+        name, form = request.match_info["method"], await request.post()
+        result = {"id": 42, "is_bot": True, "first_name": "Opora", "username": "opora_bot"} if name == "getMe" else True
+        if name.startswith("send") and time.monotonic() < failing["until"]:
+            code = failing["code"]
+            return web.json_response({"ok": False, "error_code": code, "description": f"failing on purpose: {code}"}
+                                     | ({"parameters": {"retry_after": failing["retry_after"]}} if code == 429 else {}),
+                                     status=code)
+        if name.startswith("send") or name == "editMessageText":
+            rows = json.loads(form.get("reply_markup") or "{}").get("inline_keyboard", [])
+            buttons = " ".join(b.get("callback_data", "") for row in rows for b in row)
+            text = json.dumps(form.get("text") or form.get("title") or "", ensure_ascii=False)
+            print(f"{form['chat_id']}\t{time.monotonic()}\t{buttons}\t{name}\t{text}", flush=True)
+            result = {"message_id": next(ids), "date": 0, "chat": {"id": int(form["chat_id"]), "type": "private"}}
+        return web.json_response({"ok": True, "result": result})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", method)
+    app.router.add_post("/control/fail", control)
+    sock = socket.create_server(("127.0.0.1", 0))
+    print(sock.getsockname()[1], flush=True)
+    web.run_app(app, sock=sock, print=None, access_log=None)
+
+
+class Missing(Exception):
+    """The bot did not offer the button a person looks for."""
+
+
+class GaveUp(Exception):
+    """No message came."""
+
+
+class Person:
+    def __init__(self, run: "Run", uid: int, lang: str):
+        self.run, self.lang, self.chat = run, lang, {"id": uid, "type": "private"}
+        self.sender = {"id": uid, "is_bot": False, "first_name": "Olena", "language_code": lang}
+        self.keyboards: list[list[str]] = []  # payloads of the latest messages with buttons, newest last
+        self.t0, self.first = 0.0, None
+
+    def received(self, t: float, payloads: list[str]) -> None:
+        if payloads:
+            self.keyboards = self.keyboards[-9:] + [payloads]
+        if self.first and not self.first.done() and t >= self.t0:
+            self.first.set_result(t)
+
+    async def says(self, text: str) -> None:
+        await self.send({"message": {"message_id": next(self.run.ids), "date": int(time.time()), "text": text,
+                                     "chat": self.chat, "from": self.sender}})
+
+    async def tap(self, *prefixes: str) -> str:
+        """Press a button of the latest message that has one: the payload `x`, or any `x:…`."""
+        for _ in range(20):  # its message may still be in the fake API's pipe
+            for payloads, prefix in itertools.product(reversed(self.keyboards), prefixes):
+                if found := [p for p in payloads if p == prefix or prefix.endswith(":") and p.startswith(prefix)]:
+                    data = random.choice(found)
+                    await self.send({"callback_query": {"id": str(next(self.run.ids)), "from": self.sender,
+                                     "chat_instance": "1", "data": data,
+                                     "message": {"message_id": 1, "date": 0, "chat": self.chat}}})
+                    return data
+            await asyncio.sleep(0.05)
+        raise Missing(prefixes[0])
+
+    async def send(self, update: dict) -> None:
+        run = self.run
+        self.t0, self.first = time.monotonic(), asyncio.get_running_loop().create_future()
+        body = {"update_id": next(run.ids), **update}
+        outcome = run.outcomes[body["update_id"]] = {"chat": str(self.chat["id"]), "t0": self.t0, "status": None,
+                                                     "attempts": 0, "first": None,
+                                                     "what": update.get("callback_query", {}).get("data")}
+        for attempt in range(1, TRIES + 1):  # as Telegram, which delivers an update again when the webhook failed
+            url = run.url()
+            try:
+                async with run.connections, run.http.post(url, json=body,
+                                                          headers={SECRET_HEADER: run.secret}) as response:
+                    await response.read()
+                outcome.update(status=response.status, attempts=attempt)
+                if response.status < 500:
+                    run.errors.update([f"HTTP {response.status}"] if response.status != 200 else [])
+                    break
+                run.errors[f"HTTP {response.status} (try {attempt})"] += 1
+            except (TimeoutError, ClientError) as error:
+                run.errors[f"webhook {type(error).__name__} (try {attempt})"] += 1
+                outcome.update(status=None, attempts=attempt)
+                if isinstance(error, ClientConnectorError):  # connection refused: at once to the next worker,
+                    run.failures.append(time.monotonic())  # and none to this one for a second
+                    run.down[url] = time.monotonic() + 1
+                    continue
+            run.failures.append(time.monotonic())
+            await asyncio.sleep(min(2 ** (attempt - 1), 30))  # 1, 2, 4 … 30 s: 91 s over 8 tries
+        try:  # aiogram answers the webhook after 55 s even when the handler goes on
+            first = await asyncio.wait_for(self.first, max(5.0, self.t0 + run.timeout - time.monotonic()))
+        except TimeoutError:
+            run.errors["no message: gave up"] += 1
+            raise GaveUp from None
+        outcome["first"] = first
+        run.latencies.append(first - self.t0)
+        run.done.append(time.monotonic())
+        if run.think:
+            await asyncio.sleep(random.expovariate(1 / run.think))
+
+    async def session(self) -> None:
+        r, ask = random.random(), lambda: self.says(random.choice(self.run.questions[self.lang]))
+        try:
+            if r < 0.60:
+                for _ in range(random.randint(1, 3)):
+                    await ask()
+            elif r < 0.85:
+                for step in ("browse", "cat:", "town:", "svc:", "menu"):
+                    await self.tap(step)
+            else:
+                await ask()
+                if await self.tap("staff:topic:", "staff") == "staff":  # a card's button, else the menu's
+                    await self.tap("staff:topic:")
+                await self.tap("staff:q:")
+                await self.says(NEED[self.lang])
+                await self.tap("staff:phone:skip")
+                await self.tap("staff:send")
+                self.run.requests += 1
+        except Missing as missing:
+            self.run.errors[f"no button {missing}"] += 1
+
+
+class Run:
+    def __init__(self, args, ports: list[int], secret: str, http: ClientSession):
+        self.think, self.timeout, self.secret, self.http = args.think, args.timeout, secret, http
+        self.connections = asyncio.Semaphore(args.connections) if args.connections else contextlib.nullcontext()
+        self.urls = itertools.cycle([f"http://127.0.0.1:{p}/telegram" for p in ports])
+        self.down: dict[str, float] = {}  # a worker that refused a connection, until when it is left out
+        self.ids, self.requests, self.cards = itertools.count(1), 0, 0
+        self.errors, self.latencies, self.done, self.messages = Counter(), [], [], []
+        self.log: list[tuple[str, float, list[str], str, str]] = []  # chat, time, payloads, method, text
+        self.outcomes: dict[int, dict] = {}  # update_id: chat, t0, last HTTP status, attempts, first message
+        self.failures: list[float] = []  # when a webhook request failed
+        self.people: dict[str, Person] = {}
+        questions = YAML(typ="safe").load((ROOT / "tests/data/questions.yaml").read_text())["questions"]
+        self.questions = {lang: [q["q"] for q in questions if q["lang"] == lang] for lang in ("uk", "bg")}
+
+    def url(self) -> str:
+        """The next worker in turn, as a load balancer: one that refused a connection just now is left out."""
+        for _ in range(len(self.down) + 1):
+            url = next(self.urls)
+            if self.down.get(url, 0.0) < time.monotonic():
+                break
+        return url
+
+    async def read(self, api: asyncio.subprocess.Process) -> None:
+        while line := await api.stdout.readline():
+            chat, t, payloads, method, text = line.decode().rstrip("\n").split("\t")
+            self.messages.append(float(t))
+            self.log.append((chat, float(t), payloads.split(), method, json.loads(text)))
+            if person := self.people.get(chat):
+                person.received(float(t), payloads.split())
+            self.cards += chat.startswith("-")
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """A process's CPU time (user + system); without a pid, the machine's busy time."""
+    if pid is None:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split()[1:9]]
+        return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes() -> dict[int, tuple[str, float]]:
+    """Every process: (what it is, CPU seconds so far)."""
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, IndexError):
+            cmd = (proc / "cmdline").read_text().replace("\0", " ").strip()
+            kind = "PostgreSQL + Redis" if cmd.startswith("redis-server") or cmd.startswith("postgres") and (
+                " opora_load " in cmd or "(" not in cmd) else cmd[:50] or "kernel threads"
+            found[int(proc.name)] = kind, cpu_seconds(int(proc.name))
+    return found
+
+
+def cpu_shares(ours: dict[str, int], before: dict[int, tuple[str, float]], machine: float) -> dict[str, float]:
+    """CPU seconds since `before`: ours by name, the servers, the busiest other process, the rest."""
+    shares, others = Counter({name: 0.0 for name in ours}), Counter()
+    for pid, (kind, seconds) in processes().items():
+        used = seconds - before.get(pid, (kind, 0.0))[1]
+        name = next((k for k, p in ours.items() if p == pid), None)
+        (shares if name or kind == "PostgreSQL + Redis" else others)[name or kind] += used
+    busiest = others.most_common(1)
+    shares |= {f"busiest other: {busiest[0][0]}": busiest[0][1]} if busiest else {}
+    shares["rest (other processes, kernel)"] = cpu_seconds() - machine - sum(shares.values())
+    return shares
+
+
+async def sql(url: str, statement, **params) -> list:
+    from sqlalchemy import text
+    from catalog.db import make_engine
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        result = await conn.execute(text(statement) if isinstance(statement, str) else statement, params)
+        rows = result.all() if result.returns_rows else []
+    await engine.dispose()
+    return rows
+
+
+async def outbox(url: str) -> str:
+    from sqlalchemy import select
+    from bot.helpdesk.models import OutboxMessage as Row
+    rows = await sql(url, select(Row.status, Row.created_at, Row.sent_at))
+    lags = [(sent - created).total_seconds() for _, created, sent in rows if sent]
+    return f"{dict(Counter(status for status, _, _ in rows))}" + (
+        f", sent {statistics.mean(lags):.0f} s after being queued on average, at most {max(lags):.0f} s"
+        if lags else "")
+
+
+async def ready(http: ClientSession, port: int) -> None:
+    for _ in range(600):
+        with contextlib.suppress(ClientError):
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                if response.status == 200:
+                    return
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"the worker on {port} never became ready")
+
+
+async def start_worker(command: list[str], env: dict, port: int, work: Path) -> asyncio.subprocess.Process:
+    """One `opora run` on `port`, its output appended to work/worker-PORT.log."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *command, cwd=ROOT, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        stdout=open(work / f"worker-{port}.log", "a"),
+        env={**env, "OPORA_HTTP_PORT": str(port), "OPORA_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}"})
+
+
+async def main(args, fault=None) -> SimpleNamespace:
+    """The run and its report. `fault` (bench/faults.py): `inject(ctx)` runs alongside the people (and is
+    awaited after them), `drain(ctx)` replaces the --drain wait; ctx, returned, holds the run and its parts."""
+    from bot.settings import Settings
+    from bot.telegram.runner import webhook_secret
+    work = Path(tempfile.mkdtemp(prefix="opora-load-"))
+    env, n = {**os.environ, "OPORA_TELEGRAM_TOKEN": TOKEN}, 1 if args.sqlite else args.workers
+    if args.sqlite:
+        env["OPORA_DATABASE_URL"] = f"sqlite+aiosqlite:///{work}/opora.sqlite3"
+    else:
+        env |= {"OPORA_DATABASE_URL": PG_URL, "OPORA_REDIS_URL": REDIS_URL}
+        subprocess.run([*PSQL, "CREATE DATABASE opora_load"], stderr=subprocess.DEVNULL)  # fails when it exists
+        subprocess.run([*PSQL, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
+                        "CREATE SCHEMA public", "opora_load"], check=True)
+        subprocess.run(["redis-cli", "-u", REDIS_URL, "FLUSHDB"], check=True, stdout=subprocess.DEVNULL)
+    db = env["OPORA_DATABASE_URL"]
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    api = await asyncio.create_subprocess_exec(sys.executable, __file__, "--fake-api", stdout=subprocess.PIPE)
+    env["OPORA_TELEGRAM_API_URL"] = f"http://127.0.0.1:{int(await api.stdout.readline())}"
+    ports = [18100 + i for i in range(n)]
+    command = ["-c", LIMIT, str(args.overall_limit)] if args.overall_limit else ["-m", "bot.cli", "run"]
+    workers = [await start_worker(command, env, port, work) for port in ports]
+    reading = None
+    try:
+        async with ClientSession(connector=TCPConnector(limit=0), timeout=ClientTimeout(total=args.timeout)) as http:
+            for port in ports:
+                await ready(http, port)
+            queues = [q for q, in await sql(db, "SELECT id FROM opora_queue ORDER BY id")]
+            for i, queue in enumerate(queues, 1):
+                await sql(db, "INSERT INTO opora_staff_chat (queue_id, channel, chat_id, bound_at) VALUES "
+                              "(:q, 'telegram', :c, CURRENT_TIMESTAMP)", q=queue, c=str(-1_000_000 - i))
+            print(f"{n} worker(s) on {'SQLite' if args.sqlite else 'PostgreSQL + Redis'}, {len(queues)} staff "
+                  f"groups, {args.users} users, {os.cpu_count()} CPUs, logs in {work}", flush=True)
+
+            run = Run(args, ports, webhook_secret(Settings(telegram_token=TOKEN)), http)
+            reading = asyncio.create_task(run.read(api))
+            pids = {"fake Bot API": api.pid} | {f"worker {i + 1}": w.pid for i, w in enumerate(workers)}
+            pids["load generator"] = os.getpid()
+            before, machine, started = processes(), cpu_seconds(), time.monotonic()
+            ctx = SimpleNamespace(args=args, run=run, http=http, db=db, env=env, command=command, work=work,
+                                  ports=ports, workers=workers, api_url=env["OPORA_TELEGRAM_API_URL"], started=started)
+            injecting = asyncio.create_task(fault.inject(ctx)) if fault else None
+
+            async def person(i: int) -> None:
+                p = run.people[str(10_000_000 + i)] = Person(run, 10_000_000 + i, "uk" if i % 2 else "bg")
+                await asyncio.sleep(random.uniform(0, 2.5))  # not all in one instant
+                with contextlib.suppress(GaveUp):
+                    while True:
+                        try:
+                            await p.says("/start")
+                            await p.session()
+                            while time.monotonic() < started + (args.duration or 0):
+                                await p.session()
+                            return
+                        except GaveUp:  # gone, unless told to begin again (faults.py) while the load lasts
+                            if not getattr(args, "carry_on", False) or time.monotonic() >= started + args.duration:
+                                raise
+            await asyncio.gather(*(person(i) for i in range(args.users)))
+            if injecting:
+                await injecting
+            elapsed = time.monotonic() - started
+            cpu = cpu_shares(pids, before, machine)
+            turns: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+            for port in ports:
+                with contextlib.suppress(ClientError):  # a worker may be down
+                    async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                        scraped = await response.text()
+                    for part, kind, value in re.findall(r'^opora_turn_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$',
+                                                        scraped, re.M):
+                        turns[kind][part == "count"] += float(value)
+            queued, waited = await outbox(db), time.monotonic()
+            await (fault.drain(ctx) if fault else asyncio.sleep(args.drain))
+            drained, waited = await outbox(db), time.monotonic() - waited
+    finally:
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                worker.send_signal(signal.SIGTERM)
+        codes = [await asyncio.wait_for(w.wait(), 60) for w in workers]
+        api.terminate()
+        if reading:  # what the fake API printed to the end
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reading, 10)
+
+    window, ms = args.duration or elapsed, [x * 1000 for x in run.latencies]
+    per_10s = Counter(int((t - started) // 10) for t in run.done)
+    q = statistics.quantiles(ms, n=100) if len(ms) > 1 else [float("nan")] * 99
+    print(f"run: {elapsed:.1f} s; load for {window:.0f} s, then the sessions under way finished")
+    print(f"updates answered: {len(run.done)}; {sum(t - started <= window for t in run.done) / window:.1f}/s over "
+          f"the {window:.0f} s; per 10 s: {' '.join(f'{per_10s[k] / 10:.0f}' for k in range(int(elapsed // 10) + 1))}")
+    rate = sum(t - started <= window for t in run.messages)
+    busiest = max(Counter(map(int, run.messages)).values(), default=0)
+    print(f"messages sent by the bot: {len(run.messages)}; {rate / window:.1f}/s over the {window:.0f} s; "
+          f"{busiest} in the busiest second")
+    print(f"update -> first message: p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
+          f"max {max(ms, default=0):.0f} ms")
+    print(f"errors: {sum(run.errors.values())} {dict(run.errors)}; help requests {run.requests}, "
+          f"messages to staff groups {run.cards}")
+    count = sum(c for _, c in turns.values())
+    print(f"opora_turn_seconds: mean {1000 * sum(s for s, _ in turns.values()) / max(count, 1):.1f} ms over {count:.0f}"
+          f" turns ({', '.join(f'{k} {1000 * s / c:.1f} ms' for k, (s, c) in sorted(turns.items()) if c)})")
+    print(f"outbox at the end: {queued}\n  {waited:.0f} s later: {drained}")
+    cores = os.cpu_count() * elapsed
+    print(f"CPU over the run, of {os.cpu_count()} CPUs x {elapsed:.0f} s: "
+          + ", ".join(f"{k} {v:.0f} s ({100 * v / cores:.0f} %)" for k, v in cpu.items())
+          + f"; idle {100 - 100 * sum(cpu.values()) / cores:.0f} %")
+    logs = Counter(re.sub(r"\d+", "N", line.split(" ", 2)[-1] if line[:2] == "20" else line)[:150]
+                   for port in ports for line in (work / f"worker-{port}.log").read_text().splitlines()
+                   if re.search(r" (WARNING|ERROR|CRITICAL) |^\w[\w.]*(Error|Exception|Warning): ", line))
+    print(f"worker logs, warnings and errors: {sum(logs.values())}"
+          + "".join(f"\n  {n} x {k}" for k, n in logs.most_common(6)))
+    print(f"workers' exit codes after SIGTERM: {codes}")
+    return ctx
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--workers", type=int, default=2)
+    mode.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--duration", type=float, help="seconds of load (default: one session per person)")
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause between a person's updates, s")
+    parser.add_argument("--connections", type=int, default=40,
+                        help="webhook requests at once, as Telegram's max_connections (its default: 40); 0: no limit")
+    parser.add_argument("--timeout", type=float, default=60.0, help="for a webhook request and its first message, s")
+    parser.add_argument("--drain", type=float, default=10.0, help="wait before counting the outbox again, s")
+    parser.add_argument("--overall-limit", type=int, help="messages/s to all chats together (Opora's: 30)")
+    parser.add_argument("--fake-api", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    fake_api() if arguments.fake_api else asyncio.run(main(arguments))
