@@ -1,6 +1,7 @@
 """Per-user conversation state in the database: it survives restarts and every channel uses it."""
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
 from catalog.models import Base
+
+log = logging.getLogger(__name__)
 
 
 class ChatState(Base):
@@ -95,10 +98,16 @@ class StateStore:
         return Claim.HANDLED if row is not None and row.handled_at else Claim.BUSY
 
     async def handled_update(self, channel: str, key: str) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(update(ProcessedUpdate).where(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
-                .values(handled_at=dt.datetime.now(dt.timezone.utc)))
+        """Mark a claimed update handled. Its answer has gone out, so a failure here (the database
+        went away) is logged, not raised: raising would have the update delivered and answered
+        again. The claim then stays, and only a delivery after it expired would be handled."""
+        try:
+            async with self.sessions() as session, session.begin():
+                await session.execute(update(ProcessedUpdate).where(
+                    ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
+                    .values(handled_at=dt.datetime.now(dt.timezone.utc)))
+        except Exception:
+            log.exception("%s update %s was handled but could not be marked so", channel, key)
 
     async def forget_update(self, channel: str, key: str) -> None:
         async with self.sessions() as session, session.begin():
