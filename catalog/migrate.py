@@ -9,10 +9,10 @@ After changing a model, write the next revision, then review it (it is compared 
 """
 
 import logging
-from functools import cache
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 

@@ -24,6 +24,7 @@ class FakeViberAPI:
         self.tokens = itertools.count(5_000_000)
         self.changed = asyncio.Condition()
         self.runner: web.AppRunner | None = None
+        self.failures = 0  # how many of the next send_message calls fail with a 502
 
     async def start(self) -> str:
         app = web.Application()
@@ -39,6 +40,9 @@ class FakeViberAPI:
 
     async def endpoint(self, request: web.Request) -> web.Response:
         assert request.headers.get("X-Viber-Auth-Token")
+        if request.match_info["endpoint"] == "send_message" and self.failures:
+            self.failures -= 1
+            return web.Response(status=502, text="Bad Gateway")
         self.calls.append((request.match_info["endpoint"], await request.json()))
         async with self.changed:
             self.changed.notify_all()

@@ -88,6 +88,16 @@ async def test_a_repeated_delivery_is_handled_once(viber):
     assert await olha.says("/start", token=777001) == []
 
 
+async def test_a_message_whose_answer_failed_is_answered_when_viber_delivers_it_again(viber):
+    taras = user(viber, "taras==", "uk")
+    viber.failures = 1
+    body = {"message_token": 777101, "sender": taras.profile, "message": {"type": "text", "text": "/start"}}
+    assert (await taras.event("message", **body))[0] == 500  # so Viber delivers it again
+    assert viber.sent_to(taras.profile["id"]) == []
+    assert await taras.says("/start", token=777101)
+    assert await taras.says("/start", token=777101) == []
+
+
 async def test_forged_unsigned_and_malformed_requests_never_reach_the_core(viber):
     mallory = user(viber, "mallory==", "uk")
     before = len(viber.calls)

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -44,6 +46,10 @@ class Claim(StrEnum):
     HANDLED = "handled"  # it was handled before
     BUSY = "busy"  # another worker is handling it: ask for it again later, in case that worker dies
 
+
+# How long a webhook's claim on an update holds: longer than any turn takes (aiogram answers a
+# webhook by 55 s), so an older claim is a dead worker's.
+WEBHOOK_CLAIM = dt.timedelta(seconds=60)
 UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -77,6 +83,21 @@ class StateStore:
         async with self.sessions() as session, session.begin():
             await session.execute(delete(ChatState).where(
                 ChatState.channel == user.channel, ChatState.user_id == user.id))
+
+    @asynccontextmanager
+    async def handling(self, channel: str, key: str, expires: dt.timedelta) -> AsyncIterator[Claim]:
+        """Handle an update once: claim it, and when it was NEW, mark it handled after the block,
+        or drop the claim if the block fails, so that the next delivery of it is handled."""
+        claim = await self.claim_update(channel, key, expires)
+        if claim is not Claim.NEW:
+            yield claim
+            return
+        try:
+            yield claim
+        except Exception:
+            await self.forget_update(channel, key)
+            raise
+        await self.handled_update(channel, key)
 
     async def claim_update(self, channel: str, key: str, expires: dt.timedelta) -> Claim:
         """Claim an update for handling. A claim older than `expires` was left by a worker that

@@ -111,6 +111,7 @@ class Delivery:
         async def deliver(row: OutboxMessage) -> int:
             async with at_once:
                 return await self._deliver(row)
+
         results = await asyncio.gather(*(deliver(row) for row in heads), return_exceptions=True)
         if failures := [r for r in results if isinstance(r, BaseException)]:
             raise failures[0]

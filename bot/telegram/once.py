@@ -19,7 +19,6 @@ from bot.core.state import Claim, StateStore
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 BUSY = object()  # what feeding an update returns when another worker is handling it
-WEBHOOK_CLAIM = dt.timedelta(seconds=60)  # longer than any turn takes; aiogram answers the webhook by 55 s
 
 
 class Once(BaseMiddleware):
@@ -33,17 +32,11 @@ class Once(BaseMiddleware):
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         key = str(event.update_id)
-        claim = await self.states.claim_update(CHANNEL, key, self.expires)
-        if claim is Claim.HANDLED:
-            log.info("Telegram update %s was handled before", key)
-            return UNHANDLED
-        if claim is Claim.BUSY:
-            log.info("Telegram update %s is being handled by another worker", key)
-            return BUSY
-        try:
-            result = await handler(event, data)
-        except Exception:
-            await self.states.forget_update(CHANNEL, key)
-            raise
-        await self.states.handled_update(CHANNEL, key)
-        return result
+        async with self.states.handling(CHANNEL, key, self.expires) as claim:
+            if claim is Claim.HANDLED:
+                log.info("Telegram update %s was handled before", key)
+                return UNHANDLED
+            if claim is Claim.BUSY:
+                log.info("Telegram update %s is being handled by another worker", key)
+                return BUSY
+            return await handler(event, data)

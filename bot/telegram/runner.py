@@ -17,8 +17,9 @@ from aiohttp import web
 
 from bot.core.conversation import Conversation
 from bot.core.i18n import LANGUAGES, Translator
+from bot.core.state import WEBHOOK_CLAIM
 from bot.settings import Settings
-from bot.telegram.once import BUSY, WEBHOOK_CLAIM, Once
+from bot.telegram.once import BUSY, Once
 from bot.telegram.routers import buttons_router, messages_router, staff_groups_router
 from catalog.vocabulary import N_
 

@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import datetime as dt
 import json
 import logging
 
@@ -15,7 +14,7 @@ from viberbot.api.viber_requests import (
 
 from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, Text, User
-from bot.core.state import Claim
+from bot.core.state import WEBHOOK_CLAIM, Claim
 from bot.viber.client import ViberClient
 from bot.viber.render import MIN_API_VERSION, PAYLOAD_PREFIX, keyboard
 from catalog.geo import valid
@@ -24,7 +23,6 @@ log = logging.getLogger(__name__)
 PATH = "/viber"
 CHANNEL = "viber"
 KEY_LENGTH = 100  # of the columns a user id and a message token are stored in
-CLAIM_EXPIRES = dt.timedelta(seconds=60)  # longer than any turn: an older claim is a dead worker's
 
 
 def signature(token: str, body: bytes) -> str:
@@ -118,21 +116,18 @@ class ViberWebhook:
             return web.Response(text="ignored")  # an event this bot does not handle
         token = data.get("message_token")
         states = self.conversation.services.states
-        claim = Claim.NEW if token is None else await states.claim_update(CHANNEL, str(token), CLAIM_EXPIRES)
-        if claim is Claim.HANDLED:
-            return web.Response(text="already handled")
-        if claim is Claim.BUSY:  # on another worker; if that one dies, the next delivery takes over
-            return web.Response(status=503, text="being handled; try again")
         try:
-            response = await self._dispatch(event)
-        except Exception:
+            if token is None:  # an event without one is not delivered again
+                return await self._dispatch(event)
+            async with states.handling(CHANNEL, str(token), WEBHOOK_CLAIM) as claim:
+                if claim is Claim.HANDLED:
+                    return web.Response(text="already handled")
+                if claim is Claim.BUSY:  # on another worker; if that one dies, the next delivery takes over
+                    return web.Response(status=503, text="being handled; try again")
+                return await self._dispatch(event)
+        except Exception:  # the claim was dropped: Viber delivers it again
             log.exception("could not handle a Viber event")
-            if token is not None:
-                await states.forget_update(CHANNEL, str(token))  # let Viber deliver it again
             return web.Response(status=500, text="try again")
-        if token is not None:
-            await states.handled_update(CHANNEL, str(token))
-        return response
 
     async def _dispatch(self, event) -> web.StreamResponse:
         if isinstance(event, ViberConversationStartedRequest):
