@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from catalog import SEED_DATA, migrate
 from catalog.db import make_engine
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
+from catalog.provenance import STALE_MONTHS
+from catalog.stale import stale_facts
 from catalog.texts import pick
 from catalog.validation import read_catalog
 
@@ -42,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--format", choices=["hsds-csv", "hsds-json"], required=True)
     export.add_argument("target", type=Path, help="a directory (hsds-csv) or a file (hsds-json)")
     export.set_defaults(handler=cmd_export)
+    stale = catalog_commands.add_parser("stale", help="list the facts older than a limit, as file:line")
+    stale.add_argument("path", nargs="?", type=Path, default=SEED_DATA)
+    stale.add_argument("--months", type=int, default=STALE_MONTHS, help=f"the limit (default {STALE_MONTHS})")
+    stale.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)  # for tests
+    stale.set_defaults(handler=cmd_stale)
     imp = catalog_commands.add_parser("import-hsds", help="import an HSDS 3 tabular datapackage")
     imp.add_argument("path", type=Path)
     imp.set_defaults(handler=cmd_import)
@@ -103,6 +111,19 @@ def cmd_validate(args) -> int:
     services = sum(len(p.services) for p in catalog.providers)
     print(f"ok: {len(catalog.providers)} providers, {services} services, {len(catalog.places)} places")
     return 0
+
+
+def cmd_stale(args) -> int:
+    """Every fact older than --months (or undated) as `file:line: service or office: fact, date`."""
+    today = args.today or dt.date.today()
+    found, problems = stale_facts(args.path, today, args.months)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    for fact in found:
+        print(fact)
+    print(f"{len(found)} fact(s) dated more than {args.months} months before {today.isoformat()}, or undated",
+          file=sys.stderr)
+    return 1 if problems else 0
 
 
 @with_app

@@ -20,6 +20,7 @@ from catalog.models import (
     ServiceArea, ServiceAtLocation,
 )
 from catalog.geo import distance_km, valid
+from catalog.provenance import STALE_MONTHS, Fact
 from catalog.texts import Texts, local_texts
 from catalog.vocabulary import WEEKDAYS
 
@@ -29,6 +30,7 @@ ROLLED_UP_KINDS = ("village", "district")
 ROLLED_UP_INTO = ("hromada",)
 TIMEZONES = {"BG": "Europe/Sofia", "UA": "Europe/Kyiv"}
 ACTIVE = "active"
+FAX = "fax"  # a phone of this HSDS type is not offered to call
 CACHE_SECONDS = 60.0  # how long a catalogue reload may take to show in cards and lists
 
 
@@ -54,18 +56,32 @@ class Office:
     distance_km: float | None = None
     approximate: bool = False  # the distance is to the town centre: the office's own point is unknown
     services: list["ServiceItem"] = field(default_factory=list)
+    address_fact: Fact | None = None  # where the address (and the office itself) comes from
+    phone_facts: list[Fact] = field(default_factory=list)  # one per phone
+    phone_descriptions: list[Texts] = field(default_factory=list)  # one per phone: whose line it is
+    hours_fact: Fact | None = None  # the oldest of the hours' provenance
+
+    def hours_current(self, moment: dt.datetime) -> bool:
+        """The weekly hours are known and no older than STALE_MONTHS at that moment: only such
+        hours say whether the office is open."""
+        if not self.hours:
+            return False
+        today = moment.astimezone(ZoneInfo(self.timezone)).date()
+        return self.hours_fact is None or not self.hours_fact.stale(today, STALE_MONTHS)
 
     def open_at(self, moment: dt.datetime) -> bool | None:
-        """Open at that moment by the weekly hours; None when the hours are unknown."""
-        if not self.hours:
+        """Open at that moment by the weekly hours; None when the hours are unknown or possibly
+        out of date (hours from years ago never make an office "open now")."""
+        if not self.hours_current(moment):
             return None
         local = moment.astimezone(ZoneInfo(self.timezone))
         day = WEEKDAYS[local.weekday()]
         return any(day in h.days and h.opens <= local.time() < h.closes for h in self.hours)
 
     def next_opening(self, moment: dt.datetime) -> dt.datetime | None:
-        """When the office next opens (local time) after a moment it is closed; None when unknown."""
-        if not self.hours:
+        """When the office next opens (local time) after a moment it is closed; None when unknown
+        or possibly out of date."""
+        if not self.hours_current(moment):
             return None
         local = moment.astimezone(ZoneInfo(self.timezone))
         for ahead in range(8):
@@ -117,7 +133,14 @@ class ServiceCard:
     max_age: int | None
     offices: list[Office]
     sources: list[str]
-    assured_date: dt.date | None
+    assured_date: dt.date | None  # only when a person confirmed it (see `fact`)
+    fact: Fact = field(default_factory=Fact)  # where the service's facts come from, and how old
+
+    @property
+    def operating(self) -> bool:
+        """Shown as operating: HSDS status active. Closed services (defunct), and services whose
+        project ended with no newer source saying they go on (inactive), are not."""
+        return self.status == ACTIVE
 
 
 class Directory:
@@ -194,7 +217,8 @@ class Directory:
             costs = (await session.scalars(
                 select(CostOption).where(CostOption.service_id == service_id).order_by(CostOption.id))).all()
             phones = (await session.scalars(
-                select(Phone.number).where(Phone.service_id == service_id).order_by(Phone.id))).all()
+                select(Phone.number).where(Phone.service_id == service_id, Phone.type.is_distinct_from(FAX))
+                .order_by(Phone.id))).all()
             location_ids = (await session.scalars(
                 select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id == service_id)
                 .order_by(ServiceAtLocation.id))).all()
@@ -213,7 +237,7 @@ class Directory:
             phones=list(phones), url=service.url, status=service.status,
             target_groups=list(service.target_groups or []), min_age=service.minimum_age,
             max_age=service.maximum_age, offices=[offices[i] for i in location_ids if i in offices],
-            sources=list(service.sources or []), assured_date=service.assured_date)
+            sources=list(service.sources or []), assured_date=service.assured_date, fact=Fact.of(service))
 
     async def office(self, location_id: str) -> Office | None:
         return (await self._offices([location_id])).get(location_id)
@@ -236,8 +260,18 @@ class Directory:
                 place_id = town.within_id
             return None
 
+        statuses = await self._read(("location statuses",), lambda session: _all(session.execute(
+            select(ServiceAtLocation.location_id, Service.status)
+            .join(Service, Service.id == ServiceAtLocation.service_id))))
+        operating, linked = set(), set()
+        for location_id, status in statuses:
+            linked.add(location_id)
+            if status == ACTIVE:
+                operating.add(location_id)
         ranked = []
         for p in points:
+            if p.id in linked and p.id not in operating:
+                continue  # only closed or ended services were given there: nobody should go
             own = valid(p.latitude, p.longitude)
             point = (p.latitude, p.longitude) if own else town_point(p.place_id)
             if point:
@@ -264,8 +298,8 @@ class Directory:
             place_ids = {loc.place_id for loc in locations if loc.place_id}
             addresses = (await session.scalars(
                 select(Address).where(Address.location_id.in_(location_ids)).order_by(Address.id))).all()
-            phones = (await session.execute(
-                select(Phone.location_id, Phone.number).where(Phone.location_id.in_(location_ids))
+            phones = (await session.scalars(
+                select(Phone).where(Phone.location_id.in_(location_ids), Phone.type.is_distinct_from(FAX))
                 .order_by(Phone.id))).all()
             schedules = (await session.scalars(
                 select(Schedule).where(Schedule.location_id.in_(location_ids)).order_by(Schedule.id))).all()
@@ -277,14 +311,17 @@ class Directory:
         address = {}
         for a in addresses:
             address.setdefault(a.location_id, a)
-        numbers = defaultdict(list)
+        numbers, phone_facts, phone_descriptions = defaultdict(list), defaultdict(list), defaultdict(list)
         for p in phones:
             numbers[p.location_id].append(p.number)
-        hours, notes, zones = defaultdict(list), {}, {}
+            phone_facts[p.location_id].append(Fact.of(p))
+            phone_descriptions[p.location_id].append(_t(p, "description"))
+        hours, hours_facts, notes, zones = defaultdict(list), defaultdict(list), {}, {}
         for s in schedules:
             if s.byday and s.opens_at and s.closes_at:
                 hours[s.location_id].append(Hours(s.byday.split(","), dt.time.fromisoformat(s.opens_at),
                                                   dt.time.fromisoformat(s.closes_at)))
+                hours_facts[s.location_id].append(Fact.of(s))
             if s.notes:
                 notes[s.location_id] = _t(s, "notes")
             if s.timezone:
@@ -299,7 +336,9 @@ class Directory:
                 address=_t(a, "address_1") if a else {}, phones=numbers[loc.id], hours=hours[loc.id],
                 hours_note=notes.get(loc.id, {}),
                 timezone=zones.get(loc.id) or TIMEZONES.get(country or "", "Europe/Sofia"),
-                latitude=loc.latitude, longitude=loc.longitude)
+                latitude=loc.latitude, longitude=loc.longitude, address_fact=Fact.of(a or loc),
+                phone_facts=phone_facts[loc.id], phone_descriptions=phone_descriptions[loc.id],
+                hours_fact=_oldest(hours_facts[loc.id]))
         return offices
 
     async def _service_places(self, category: str | None) -> tuple[dict[str, PlaceItem], dict[str, set[str]]]:
@@ -351,6 +390,12 @@ class Directory:
 
         return [ServiceItem(r.id, local_texts(r.translations, "name", r.name), list(r.target_groups or []),
                             r.minimum_age, r.maximum_age) for r in await self._read(("items", *ids), query)]
+
+
+def _oldest(facts: list[Fact]) -> Fact | None:
+    """The fact of the oldest date (an unknown date first): what hours from several sources are
+    as current as."""
+    return min(facts, key=lambda f: f.earliest_day or dt.date.min, default=None)
 
 
 async def _all(result: Awaitable) -> list:

@@ -29,20 +29,37 @@ def texts(model: type[Record], lang: str, **fields: LocalText | None) -> dict[st
 
 
 def provenance(node: Provenance, parent: Provenance | None = None) -> dict[str, Any]:
-    """A record's sources and assured date; phones and schedules inherit their parent's."""
-    inherit = parent if parent is not None and not node.sources() else None
+    """A record's sources with their date, and its confirmation (when and who). Phones and
+    schedules without a source of their own have their parent's sources and date; without a
+    confirmation of their own, their parent's."""
+    cited = parent if parent is not None and not node.sources() else node
+    confirmed = parent if parent is not None and node.assured_date is None else node
     return {
-        "sources": (inherit or node).sources(),
-        "assured_date": node.assured_date or (parent.assured_date if parent else None),
+        "sources": cited.sources(),
+        "source_date": cited.source_date,
+        "assured_date": confirmed.assured_date,
+        "assured_by": (confirmed.assured_by.as_dict() if confirmed.assured_by else None),
     }
+
+
+def with_provenance(model: type[Record], lang: str, node: Provenance, parent: Provenance | None = None,
+                    **fields: LocalText | None) -> dict[str, Any]:
+    """A record's texts (`texts`) and provenance; who confirmed it is a text like the others."""
+    found = provenance(node, parent)
+    who = found.pop("assured_by")
+    columns = texts(model, lang, **fields)
+    if who:
+        columns["assured_by"] = who.get(lang) or next(iter(who.values()))
+        columns["translations"]["assured_by"] = who
+    return {**columns, **found}
 
 
 def build_records(catalog: Catalog) -> list[Record]:
     places = {p.id: p for p in catalog.places}
     out: list[Record] = [
         Place(id=p.id, country=p.country, kind=p.kind, within_id=p.within, latitude=p.latitude,
-              longitude=p.longitude, aliases=p.aliases.model_dump(), **texts(Place, PRIMARY_LANGUAGE[p.country], name=p.name),
-              **provenance(p))
+              longitude=p.longitude, aliases=p.aliases.model_dump(),
+              **with_provenance(Place, PRIMARY_LANGUAGE[p.country], p, name=p.name))
         for p in catalog.places
     ]
     for pf in catalog.providers:
@@ -56,18 +73,18 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
 
     def phones(items: list[PhoneIn], parent: Provenance, owner: str, **ref: str) -> list[Record]:
         return [
-            Phone(id=f"{owner}-phone-{i}", number=format_phone(p.number, country), type="voice",
-                  **ref, **texts(Phone, lang, description=p.description), **provenance(p, parent))
+            Phone(id=f"{owner}-phone-{i}", number=format_phone(p.number, country), type=p.type,
+                  **ref, **with_provenance(Phone, lang, p, parent, description=p.description))
             for i, p in enumerate(items, 1)
         ]
 
     out: list[Record] = [Provider(id=prov.id, country=country, place_id=prov.place,
-                                  **texts(Provider, lang, name=prov.name), **provenance(prov))]
+                                  **with_provenance(Provider, lang, prov, name=prov.name))]
     for org in pf.organizations:
         out.append(Organization(
             id=org.id, provider_id=prov.id, parent_organization_id=org.parent, website=org.website,
-            email=org.email, **texts(Organization, lang, name=org.name, alternate_name=org.alternate_name,
-                                     description=org.description), **provenance(org)))
+            email=org.email, **with_provenance(Organization, lang, org, name=org.name,
+                                               alternate_name=org.alternate_name, description=org.description)))
         out += phones(org.phones, org, org.id, organization_id=org.id)
 
     for loc in pf.locations:
@@ -77,23 +94,22 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
             latitude=loc.latitude, longitude=loc.longitude,
             serves_areas=list(serves.areas) if serves else [],
             serves_groups=[str(g) for g in serves.target_groups] if serves else [],
-            **texts(Location, lang, name=loc.name, description=loc.description,
-                    transportation=loc.transportation, serves_note=serves.note if serves else None),
-            **provenance(loc)))
+            **with_provenance(Location, lang, loc, name=loc.name, description=loc.description,
+                              transportation=loc.transportation, serves_note=serves.note if serves else None)))
         if loc.address:
             out.append(Address(
                 id=f"{loc.id}-address", location_id=loc.id, postal_code=loc.postal_code,
-                country=country, **texts(Address, lang, address_1=loc.address, city=places[loc.place].name),
-                **provenance(loc)))
+                country=country, **with_provenance(Address, lang, loc, address_1=loc.address,
+                                                   city=places[loc.place].name)))
         out += phones(loc.phones, loc, loc.id, location_id=loc.id)
         for i, s in enumerate(loc.schedule, 1):
             out.append(Schedule(
                 id=f"{loc.id}-schedule-{i}", location_id=loc.id, freq="WEEKLY", wkst="MO",
                 byday=",".join(s.days), opens_at=f"{s.opens}:00", closes_at=f"{s.closes}:00",
-                **texts(Schedule, lang, description=s.note), **provenance(s, loc)))
+                **with_provenance(Schedule, lang, s, loc, description=s.note)))
         if loc.schedule_note:
             out.append(Schedule(id=f"{loc.id}-schedule-note", location_id=loc.id,
-                                **texts(Schedule, lang, notes=loc.schedule_note), **provenance(loc)))
+                                **with_provenance(Schedule, lang, loc, notes=loc.schedule_note)))
 
     for svc in pf.services:
         elig = svc.eligibility
@@ -103,23 +119,25 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
             maximum_age=elig.max_age, target_groups=[str(g) for g in elig.target_groups],
             residence=str(elig.residence) if elig.residence else None,
             synonyms={k: v for k, v in svc.synonyms.model_dump().items() if v},
-            **texts(Service, lang, name=svc.name, alternate_name=svc.alternate_name,
-                    description=svc.description, eligibility_description=elig.text,
-                    application_process=svc.application_process, alert=svc.alert),
-            **provenance(svc)))
-        prov_svc = provenance(svc)
+            **with_provenance(Service, lang, svc, name=svc.name, alternate_name=svc.alternate_name,
+                              description=svc.description, eligibility_description=elig.text,
+                              application_process=svc.application_process, alert=svc.alert)))
+
+        def prov_svc(model: type[Record], **fields: LocalText | None) -> dict[str, Any]:
+            return with_provenance(model, lang, svc, **fields)
+
         out += [ServiceAtLocation(id=f"{svc.id}@{loc_id}", service_id=svc.id, location_id=loc_id,
-                                  **prov_svc) for loc_id in svc.locations]
+                                  **prov_svc(ServiceAtLocation)) for loc_id in svc.locations]
         out += [RequiredDocument(id=f"{svc.id}-document-{i}", service_id=svc.id,
-                                 **texts(RequiredDocument, lang, document=doc), **prov_svc)
+                                 **prov_svc(RequiredDocument, document=doc))
                 for i, doc in enumerate(svc.documents, 1)]
         out += [CostOption(id=f"{svc.id}-cost-{i}", service_id=svc.id, amount=c.amount,
-                           currency=c.currency, **texts(CostOption, lang, option=c.description), **prov_svc)
+                           currency=c.currency, **prov_svc(CostOption, option=c.description))
                 for i, c in enumerate(svc.costs, 1)]
         out += [ServiceArea(id=f"{svc.id}-area-{area}", service_id=svc.id, place_id=area,
-                            extent_type="place", **texts(ServiceArea, lang, name=places[area].name), **prov_svc)
+                            extent_type="place", **prov_svc(ServiceArea, name=places[area].name))
                 for area in svc.areas]
-        out += [Language(id=f"{svc.id}-language-{code}", service_id=svc.id, code=code, **prov_svc)
+        out += [Language(id=f"{svc.id}-language-{code}", service_id=svc.id, code=code, **prov_svc(Language))
                 for code in svc.languages]
         out += phones(svc.phones, svc, svc.id, service_id=svc.id)
     queues = pf.queues or [QueueIn(id=prov.id, name=prov.name, default=True)]

@@ -3,7 +3,9 @@
 HSDS columns keep their HSDS names and hold the text in the record's original language.
 Everything HSDS lacks is an Opora extension, marked `# ext:` below:
 - `translations`: {field: {lang: text}} for every user-facing field, in bg, uk (and en);
-- `sources` and `assured_date` on every record (provenance);
+- provenance on every record: `sources` (the first is the main one), `source_date` (when that
+  source published the facts: YYYY, YYYY-MM or YYYY-MM-DD) and `assured_by` (who confirmed
+  them); `assured_date` (when a person confirmed them) is HSDS on service, an extension elsewhere;
 - structured eligibility on services (category, target groups, residence), synonyms;
 - `place_id` and `serves_*` on locations, the gazetteer (`opora_place`) and providers.
 """
@@ -26,7 +28,9 @@ class Record(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     translations: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ext
     sources: Mapped[list[str]] = mapped_column(default=list)  # ext
-    assured_date: Mapped[dt.date | None] = mapped_column(Date)  # ext except on service
+    assured_date: Mapped[dt.date | None] = mapped_column(Date)  # ext except on service: a person confirmed it
+    source_date: Mapped[str | None] = mapped_column(String(10))  # ext: when the main source published it
+    assured_by: Mapped[str | None] = mapped_column(Text)  # ext: who confirmed it (all languages in translations)
 
 
 def ref() -> Mapped[Any]:

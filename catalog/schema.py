@@ -7,10 +7,11 @@ Unknown facts are simply left out: a missing phone, address or schedule stays un
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from catalog import provenance
 from catalog.vocabulary import WEEKDAYS, Category, Residence, ServiceStatus, TargetGroup
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -42,11 +43,19 @@ class LocalList(Strict):
     ru: list[str] = []  # Russian words people use; understood, never shown
 
 
+# When a source published a fact, as precisely as it says: 2022, 2022-10 or 2022-10-11.
+SourceDate = Annotated[str | None, BeforeValidator(provenance.source_date)]
+
+
 class Provenance(Strict):
-    """Where a fact comes from and when it was last verified."""
+    """Where a fact comes from: its sources (the first is the one `source_date` dates, and the
+    one cards name), when that source published it, and, only when a person confirmed the fact,
+    when and who (HSDS `assured_date`)."""
 
     source: str | list[str] | None = None
+    source_date: SourceDate = None
     assured_date: dt.date | None = None
+    assured_by: LocalText | None = None  # the office (or person) that confirmed the fact
 
     def sources(self) -> list[str]:
         if self.source is None:
@@ -56,6 +65,7 @@ class Provenance(Strict):
 
 class PhoneIn(Provenance):
     number: str
+    type: Literal["voice", "fax"] = "voice"  # HSDS phone.type; a fax is never shown to call
     description: LocalText | None = None
 
 

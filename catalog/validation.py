@@ -12,8 +12,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from catalog.provenance import date_range
 from catalog.schema import (
-    EligibilityIn, LocalText, LocationIn, OrganizationIn, PhoneIn, PlaceIn, PlacesFile,
+    EligibilityIn, LocalText, LocationIn, OrganizationIn, PhoneIn, PlaceIn, PlacesFile, Provenance,
     ProviderFile, ProviderIn, QueueIn, ScheduleIn, ServiceIn,
 )
 from catalog.vocabulary import REQUIRED_LANGUAGES, TargetGroup
@@ -54,8 +55,23 @@ def catalog_files(path: Path) -> list[Path]:
     return sorted(path.glob("*.yaml")) if path.is_dir() else [path]
 
 
-def read_catalog(path: Path) -> tuple[Catalog, list[Problem]]:
-    """Parse and check every file under `path` (a directory or one file)."""
+def read_catalog(path: Path, today: dt.date | None = None) -> tuple[Catalog, list[Problem]]:
+    """Parse and check every file under `path` (a directory or one file). Dates after `today`
+    (by default the real one) are errors."""
+    parsed, problems = parse_files(path)
+    problems += _cross_check(parsed, today or dt.date.today())
+    catalog = Catalog()
+    for item in parsed:
+        if isinstance(item.content, PlacesFile):
+            catalog.places += item.content.places
+        else:
+            catalog.providers.append(item.content)
+    return catalog, sorted(set(problems))
+
+
+def parse_files(path: Path) -> tuple[list[ParsedFile], list[Problem]]:
+    """Every file under `path` parsed, with its YAML document (for lines), and the syntax and
+    shape problems of those that could not be."""
     problems: list[Problem] = []
     parsed: list[ParsedFile] = []
     files = catalog_files(path)
@@ -65,14 +81,7 @@ def read_catalog(path: Path) -> tuple[Catalog, list[Problem]]:
         result = _parse(file, problems)
         if result:
             parsed.append(result)
-    problems += _cross_check(parsed)
-    catalog = Catalog()
-    for item in parsed:
-        if isinstance(item.content, PlacesFile):
-            catalog.places += item.content.places
-        else:
-            catalog.providers.append(item.content)
-    return catalog, sorted(set(problems))
+    return parsed, problems
 
 
 def load_checked(path: Path) -> Catalog:
@@ -162,11 +171,10 @@ _RECORD_KINDS = {PlaceIn: "place", ProviderIn: "provider", OrganizationIn: "orga
                  LocationIn: "location", ServiceIn: "service"}
 
 
-def _cross_check(parsed: list[ParsedFile]) -> list[Problem]:
+def _cross_check(parsed: list[ParsedFile], today: dt.date) -> list[Problem]:
     problems: list[Problem] = []
     ids: dict[str, dict[str, str]] = {kind: {} for kind in _RECORD_KINDS.values()}
     refs: list[tuple[str, str, str, Loc, ParsedFile]] = []  # kind, id, what, loc, file
-    today = dt.date.today()
 
     for item in parsed:
         def report(loc: Loc, message: str, item: ParsedFile = item) -> None:
@@ -182,10 +190,14 @@ def _cross_check(parsed: list[ParsedFile]) -> list[Problem]:
                     report(loc + ("id",), f"duplicate {kind} id {node.id!r} (first at {first})")
                 if not node.sources():
                     report(loc + ("id",), f"{kind} {node.id!r}: source is required")
-                if node.assured_date is None:
-                    report(loc + ("id",), f"{kind} {node.id!r}: assured_date is required")
-            if getattr(node, "assured_date", None) and node.assured_date > today:
-                report(loc + ("assured_date",), f"assured_date {node.assured_date} is in the future")
+                if kind == "place":
+                    if node.assured_date is None and node.source_date is None:
+                        report(loc + ("id",), f"place {node.id!r}: source_date is required")
+                elif "source_date" not in node.model_fields_set:
+                    report(loc + ("id",), f"{kind} {node.id!r}: source_date is required (the date the "
+                                          "source gives; `source_date: null` when it gives none)")
+            if isinstance(node, Provenance):
+                problems.extend(_provenance_problems(item, loc, node, kind, today))
             if isinstance(node, LocalText):
                 for lang in REQUIRED_LANGUAGES:
                     if not getattr(node, lang):
@@ -258,6 +270,28 @@ def _queue_problems(parsed: list[ParsedFile]) -> list[Problem]:
             problems.append(Problem(str(item.path), line_of(item.doc, ("queues", at, "id")),
                                     f"a provider's queues need exactly one `default: true`, found {len(defaults)}"))
     return problems
+
+
+def _provenance_problems(item: ParsedFile, loc: Loc, node: Provenance, kind: str | None,
+                         today: dt.date) -> list[Problem]:
+    """Dates are not in the future; a confirmation says who confirmed, and when; a phone or
+    schedule with a source of its own also gives that source's date."""
+    out = []
+
+    def report(key: str, message: str) -> None:
+        out.append(Problem(str(item.path), line_of(item.doc, loc + (key,)), message))
+
+    if node.source_date and date_range(node.source_date)[0] > today:
+        report("source_date", f"source_date {node.source_date} is in the future")
+    if node.assured_date and node.assured_date > today:
+        report("assured_date", f"assured_date {node.assured_date} is in the future")
+    if kind != "place" and (node.assured_date is None) != (node.assured_by is None):
+        present, missing = ("assured_date", "assured_by") if node.assured_by is None else ("assured_by", "assured_date")
+        report(present, f"{_path(loc) or 'record'}: {present} needs {missing} (a confirmation says who "
+                        "confirmed the fact and when)")
+    if kind is None and node.source is not None and "source_date" not in node.model_fields_set:
+        report("source", f"{_path(loc)}: a source of its own needs its source_date (`null` when it gives none)")
+    return out
 
 
 def _coordinate_problems(item: ParsedFile, loc: Loc, node: LocationIn | PlaceIn) -> list[Problem]:

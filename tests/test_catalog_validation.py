@@ -1,9 +1,9 @@
 """Each rule of `opora catalog validate`, one test each, on a small catalogue."""
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
-
 
 from catalog import SEED_DATA
 from catalog.validation import read_catalog
@@ -27,12 +27,12 @@ provider:
   place: kazanlak
   name: {bg: Община Казанлък, uk: Громада Казанлик}
   source: seeds/000.txt
-  assured_date: 2026-01-28
+  source_date: 2026-01-28
 organizations:
   - id: kazanlak-municipality
     name: {bg: Община Казанлък, uk: Громада Казанлик}
     source: seeds/000.txt
-    assured_date: 2026-01-28
+    source_date: 2026-01-28
 locations:
   - id: kazanlak-office
     organization: kazanlak-municipality
@@ -41,7 +41,7 @@ locations:
     phones:
       - number: 0431 98 000
     source: seeds/000.txt
-    assured_date: 2026-01-28
+    source_date: 2026-01-28
 services:
   - id: kazanlak-home-patronage
     organization: kazanlak-municipality
@@ -52,7 +52,7 @@ services:
       target_groups: [older_people]
     locations: [kazanlak-office]
     source: seeds/000.txt
-    assured_date: 2026-01-28
+    source_date: 2026-01-28
 """
 
 
@@ -129,10 +129,43 @@ def test_yaml_syntax_error_points_at_its_line(tmp_path):
 
 
 def test_missing_source_and_date(tmp_path):
-    text = PROVIDER.replace("    source: seeds/000.txt\n    assured_date: 2026-01-28\nservices:", "services:")
+    text = PROVIDER.replace("    source: seeds/000.txt\n    source_date: 2026-01-28\nservices:", "services:")
     found = problems(tmp_path, text)
     assert any("location 'kazanlak-office': source is required" in p for p in found)
-    assert any("location 'kazanlak-office': assured_date is required" in p for p in found)
+    assert any("location 'kazanlak-office': source_date is required" in p for p in found)
+
+
+def test_an_undated_source_says_so_with_null(tmp_path):
+    text = PROVIDER.replace("    source_date: 2026-01-28\nservices:", "    source_date: null  # undated page\nservices:")
+    assert problems(tmp_path, text) == []
+
+
+def test_a_source_date_is_as_precise_as_the_source(tmp_path):
+    for given in ("2022", "2022-10", "2022-10-11"):
+        text = PROVIDER.replace("    source_date: 2026-01-28\nservices:", f"    source_date: {given}\nservices:")
+        assert problems(tmp_path, text) == [], given
+    text = PROVIDER.replace("    source_date: 2026-01-28\nservices:", "    source_date: 2022-13\nservices:")
+    [problem] = problems(tmp_path, text)
+    assert problem.startswith(f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, '2022-13')}: ")
+    assert "month out of range" in problem
+
+
+def test_a_confirmation_says_who_and_when(tmp_path):
+    text = PROVIDER.replace("    source_date: 2026-01-28\nservices:",
+                            "    source_date: 2026-01-28\n    assured_date: 2026-11-20\nservices:")
+    [problem] = problems(tmp_path, text)
+    assert problem.startswith(f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, '2026-11-20')}: ")
+    assert "assured_date needs assured_by" in problem
+    text = text.replace("    assured_date: 2026-11-20\n",
+                        "    assured_date: 2026-11-20\n    assured_by: {bg: Община Казанлък, uk: Община Казанлик}\n")
+    assert problems(tmp_path, text) == []
+
+
+def test_a_phone_with_a_source_of_its_own_gives_its_date(tmp_path):
+    text = PROVIDER.replace("      - number: 0431 98 000\n", "      - number: 0431 98 000\n        source: https://example.org/x\n")
+    [problem] = problems(tmp_path, text)
+    assert problem.startswith(f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, 'example.org')}: ")
+    assert "needs its source_date" in problem
 
 
 def test_unknown_key(tmp_path):
@@ -154,10 +187,22 @@ def test_age_range_must_be_ordered(tmp_path):
     assert "min_age 65 > max_age 18" in problem
 
 
-def test_assured_date_cannot_be_in_the_future(tmp_path):
-    text = PROVIDER.replace("assured_date: 2026-01-28\nservices:", "assured_date: 2999-01-01\nservices:")
+def test_dates_cannot_be_in_the_future(tmp_path):
+    text = PROVIDER.replace("source_date: 2026-01-28\nservices:", "source_date: 2999-01-01\nservices:")
+    [problem] = problems(tmp_path, text)
+    assert "source_date 2999-01-01 is in the future" in problem
+    text = PROVIDER.replace("source_date: 2026-01-28\nservices:", "source_date: 2026-01-28\n"
+                            "    assured_date: 2999-01-01\n    assured_by: {bg: Офис, uk: Офіс}\nservices:")
     [problem] = problems(tmp_path, text)
     assert "assured_date 2999-01-01 is in the future" in problem
+
+
+def test_the_future_is_after_the_given_today(tmp_path):
+    text = PROVIDER.replace("source_date: 2026-01-28\nservices:", "source_date: 2026-02\nservices:")
+    write(tmp_path, text)
+    assert read_catalog(tmp_path, today=dt.date(2026, 2, 1))[1] == []
+    [problem] = read_catalog(tmp_path, today=dt.date(2026, 1, 31))[1]
+    assert "source_date 2026-02 is in the future" in str(problem)
 
 
 def test_validate_command_prints_file_line_and_exits_1(tmp_path):

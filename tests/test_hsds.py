@@ -94,3 +94,17 @@ async def test_a_broken_datapackage_imports_nothing(db, tmp_path):
         await import_csv(db, broken)
     assert f"{broken / 'locations.csv'}:2: location.latitude: 'north' is not a valid" in str(error.value)
     assert all(rows == [] for rows in (await snapshot(db)).values())
+
+
+async def test_export_keeps_the_sources_date_apart_from_a_confirmation(db, tmp_path):
+    """HSDS `assured_date` means a person checked the service: nobody did, so it stays empty; the
+    sources' dates travel in the extension."""
+    await load_catalog(db, load_checked(SEED_DATA))
+    await export_csv(db, tmp_path / "out")
+    assert {row["assured_date"] for row in read_rows(tmp_path / "out" / "services.csv")} == {""}
+    extension = {(row["entity"], json.loads(row["data"])["key"]): json.loads(row["data"])
+                 for row in read_rows(tmp_path / "out" / "x_opora.csv")}
+    assert extension[("service", "kazanlak-home-patronage")]["source_date"] == "2026-01-28"
+    assert extension[("service", "pazardzhik-temporary-shelter")]["source_date"] == "2022-05-31"
+    assert extension[("phone", "kazanlak-home-patronage-office-phone-1")]["source_date"] == "2020"
+    assert extension[("service", "kazanlak-home-patronage")]["assured_by"] is None

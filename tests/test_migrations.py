@@ -16,7 +16,7 @@ import bot.web.inbox  # noqa: F401
 import catalog.models  # noqa: F401
 from catalog import migrate
 from catalog.db import make_engine
-from catalog.models import Base
+from catalog.models import CATALOG_MODELS, Base
 
 POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
@@ -92,6 +92,9 @@ async def test_a_database_made_by_create_all_is_adopted(engine):
         await conn.run_sync(Base.metadata.create_all)
         await conn.execute(text("DROP TABLE opora_web_inbox"))
         await conn.execute(text("ALTER TABLE opora_processed_update DROP COLUMN handled_at"))
+        for model in CATALOG_MODELS:  # nor the provenance of revision 0004
+            await conn.execute(text(f"ALTER TABLE {model.__tablename__} DROP COLUMN source_date"))
+            await conn.execute(text(f"ALTER TABLE {model.__tablename__} DROP COLUMN assured_by"))
         await conn.execute(text("INSERT INTO opora_term (id, text) VALUES (0, 'kept')"))
     assert await migrate.check_current(engine) is not None
     await migrate.upgrade(engine)
@@ -157,3 +160,20 @@ async def test_a_database_made_by_create_all_of_this_opora_is_adopted_at_the_hea
         await conn.run_sync(Base.metadata.create_all)
     await migrate.upgrade(engine)
     assert await migrate.current_revision(engine) == migrate.head()
+
+
+async def test_the_dates_of_sources_are_no_longer_taken_for_confirmations(engine):
+    """Before 0004 `assured_date` held the date of the source: nobody had confirmed anything.
+    The upgrade moves it to `source_date`, so that no fact shows as confirmed by a person."""
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: migrate._run(sync, migrate.command.upgrade, "0003"))
+        await conn.execute(text("INSERT INTO service (id, translations, sources, assured_date, organization_id, name,"
+                                " status, target_groups, synonyms)"
+                                " VALUES ('s', '{}', '[]', '2022-10-11', 'o', 'S', 'active', '[]', '{}')"))
+        await conn.execute(text("INSERT INTO phone (id, translations, sources, number) VALUES ('p', '{}', '[]', '1')"))
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        service = (await conn.execute(text("SELECT source_date, assured_date, assured_by FROM service"))).one()
+        phone = (await conn.execute(text("SELECT source_date, assured_date FROM phone"))).one()
+    assert tuple(service) == ("2022-10-11", None, None)
+    assert tuple(phone) == (None, None)

@@ -56,7 +56,7 @@ async def test_a_ukrainian_conversation(telegram):
     assert "Догляд удома" in texts(await olena.taps("Догляд удома"))
     assert "послуг" in texts(await olena.taps("Казанлик"))
     card = texts(await olena.taps("Асистентська підтримка"))
-    assert "Востаннє перевірено" in card
+    assert "За даними Standart" in card and "перевірено" not in card
 
     answer = texts(await olena.says("Я з Краматорська, тепер живу в Дніпрі, де отримати допомогу?"))
     assert "Дніпр" in answer and "Краматорськ" in answer

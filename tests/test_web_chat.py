@@ -38,7 +38,7 @@ async def test_a_ukrainian_conversation(visitor):
     await visitor.taps("Догляд удома")
     await visitor.taps("Казанлик")
     card = await visitor.taps("Асистентська підтримка")
-    assert card["replies"][0]["title"] and "Востаннє перевірено" in text(card)
+    assert card["replies"][0]["title"] and "За даними Standart" in text(card)
 
     answer = await visitor.says("Я з Краматорська, тепер живу в Дніпрі, де отримати допомогу?")
     assert "Дніпр" in text(answer) and any(r["title"] for r in answer["replies"])
