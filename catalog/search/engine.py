@@ -140,23 +140,29 @@ class AnswerEngine:
     def _tokens(self, question: str) -> list[Token]:
         tokens = []
         previous = ""
-        capitalised = {w.lower() for w in _CAPITALISED.findall(question[:2000])}
+        capitalised = {w.lower(): w for w in _CAPITALISED.findall(question[:2000])}
         first = _FIRST.match(question)
         if first and not self.morphology.dictionary_word(first.group(1).lower()):
-            capitalised.add(first.group(1).lower())  # "Шипка …", but not "Допоможіть …"
+            capitalised[first.group(1).lower()] = first.group(1)  # "Шипка …", but not "Допоможіть …"
         for word in words(question)[:200]:
             variants = [to_cyrillic(word, "uk"), to_cyrillic(word, "bg"), word] if is_latin(word) else [word]
             token = Token(word, variants)
             if len(word) >= 3 and word not in lexicon.STOPWORDS:
                 token.place = next((p for v in variants if (p := self.find_place(v))), None)
-                if token.place is None and not lexicon.concepts_of(word):
+                if token.place is None and not lexicon.concepts_of(word) and not any(
+                        lexicon.matches(v, lexicon.COUNTRIES) for v in variants):
                     marked = (word in capitalised or previous in PLACE_MARKERS) and not self._common(variants)
-                    if settlement := self.finder.settlement(variants, marked):
+                    if settlement := self.finder.settlement(variants, marked, self.morphology.dictionary_word(word)):
                         found = self.finder.resolve(settlement)
                         if isinstance(found, str):
                             token.place = found
                         else:
                             token.elsewhere = found
+                    elif word in capitalised and not capitalised[word].isupper() and not self._common(variants) and (
+                            previous in lexicon.SETTLEMENT_WORDS or previous in PLACE_MARKERS
+                            and not self.morphology.dictionary_word(word)):
+                        # "с. Брестовица", "в Костенец": a place, though not one the gazetteer has
+                        token.elsewhere = Elsewhere({"bg": capitalised[word], "uk": capitalised[word]}, "", None, None)
             token.origin = bool(token.place or token.elsewhere) and previous in lexicon.ORIGIN_WORDS
             for variant in variants:
                 token.concepts |= lexicon.concepts_of(variant)
@@ -236,6 +242,8 @@ class AnswerEngine:
 
         places, origins = self._places(tokens, text)
         elsewhere = [t.elsewhere for t in tokens if t.elsewhere and not t.origin]
+        if not elsewhere and not places and not origins:  # "я зі Слов'янська, досі тут живу"
+            elsewhere = [t.elsewhere for t in tokens if t.elsewhere]
         if not places and not origins and not elsewhere and city:
             answer.remembered = True
             if city.startswith("gz:") and (far := self.finder.elsewhere(city[3:])):
@@ -257,7 +265,8 @@ class AnswerEngine:
             answer.intent = "place"  # "аз съм от Пазарджик": where, not yet what
             return answer
 
-        content = [t for t in named if t.word not in lexicon.STOPWORDS and not t.word.isdigit() and len(t.word) >= 2]
+        content = [t for t in named if not t.word.isdigit() and len(t.word) >= 2 and not any(
+            v in lexicon.STOPWORDS or v in lexicon.GREETINGS for v in t.variants)]
         if origins:  # "I'm from Kramatorsk, now in Kyiv": the person is displaced
             content.append(Token("", [], concepts={"c:idp"}))
         topic = self._topic(said)
@@ -325,10 +334,12 @@ class AnswerEngine:
                        any(lexicon.matches(v, patterns) for _k, patterns in kinds) for v in t.variants)
         if said(lexicon.PRESENCE) and len(words_) <= 5:
             return "smalltalk", "presence"
+        thanked = any(lexicon.matches(v, lexicon.THANKS) for t in words_ for v in t.variants)
+        if thanked and "?" not in plain and all(small(t) or any(lexicon.matches(v, lexicon.POLITE) for v in t.variants)
+                                                for t in words_):
+            return "smalltalk", "thanks"  # "дякую вам велике, ви дуже допомогли"
         if not all(small(t) for t in words_):
             return None
-        if any(lexicon.matches(v, lexicon.THANKS) for t in words_ for v in t.variants):
-            return "smalltalk", "thanks"
         if any(v in lexicon.GREETINGS for t in words_ for v in t.variants):
             return "greeting", ""
         return "smalltalk", "ok"

@@ -18,7 +18,8 @@ from catalog.search.normalize import is_latin, words
 # Settlements this big are recognised in any spelling; smaller ones only where the person
 # clearly names a place (a capital letter, or "in", "from", "village" before it), because many
 # villages are called like common words (Надія, Дружба, Баня).
-BIG_TOWN = 20_000
+BIG_TOWN = 10_000
+CITY = 50_000  # a city's name is its name even where it is also a word (Варна)
 PLACE_MARKERS = set("""
 в във у от из з із зі до град гр село с селище смт місто м город г около біля близо край
 near in from village town city
@@ -108,13 +109,14 @@ class PlaceFinder:
                 return self.forms[match[0]]
         return None
 
-    def settlement(self, variants: list[str], marked: bool) -> Settlement | None:
-        """The settlement a word names, if it clearly names one."""
+    def settlement(self, variants: list[str], marked: bool, word: bool = False) -> Settlement | None:
+        """The settlement a word names, if it clearly names one: marked as a place, or a town big
+        enough that its name is not also a common `word`."""
         if self.gazetteer is None:
             return None
         for variant in variants:
             for found in self.gazetteer.find(variant, self._lemmas)[:1]:
-                if marked or found.population >= BIG_TOWN:
+                if marked or found.population >= BIG_TOWN and (not word or found.population >= CITY):
                     return found
         return None
 

@@ -8,7 +8,7 @@ from bot.core.dialogs import browse, handoff, menu
 from bot.core.dialogs.cards import service_card
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply, Text, rows
-from catalog.search.engine import Answer
+from catalog.search.engine import Answer, AnswerEngine
 from catalog.texts import pick
 
 MAX_CARDS = 3
@@ -17,29 +17,40 @@ MAX_PENDING = 500  # a question kept while the person says where they are
 ELSEWHERE = "*"
 
 
-def _remembered(turn: Turn) -> str | None:
-    return turn.state.data.get("place")
-
-
-def _remember(turn: Turn, result: Answer) -> None:
-    """Where the person is, from what they just said: a covered place, or another town."""
+def remember(data: dict, result: Answer) -> None:
+    """Where the person is, from what they just said (a covered place, or another town), kept in
+    the conversation's data until /forget."""
     if result.remembered:
         return
     if result.elsewhere:
-        turn.state.data["place"] = result.elsewhere.key
+        data["place"] = result.elsewhere.key
     elif result.places:
         current = [p for p in result.places if p not in result.origins] or result.places
-        turn.state.data["place"] = current[0]
+        data["place"] = current[0]
     if result.origins:
-        turn.state.data["origin"] = result.origins[0]
+        data["origin"] = result.origins[0]
+
+
+# Answers to a need: a place said next ("Самоков") answers the same need there.
+NEEDS = {"search", "not_covered", "fallback"}
+
+
+def understand(engine: AnswerEngine, text: str, data: dict, lang: str | None) -> Answer:
+    """A message in its conversation: the place said before, and the need asked before when the
+    message only says where. `data` (the conversation's) keeps both, until /forget."""
+    result = engine.ask(text[:MAX_QUESTION], lang=lang, top=MAX_CARDS, city=data.get("place"))
+    remember(data, result)
+    if result.intent == "place" and (need := data.pop("pending", None)):
+        result = engine.ask(need, lang=lang, top=MAX_CARDS, city=data.get("place"))
+    elif result.intent in NEEDS:
+        data["pending"] = text[:MAX_PENDING]
+    return result
 
 
 async def answer(turn: Turn, question: str) -> list[Reply]:
     state, _ = turn.state, turn._
-    result = turn.services.answers.ask(question[:MAX_QUESTION], lang=state.language, top=MAX_CARDS,
-                                       city=_remembered(turn))
+    result = understand(turn.services.answers, question, state.data, state.language)
     turn.services.metrics.answers.labels(result.intent).inc()
-    _remember(turn, result)
     if result.intent == "greeting":
         return await menu.welcome(turn)
     if result.intent == "handoff":
@@ -110,8 +121,6 @@ async def _place(turn: Turn, result: Answer) -> list[Reply]:
         return await _not_covered(turn, result)
     _ = turn._
     where = _place_name(turn, turn.state.data.get("place") or result.places[0])
-    if pending := turn.state.data.pop("pending", None):
-        return await answer(turn, pending)
     return [screen(turn, _("Noted: %(place)s. What do you need help with? Write it in your own words, or "
                            "choose below.", place=where),
                    [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")])]
@@ -145,6 +154,8 @@ def _out_of_scope(turn: Turn, topic: str | None) -> Text:
         "asylum": _("asylum, temporary protection or residence papers"),
         "medical": _("medical treatment"),
         "tax": _("taxes"),
+        "abroad": _("work or travel abroad"),
+        "money": _("loans and banks"),
     }.get(topic or "")
     text = _("Opora does not cover %(topic)s. I know about social services: care at home, meals, day "
              "centres, help for families, people with disabilities and displaced people.", topic=what) if what \
@@ -179,7 +190,6 @@ async def _ask_where(turn: Turn, question: str) -> list[Reply]:
     """Once per conversation: the answer depends on the town, and none is known."""
     _ = turn._
     turn.state.data["asked_where"] = True
-    turn.state.data["pending"] = question[:MAX_PENDING]
     turn.state.flow = "where"
     places = await turn.services.directory.places()
     buttons = [Button(pick(p.name, _.lang) or p.id, f"where:{p.id}") for p in places[:8]]
@@ -197,8 +207,9 @@ async def where(turn: Turn, arg: str) -> list[Reply]:
         raise StaleButton(arg)
     turn.state.data["place"] = arg
     turn.state.flow = None
-    pending = turn.state.data.pop("pending", None)
-    return await answer(turn, pending) if pending else await _place(turn, Answer("", _.lang, "place", places=[arg]))
+    if pending := turn.state.data.pop("pending", None):
+        return await answer(turn, pending)
+    return await _place(turn, Answer("", _.lang, "place", places=[arg]))
 
 
 async def typed_place(turn: Turn, text: str) -> list[Reply] | None:
@@ -206,10 +217,5 @@ async def typed_place(turn: Turn, text: str) -> list[Reply] | None:
     turn.state.flow = None
     result = turn.services.answers.ask(text[:MAX_QUESTION], lang=turn.state.language)
     if result.intent != "place":
-        turn.state.data.pop("pending", None)
         return None
-    _remember(turn, result)
-    if result.elsewhere:
-        turn.state.data.pop("pending", None)
-        return await _not_covered(turn, result)
-    return await _place(turn, result)
+    return await answer(turn, text)
