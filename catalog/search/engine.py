@@ -120,6 +120,10 @@ class AnswerEngine:
         self.morphology = index.morphology
         self.finder = PlaceFinder(index.places, index.served_places, index.morphology, gazetteer)
         self._position = {doc.id: i for i, doc in enumerate(index.services)}
+        self._by_place: dict[str, list[int]] = {}  # the services given in each place, for _closest_kind
+        for i, (given, _serves) in enumerate(index.service_places):
+            for place_id in given:
+                self._by_place.setdefault(place_id, []).append(i)
 
     @classmethod
     async def from_database(cls, sessions: async_sessionmaker, morphology: Morphology | None = None,
@@ -473,11 +477,10 @@ class AnswerEngine:
         if not candidates:
             return []
         best = self.index.services[max(candidates, key=lambda i: scores[i])].category
-        kinds = (best, *RELATED_CATEGORIES.get(best or "", ()))
-        for kind in kinds:
-            for i in np.flatnonzero(self.index.categories == kind).tolist():
-                given, serves = self.index.service_places[i]
-                if given & named and self.index.services[i].status == "active":
+        local = sorted({i for place_id in named for i in self._by_place.get(place_id, ())})
+        for kind in (best, *RELATED_CATEGORIES.get(best or "", ())):
+            for i in local:
+                if self.index.services[i].category == kind and self.index.services[i].status == "active":
                     return [i]
         return []
 

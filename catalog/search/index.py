@@ -159,7 +159,6 @@ class SearchIndex:
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
                                       dtype=bool)
         self.inactive = np.flatnonzero([doc.status != "active" for doc in services])
-        self.categories = np.array([doc.category or "" for doc in services], dtype=object)
         self.home_boost = {lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(1.15), np.float32(1))
                            for lang in ("bg", "uk")}  # the asker's own country first
         self.min_age = np.array([doc.min_age or 0 for doc in services], dtype=np.int16)

@@ -7,6 +7,7 @@ where it belongs to a covered place (a village of Kramatorsk hromada) or is one 
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from catalog.gazetteer import Gazetteer, Settlement, key
@@ -49,6 +50,10 @@ class PlaceFinder:
         for form in self.forms:
             self.buckets.setdefault(form[:1], []).append(form)
         self.linked = self._link() if gazetteer else {}
+        points = [(place_id, self._point(places.get(place_id))) for place_id in sorted(served)
+                  if place_id in places and places[place_id].latitude is not None]
+        self._served = [place_id for place_id, point in points if point]
+        self._served_points = np.radians(np.array([point for _id, point in points if point] or [[0.0, 0.0]]))
         self.hromadas = {key(p.names.get("uk", "")).split(" ")[0]: p.id for p in places.values()
                          if p.country == "UA" and p.names.get("uk") and "громада" in p.names["uk"]}
 
@@ -162,12 +167,11 @@ class PlaceFinder:
         return found if isinstance(found, Elsewhere) else None
 
     def nearest_served(self, latitude: float, longitude: float) -> tuple[str, float] | None:
-        """The covered place nearest a point, and how far it is."""
-        best = None
-        for place_id in self.served:
-            point = self._point(self.places.get(place_id))
-            if point and self.places[place_id].latitude is not None:
-                far = distance_km(latitude, longitude, *point)
-                if best is None or far < best[1]:
-                    best = (place_id, far)
-        return best
+        """The covered place nearest a point, and how far it is (haversine over all of them at once)."""
+        if not self._served:
+            return None
+        lat, lon = np.radians(latitude), np.radians(longitude)
+        h = (np.sin((self._served_points[:, 0] - lat) / 2) ** 2 + np.cos(lat) * np.cos(self._served_points[:, 0])
+             * np.sin((self._served_points[:, 1] - lon) / 2) ** 2)
+        i = int(np.argmin(h))
+        return self._served[i], distance_km(latitude, longitude, *np.degrees(self._served_points[i]))
