@@ -32,6 +32,7 @@ GROUP_TIE_BREAK = 0.2  # bonus for a service meant for the group a word names
 # (`python bench/calibrate.py` prints the table): below SURE the answer says it is not sure.
 CALIBRATION = ((0.0, 0.0), (0.2, 0.35), (0.3, 0.6), (0.4, 0.8), (0.6, 0.9), (1.0, 0.97))
 SURE = 0.6
+NEAR_ENOUGH_KM = 50  # a covered place this close to an uncovered town is worth showing what it has
 # When the named place has nothing that matches, the closest kind of help there: a home-care
 # service is the closest thing to meals where no kitchen delivers.
 RELATED_CATEGORIES = {"meals": ("home_care",), "home_care": ("meals",), "day_care": ("rehabilitation",),
@@ -301,7 +302,8 @@ class AnswerEngine:
             return answer
         if answer.elsewhere and not places:
             answer.intent, answer.place_matched = "not_covered", False
-            nearest = {answer.elsewhere.nearest} - {None}
+            far = answer.elsewhere.nearest_km is None or answer.elsewhere.nearest_km > NEAR_ENOUGH_KM
+            nearest = set() if far else {answer.elsewhere.nearest}
             if relevant and (origins or nearest):  # what may still help: offices for the displaced, or the nearest
                 answer.results, _matched = self._results(scores, set() if origins else nearest, origins,
                                                          language, top, near, confident)
