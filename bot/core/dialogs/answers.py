@@ -101,6 +101,12 @@ async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[R
     return replies
 
 
+def _ways_on(turn: Turn) -> list[Button]:
+    """Where an answer without a service leads: browsing, or a person."""
+    _ = turn._
+    return [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")]
+
+
 def _place_name(turn: Turn, place_id: str) -> str:
     return pick(turn.services.answers.place_names(place_id), turn._.lang) or place_id
 
@@ -123,7 +129,7 @@ async def _place(turn: Turn, result: Answer) -> list[Reply]:
     where = _place_name(turn, turn.state.data.get("place") or result.places[0])
     return [screen(turn, _("Noted: %(place)s. What do you need help with? Write it in your own words, or "
                            "choose below.", place=where),
-                   [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")])]
+                   _ways_on(turn))]
 
 
 async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
@@ -161,7 +167,7 @@ def _out_of_scope(turn: Turn, topic: str | None) -> Text:
              "centres, help for families, people with disabilities and displaced people.", topic=what) if what \
         else _("That is outside what I know. I know about social services: care at home, meals, day "
                "centres, help for families, people with disabilities and displaced people.")
-    return screen(turn, text, [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")])
+    return screen(turn, text, _ways_on(turn))
 
 
 async def _clarify(turn: Turn) -> list[Reply]:
@@ -181,7 +187,7 @@ def _not_found(turn: Turn, result: Answer) -> Text:
     else:
         text = _("Sorry, I could not find an answer to that. I know about social services. "
                  "Try other words, browse the services, or talk to a member of staff.")
-    return screen(turn, text, [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")])
+    return screen(turn, text, _ways_on(turn))
 
 
 # --- which town? ---------------------------------------------------------------------------
