@@ -33,6 +33,7 @@ from catalog.db import create_schema, make_engine, sessions  # noqa: E402
 from catalog.hsds import export_csv  # noqa: E402
 from catalog.loader import build_records  # noqa: E402
 from catalog.models import Location, Organization, Place, Service, ServiceAtLocation  # noqa: E402
+from catalog.gazetteer import Gazetteer
 from catalog.search.engine import AnswerEngine  # noqa: E402
 from catalog.search.index import build_index  # noqa: E402
 from catalog.search.morphology import Morphology  # noqa: E402
@@ -136,14 +137,15 @@ async def measure(db_url: str, rounds: int) -> None:
     engine = make_engine(db_url)
     morphology = Morphology()
     started = time.perf_counter()
-    answers = AnswerEngine(await build_index(sessions(engine), morphology))
+    answers = AnswerEngine(await build_index(sessions(engine), morphology), gazetteer=Gazetteer())
     build = time.perf_counter() - started
     await engine.dispose()
     services = answers.index.services
     print(f"index: {len(services)} services, {sum(len(s.locations) for s in services)} service locations; "
           f"built from the database in {build:.2f} s; peak RSS so far {peak_rss_mb():.0f} MB")
 
-    questions = [q["q"] for q in YAML(typ="safe").load((ROOT / "tests/data/questions.yaml").read_text())["questions"]]
+    questions = [q["q"] for name in ("questions.yaml", "questions_unseen_2026-11.yaml")
+                 for q in YAML(typ="safe").load((ROOT / "tests/data" / name).read_text())["questions"]]
     for q in questions:
         answers.ask(q)  # warm-up
     timings = []

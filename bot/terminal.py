@@ -37,7 +37,9 @@ class Printer:
 async def chat(conversation: Conversation, lang: str | None = None) -> None:
     user = User(CHANNEL, "local", None, lang)
     interactive = sys.stdin.isatty()
-    choices = show(await conversation.handle(Event(user, text="/start")))
+    # `--lang` is the person's choice, so it holds like the language button does.
+    first = Event(user, payload=f"lang:{lang}") if lang else Event(user, text="/start")
+    choices = show(await conversation.handle(first))
     while True:
         line = await asyncio.to_thread(_read, "> " if interactive else "")
         if line is None:

@@ -7,6 +7,7 @@ import logging
 import re
 import time
 
+from bot.core import language as languages
 from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
 from bot.core.events import Event, Reply, Text, User, rows
@@ -20,6 +21,7 @@ BUTTONS = {
     "menu": menu.menu, "help": menu.help_, "lang": menu.language, "forget": menu.forget,
     "browse": browse.categories, "cat": browse.towns, "town": browse.services, "svc": browse.card,
     "near": nearby.ask_location, "scr": screener.screener, "staff": handoff.handoff,
+    "where": answers.where,
 }
 COMMANDS = {"start": menu.welcome, "menu": menu.menu, "help": menu.help_, "language": menu.language,
             "forget": menu.forget, "myrequests": handoff.mine}
@@ -59,8 +61,7 @@ class Conversation:
         if event.chat is not None:
             return []  # a group's chatter is not addressed to Opora
         state = await self.services.states.load(event.user)
-        if state.language is None:
-            state.language = language(event.user.language) or self.services.default_language
+        languages.start(state, event.user.language, self.services.default_language)
         turn = Turn(event, state, self.services)
         replies = await self._dispatch(turn)
         if not turn.forgotten:
@@ -89,21 +90,29 @@ class Conversation:
             if _is_command(text):
                 command = text[1:].split()[0].split("@")[0].lower()
                 return await COMMANDS.get(command, menu.help_)(turn)
-            if flow == "screener:age" and (age := screener.typed_age(text)):
-                return await screener.age(turn, age)
-            if flow == "handoff:text" and text:
-                return await handoff.described(turn, text)
-            if flow == "handoff:phone" and PHONE.match(text):
-                return await handoff.shared_phone(turn, text)
-            if flow.startswith("request:") and text:
-                return await handoff.added(turn, int(flow.split(":")[1]), text)
-            if not text:
-                return [Text(_("I can read text messages, buttons and locations. Write your question, or choose below."),
-                             rows(*menu.menu_buttons(turn)))]
-            return await answers.answer(turn, text)
+            switched = languages.follow(turn.state, turn.services.answers.clear_language(text[:answers.MAX_QUESTION]))
+            replies = await self._typed(turn, text, flow)
+            return [switched, *replies] if switched else replies
         except StaleButton:
             log.info("stale or unknown button from %s", event.user.channel)
             return [Text(_("Sorry, that button is out of date. Here is the menu."), rows(*menu.menu_buttons(turn)))]
+
+    async def _typed(self, turn: Turn, text: str, flow: str) -> list[Reply]:
+        _ = turn._
+        if flow == "screener:age" and (age := screener.typed_age(text)):
+            return await screener.age(turn, age)
+        if flow == "handoff:text" and text:
+            return await handoff.described(turn, text)
+        if flow == "handoff:phone" and PHONE.match(text):
+            return await handoff.shared_phone(turn, text)
+        if flow.startswith("request:") and text:
+            return await handoff.added(turn, int(flow.split(":")[1]), text)
+        if not text:
+            return [Text(_("I can read text messages, buttons and locations. Write your question, or choose below."),
+                         rows(*menu.menu_buttons(turn)))]
+        if flow == "where" and (found := await answers.typed_place(turn, text)):
+            return found
+        return await answers.answer(turn, text)
 
 
 def _is_command(text: str | None) -> bool:

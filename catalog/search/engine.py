@@ -8,11 +8,13 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from catalog.gazetteer import Gazetteer
 from catalog.search import lexicon
 from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_index
-from catalog.search.language import ANSWER_LANGUAGES, detect
+from catalog.search.language import ANSWER_LANGUAGES, clear_language, detect
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import clean, is_latin, to_cyrillic, words
+from catalog.search.places import PLACE_MARKERS, Elsewhere, PlaceFinder
 from catalog.geo import distance_km, valid
 from catalog.texts import pick
 
@@ -26,6 +28,18 @@ NAMED_PLACE_FLOOR = 0.12  # in the place the person named, weaker matches still 
 NAMED_PLACE_CONFIDENT = 0.15  # and a question about a place the catalogue knows needs less
 GROUP_WORD_SHARE = 0.6  # how much a word for who the person is counts against a word for a need
 GROUP_TIE_BREAK = 0.2  # bonus for a service meant for the group a word names
+# Score → how often the first service was right on the in-scope questions of
+# tests/data/questions.yaml (`python bench/calibrate.py` fits it; linear in between, 0 at 0).
+# Below SURE the answer says it is not sure, shows only the closest service and offers staff.
+CALIBRATION = ((0.0, 0.0), (0.35, 0.84), (0.5, 0.92), (0.61, 0.92), (0.73, 0.98), (0.93, 0.99))
+SURE = 0.6
+NEAR_ENOUGH_KM = 50  # a covered place this close to an uncovered town is worth showing what it has
+# When the named place has nothing that matches, the closest kind of help there: a home-care
+# service is the closest thing to meals where no kitchen delivers.
+RELATED_CATEGORIES = {"meals": ("home_care",), "home_care": ("meals",), "day_care": ("rehabilitation",),
+                      "rehabilitation": ("day_care",), "residential_care": ("supported_housing",),
+                      "supported_housing": ("residential_care",), "counselling": ("children_families", "crisis"),
+                      "crisis": ("counselling",)}
 
 
 @dataclass
@@ -50,13 +64,37 @@ class Result:
 
 
 @dataclass
+class Place:
+    """A place an answer is about: a catalogue place (`id`), or a town the catalogue does not
+    cover, with the nearest covered place and how far it is."""
+    names: dict[str, str]
+    id: str | None = None
+    country: str | None = None
+    nearest: str | None = None  # a covered catalogue place
+    nearest_km: float | None = None
+    key: str | None = None  # what to remember it by: a catalogue place id, or "gz:" and a gazetteer id
+
+
+@dataclass
 class Answer:
+    """intent: search, place (the person said only where they are), not_covered (a place the
+    catalogue does not cover; `results` are what may still help), out_of_scope (`topic`),
+    clarify (a need too vague to search), smalltalk (`topic`: thanks, ok, presence, emoji),
+    greeting, handoff, fallback."""
     question: str
     language: str
     intent: str
     results: list[Result] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)  # where a displaced person comes from
     place_matched: bool = True
+    score: float = 0.0  # the best service's match, before calibration
+    confidence: float = 0.0  # how likely the first service is right (CALIBRATION)
+    sure: bool = True
+    topic: str | None = None
+    elsewhere: Place | None = None  # a named place the catalogue does not cover
+    remembered: bool = False  # the place came from earlier in the conversation, not this question
+    needs_place: bool = False  # nowhere was named, and the services found are in several places
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -69,73 +107,97 @@ class Token:
     place: str | None = None
     origin: bool = False
     concepts: set[str] = field(default_factory=set)
+    elsewhere: Elsewhere | None = None
+
+
+_CAPITALISED = re.compile(r"(?<=[\s,.;:!?(\"«„'-])[A-ZА-ЯЁІЇЄҐЪ][^\W\d_]+")
+
+
+_FIRST = re.compile(r"\s*([A-ZА-ЯЁІЇЄҐЪ][^\W\d_]+)")
 
 
 class AnswerEngine:
-    def __init__(self, index: SearchIndex, default_language: str = "bg"):
+    def __init__(self, index: SearchIndex, default_language: str = "bg", gazetteer: Gazetteer | None = None):
         self.index = index
         self.default_language = default_language
         self.morphology = index.morphology
-        self.place_forms, self.place_phrases = self._place_forms()
-        self.place_buckets: dict[str, list[str]] = {}
-        for form in self.place_forms:
-            self.place_buckets.setdefault(form[:1], []).append(form)
+        self.finder = PlaceFinder(index.places, index.served_places, index.morphology, gazetteer)
+        self._position = {doc.id: i for i, doc in enumerate(index.services)}
+        self._by_place: dict[str, list[int]] = {}  # the services given in each place, for _closest_kind
+        for i, (given, _serves) in enumerate(index.service_places):
+            for place_id in given:
+                self._by_place.setdefault(place_id, []).append(i)
 
     @classmethod
     async def from_database(cls, sessions: async_sessionmaker, morphology: Morphology | None = None,
-                            default_language: str = "bg") -> "AnswerEngine":
-        return cls(await build_index(sessions, morphology or Morphology()), default_language)
+                            default_language: str = "bg", gazetteer: Gazetteer | None = None) -> "AnswerEngine":
+        return cls(await build_index(sessions, morphology or Morphology()), default_language,
+                   Gazetteer() if gazetteer is None else gazetteer)
 
     # --- understanding -------------------------------------------------------------------
 
-    def _place_forms(self) -> tuple[dict[str, str], dict[str, list[tuple[re.Pattern, str]]]]:
-        """Single-word place names in every form, and multi-word names as patterns,
-        filed under the first four letters of their first word."""
-        forms: dict[str, str] = {}
-        phrases: dict[str, list[tuple[re.Pattern, str]]] = {}
-        for place in self.index.places.values():
-            names = list(place.names.values()) + [a for v in place.aliases.values() for a in v]
-            for name in names:
-                parts = words(name)
-                if len(parts) > 1:
-                    stems = [re.escape(p[:max(4, len(p) - 2)]) + r"\w*" for p in parts]
-                    phrases.setdefault(parts[0][:4], []).append(
-                        (re.compile(r"\b" + r"\s+".join(stems)), place.id))
-                    continue
-                if not parts:
-                    continue
-                word = parts[0]
-                found = {word, word + "а", word + "ът", word + "я"}
-                if not is_latin(word):
-                    found |= self.morphology.forms(word, "uk") | self.morphology.forms(word, "ru")
-                for form in found:
-                    forms.setdefault(form, place.id)
-        return forms, phrases
-
     def find_place(self, word: str) -> str | None:
-        if word in self.place_forms:
-            return self.place_forms[word]
-        if len(word) >= 5:
-            match = process.extractOne(word, self.place_buckets.get(word[:1], ()), scorer=fuzz.ratio,
-                                       score_cutoff=86)
-            if match:
-                return self.place_forms[match[0]]
-        return None
+        return self.finder.catalogue_place(word)
+
+    def clear_language(self, text: str) -> str | None:
+        """The language a message is clearly written in, place names left out (see language.py)."""
+        return clear_language([t.word for t in self._tokens(text) if t.word and not t.place and not t.elsewhere],
+                              self.index.language_words)
 
     def _tokens(self, question: str) -> list[Token]:
         tokens = []
         previous = ""
+        capitalised = {w.lower(): w for w in _CAPITALISED.findall(question[:2000])}
+        first = _FIRST.match(question)
+        if first and not self.morphology.dictionary_word(first.group(1).lower()):
+            capitalised[first.group(1).lower()] = first.group(1)  # "Шипка …", but not "Допоможіть …"
         for word in words(question)[:200]:
             variants = [to_cyrillic(word, "uk"), to_cyrillic(word, "bg"), word] if is_latin(word) else [word]
             token = Token(word, variants)
             if len(word) >= 3 and word not in lexicon.STOPWORDS:
                 token.place = next((p for v in variants if (p := self.find_place(v))), None)
-            token.origin = bool(token.place) and previous in lexicon.ORIGIN_WORDS
+                if token.place is None and not lexicon.concepts_of(word) and not any(
+                        lexicon.matches(v, lexicon.COUNTRIES) for v in variants):
+                    marked = (word in capitalised or previous in PLACE_MARKERS) and not self._common(variants)
+                    if settlement := self.finder.settlement(variants, marked, self.morphology.dictionary_word(word)):
+                        found = self.finder.resolve(settlement)
+                        if isinstance(found, str):
+                            token.place = found
+                        else:
+                            token.elsewhere = found
+                    elif word in capitalised and not capitalised[word].isupper() and not self._common(variants) and (
+                            previous in lexicon.SETTLEMENT_WORDS or previous in PLACE_MARKERS
+                            and not self.morphology.dictionary_word(word)):
+                        # "с. Брестовица", "в Костенец": a place, though not one the gazetteer has
+                        token.elsewhere = Elsewhere({"bg": capitalised[word], "uk": capitalised[word]}, "", None, None)
+            token.origin = bool(token.place or token.elsewhere) and previous in lexicon.ORIGIN_WORDS
             for variant in variants:
                 token.concepts |= lexicon.concepts_of(variant)
             tokens.append(token)
             previous = variants[0] if is_latin(word) else word
+        self._phrases(tokens)
         return tokens
+
+    def _common(self, variants: list[str]) -> bool:
+        """A word the catalogue uses for services is a word, not a village (Баня, Дом)."""
+        return any(t in self.index.postings for v in variants for t in self.morphology.terms(v))
+
+    def _phrases(self, tokens: list[Token]) -> None:
+        """Places of two words ("Стара Загора", "у Білій Церкві") the single words did not find."""
+        for first, second in zip(tokens, tokens[1:]):
+            if first.place or second.place or len(first.word) < 3 or len(second.word) < 3:
+                continue
+            settlement = self.finder.settlement_phrase([first.variants[0], second.variants[0]])
+            if settlement is None:
+                continue
+            found = self.finder.resolve(settlement)
+            first.elsewhere = second.elsewhere = None
+            if isinstance(found, str):
+                first.place = found
+            else:
+                first.elsewhere = found
+            second.place, second.concepts = None, set()
+            second.word = ""  # the place's second word is not a need
 
     def _age(self, tokens: list[Token]) -> int | None:
         for i, token in enumerate(tokens):
@@ -163,6 +225,8 @@ class AnswerEngine:
 
     def ask(self, question: str | None, lang: str | None = None, city: str | None = None,
             top: int = 3, near: tuple[float, float] | None = None) -> Answer:
+        """`city`: where the person said they are earlier (a catalogue place id or a name); a
+        place named in the question wins."""
         question = question or ""
         tokens = self._tokens(question)
         language = lang if lang in ANSWER_LANGUAGES else detect(
@@ -179,41 +243,150 @@ class AnswerEngine:
                 said(lexicon.PERSON_WORDS) and said(lexicon.TALK_VERBS):
             answer.intent = "handoff"
             return answer
-        content = [t for t in tokens if not t.place and t.word not in lexicon.STOPWORDS
-                   and not t.word.isdigit() and len(t.word) >= 2]
-        if any(v in lexicon.GREETINGS for t in tokens for v in t.variants) and all(
-                any(v in lexicon.GREETINGS or v in lexicon.STOPWORDS for v in t.variants) for t in tokens):
-            answer.intent = "greeting"
+        if small := self._small_talk(tokens, plain, said):
+            answer.intent, answer.topic = small
             return answer
 
-        places, origins = self._places(tokens, text, city)
-        answer.places = sorted(places | origins)
+        places, origins = self._places(tokens, text)
+        elsewhere = [t.elsewhere for t in tokens if t.elsewhere and not t.origin]
+        if not elsewhere and not places and not origins:  # "я зі Слов'янська, досі тут живу"
+            elsewhere = [t.elsewhere for t in tokens if t.elsewhere]
+        if not places and not origins and not elsewhere and city:
+            answer.remembered = True
+            if city.startswith("gz:") and (far := self.finder.elsewhere(city[3:])):
+                elsewhere.append(far)
+            elif remembered := self._remembered(city):
+                places.add(remembered)
+        for place_id in sorted(places):
+            if far := self.finder.known_elsewhere(place_id):  # Sofia: known, but nothing there
+                places.discard(place_id)
+                elsewhere.append(far)
+        answer.places, answer.origins = sorted(places | origins), sorted(origins)
+        if elsewhere:
+            answer.elsewhere = self._place(elsewhere[0])
+        named = [t for t in tokens if t.word and not t.place and not t.elsewhere]
+        if (places or origins or elsewhere) and not answer.remembered and "?" not in question and not any(
+                w.word in lexicon.ASKING for w in named) and all(
+                w.word in lexicon.STOPWORDS or w.word in lexicon.PLACE_TALK or w.word in lexicon.ORIGIN_WORDS
+                or w.word.isdigit() for w in named):
+            answer.intent = "place"  # "аз съм от Пазарджик": where, not yet what
+            return answer
+
+        content = [t for t in named if not t.word.isdigit() and len(t.word) >= 2 and not any(
+            v in lexicon.STOPWORDS or v in lexicon.GREETINGS for v in t.variants)]
         if origins:  # "I'm from Kramatorsk, now in Kyiv": the person is displaced
             content.append(Token("", [], concepts={"c:idp"}))
+        topic = self._topic(said)
+        lost = lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY)
+        # "I need help", with no place named: too general to search (with a place, its services)
+        vague = (not (places or origins) or answer.remembered) and all(
+            any(lexicon.matches(v, lexicon.VAGUE) for v in t.variants) for t in content if t.word)
         scores, matched = self._score(content, self._age(tokens))
-        if not matched and places | origins:  # "наш краматорськ київ адреса": the names are the question
-            content = [t for t in tokens if t.place]
-            scores, matched = self._score(content, None)
+        if not matched and places | origins and not answer.remembered:
+            # "наш краматорськ київ адреса", "куди звернутися": the names are the question
+            scores, matched = self._score([t for t in tokens if t.place], None)
+            vague = False
         if origins:
             scores[self.index.for_displaced] *= 1.2
         if not places and not origins:  # nowhere named: the asker's own country first
             scores *= self.index.home_boost[language]
         best = float(scores.max()) if len(scores) else 0.0
+        answer.score = round(best, 3) if matched else 0.0
+        answer.confidence = calibrated(best) if matched else 0.0
         # A long, spoken question explains itself with many words; fewer of them need to match.
         confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
         if self._around(places | origins) & self.index.served_places:
             confident = min(confident, NAMED_PLACE_CONFIDENT)  # only that place's services compete
-        off_topic = said(lexicon.OUT_OF_SCOPE)
-        lost = lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY)
-        if matched and best >= confident and not ((off_topic or lost) and best < OUT_OF_SCOPE_CONFIDENT):
+        relevant = matched and best >= confident and not vague and not (
+            (topic or lost) and best < OUT_OF_SCOPE_CONFIDENT)
+
+        if topic and not relevant:
+            answer.intent, answer.topic = "out_of_scope", topic
+            return answer
+        if answer.elsewhere and not places:
+            answer.intent, answer.place_matched = "not_covered", False
+            far = answer.elsewhere.nearest_km is None or answer.elsewhere.nearest_km > NEAR_ENOUGH_KM
+            nearest = set() if far else {answer.elsewhere.nearest}
+            if relevant and (origins or nearest):  # what may still help: offices for the displaced, or the nearest
+                answer.results, _matched = self._results(scores, set() if origins else nearest, origins,
+                                                         language, top, near, confident)
+            return answer
+        if relevant:
             answer.intent = "search"
             answer.results, answer.place_matched = self._results(
                 scores, places, origins, language, top, near, confident)
+            answer.sure = answer.confidence >= SURE and answer.place_matched
+            answer.needs_place = not (places or origins) and len(
+                {self._top_place(r.service_id) for r in answer.results}) > 1
+            if not answer.sure:
+                answer.results = answer.results[:1]  # the closest one, said to be a guess
             if not answer.results:
                 answer.intent = "fallback"
-        elif lost:
-            answer.intent = "handoff"
+        elif topic:
+            answer.intent, answer.topic = "out_of_scope", topic
+        elif lost or vague:
+            answer.intent = "clarify"
         return answer
+
+    def _small_talk(self, tokens: list[Token], plain: str, said) -> tuple[str, str] | None:
+        """Thanks, ok, "are you there?", a greeting, an emoji: (intent, topic), or None."""
+        words_ = [t for t in tokens if t.word]
+        if not words_:
+            if not plain.strip():
+                return None
+            return ("clarify", "") if set(plain.strip()) <= set("?!.,;:-—…¿ ") else ("smalltalk", "emoji")
+        if all(t.word.isdigit() or lexicon.matches(t.word, lexicon.NUMBER_WORDS) for t in words_):
+            return "clarify", ""  # a number alone means nothing outside a question
+        kinds = (("thanks", lexicon.THANKS), ("ok", lexicon.ACKNOWLEDGE))
+        def small(t: Token) -> bool:
+            return any(v in lexicon.GREETINGS or v in lexicon.STOPWORDS or
+                       any(lexicon.matches(v, patterns) for _k, patterns in kinds) for v in t.variants)
+        if said(lexicon.PRESENCE) and len(words_) <= 5:
+            return "smalltalk", "presence"
+        thanked = any(lexicon.matches(v, lexicon.THANKS) for t in words_ for v in t.variants)
+        if thanked and "?" not in plain and all(small(t) or any(lexicon.matches(v, lexicon.POLITE) for v in t.variants)
+                                                for t in words_):
+            return "smalltalk", "thanks"  # "дякую вам велике, ви дуже допомогли"
+        if not all(small(t) for t in words_):
+            return None
+        if any(v in lexicon.GREETINGS for t in words_ for v in t.variants):
+            return "greeting", ""
+        return "smalltalk", "ok"
+
+    def _topic(self, said) -> str | None:
+        for topic, patterns in lexicon.OUT_OF_SCOPE_TOPICS.items():
+            if said(patterns):
+                return topic
+        if said(lexicon.PROTECTION) and said(lexicon.PROCEDURE):
+            return "asylum"
+        return "other" if said(lexicon.OUT_OF_SCOPE) else None
+
+    def _remembered(self, city: str | None) -> str | None:
+        if not city:
+            return None
+        if city in self.index.places:
+            return city
+        return self.find_place(clean(city).strip()) or next((p for w in words(city) if (p := self.find_place(w))), None)
+
+    def _place(self, where: Elsewhere) -> Place:
+        place = Place(names=where.names, country=where.country,
+                      key=f"gz:{where.settlement}" if where.settlement else where.place)
+        if where.latitude is not None and where.longitude is not None:
+            if nearest := self.finder.nearest_served(where.latitude, where.longitude):
+                place.nearest, km = nearest
+                place.nearest_km = round(km)
+        return place
+
+    def _top_place(self, service_id: str) -> str | None:
+        """The broadest place a service is given in (its municipality or hromada)."""
+        doc = self.index.services[self._position[service_id]]
+        where = [*doc.areas, *(loc.place_id for loc in doc.locations if loc.place_id)]
+        return max((a for p in where for a in self.index.ancestors(p) if not self.index.places.get(a)
+                    or not self.index.places[a].within), default=None)
+
+    def place_names(self, place_id: str) -> dict[str, str]:
+        place = self.index.places.get(place_id)
+        return dict(place.names) if place else {}
 
     def _default_for(self, tokens: list[Token]) -> str:
         """With no other clue, a question about Ukrainian places is answered in Ukrainian."""
@@ -224,18 +397,13 @@ class AnswerEngine:
             return "bg"
         return self.default_language
 
-    def _places(self, tokens: list[Token], text: str, city: str | None) -> tuple[set[str], set[str]]:
+    def _places(self, tokens: list[Token], text: str) -> tuple[set[str], set[str]]:
         places = {t.place for t in tokens if t.place and not t.origin}
         origins = {t.place for t in tokens if t.place and t.origin}
-        for prefix in {t.variants[0][:4] for t in tokens}:
-            for pattern, place_id in self.place_phrases.get(prefix, ()):
+        for prefix in {t.variants[0][:4] for t in tokens if t.variants}:
+            for pattern, place_id in self.finder.phrases.get(prefix, ()):
                 if pattern.search(text):
                     places.add(place_id)
-        if city:
-            found = self.find_place(clean(city).strip()) or next(
-                (p for w in words(city) if (p := self.find_place(w))), None)
-            if found:
-                places.add(found)
         return places - origins, origins
 
     def _score(self, content: list[Token], age: int | None) -> tuple[np.ndarray, bool]:
@@ -293,8 +461,9 @@ class AnswerEngine:
                 break
         named = self._around(places | origins)
         if not place_matched:
-            if named & self.index.served_places:
-                return [], False  # the catalogue knows that place: another town's service is no answer
+            if named & self.index.served_places:  # another town's service is no answer there
+                closest = self._closest_kind(scores, candidates, named)
+                return [self._result(i, float(scores[i]), lang, places, origins, near) for i in closest], False
             candidates = [i for i in candidates if scores[i] >= LOCAL_CONFIDENT]
         order = np.sort(np.array(candidates, dtype=np.int64))  # services are in id order: ties stay so
         ranked = order[np.argsort(-scores[order], kind="stable")][:BRIDGE_CHECK].tolist()
@@ -306,6 +475,20 @@ class AnswerEngine:
         floor = max(bar, scores[ranked[0]] * RELATIVE) if ranked else bar
         chosen = [i for i in ranked if scores[i] >= floor][:max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
+
+    def _closest_kind(self, scores: np.ndarray, candidates: list[int], named: set[str]) -> list[int]:
+        """In a place with nothing that matches: its service of the kind of help that matched best
+        elsewhere, or of a related kind, or its information office."""
+        if not candidates:
+            return []
+        best = self.index.services[max(candidates, key=lambda i: scores[i])].category
+        local = sorted({i for place_id in named for i in self._by_place.get(place_id, ())})
+        # Last, the place's information office: where to ask about what there is.
+        for kind in (best, *RELATED_CATEGORIES.get(best or "", ()), "information"):
+            for i in local:
+                if self.index.services[i].category == kind and self.index.services[i].status == "active":
+                    return [i]
+        return []
 
     def _around(self, ids: set[str]) -> set[str]:
         return set().union(*(self.index.ancestors(p) for p in ids)) if ids else set()
@@ -345,6 +528,11 @@ class AnswerEngine:
         return Result(service_id=doc.id, service=pick(doc.name, lang),
                       organization=pick(doc.organization, lang), score=round(min(score, 1.0), 3),
                       locations=locations)
+
+
+def calibrated(score: float) -> float:
+    """How likely the first service is the right one, from the score (CALIBRATION)."""
+    return float(np.interp(score, *zip(*CALIBRATION)))
 
 
 def _distance(near: tuple[float, float] | None, loc: LocationDoc, index: SearchIndex) -> float | None:

@@ -22,6 +22,35 @@ _FUNCTION_WORDS = {
 
 
 def detect(tokens: list[str], catalogue_words: dict[str, set[str]], default: str) -> str:
+    votes = _votes(tokens, catalogue_words)
+    if votes["ru"] > max(votes["bg"], votes["uk"]):
+        return "uk"
+    if votes["bg"] == votes["uk"]:
+        return default
+    return "bg" if votes["bg"] > votes["uk"] else "uk"
+
+
+# A message switches the conversation's language only when it is clearly in the other one:
+# this many words that are not place names or numbers, and this many more votes.
+CLEAR_WORDS = 3
+CLEAR_MARGIN = 2.0
+
+
+def clear_language(tokens: list[str], catalogue_words: dict[str, set[str]]) -> str | None:
+    """The language a whole message is clearly written in, or None: never from one word, a
+    number, an emoji or a name. Russian counts as Ukrainian (see the module's docstring)."""
+    if len([t for t in tokens if not t.isdigit() and len(t) > 1]) < CLEAR_WORDS:
+        return None
+    votes = _votes(tokens, catalogue_words)
+    uk = max(votes["uk"], votes["ru"])
+    if uk >= votes["bg"] + CLEAR_MARGIN:
+        return "uk"
+    if votes["bg"] >= uk + CLEAR_MARGIN:
+        return "bg"
+    return None
+
+
+def _votes(tokens: list[str], catalogue_words: dict[str, set[str]]) -> dict[str, float]:
     votes = {"bg": 0.0, "uk": 0.0, "ru": 0.0}
     for token in tokens:
         variants = {lang: to_cyrillic(token, lang if lang != "ru" else "uk") for lang in votes} \
@@ -39,8 +68,4 @@ def detect(tokens: list[str], catalogue_words: dict[str, set[str]], default: str
         for lang in ANSWER_LANGUAGES:
             if variants[lang] in catalogue_words.get(lang, ()):
                 votes[lang] += 0.5
-    if votes["ru"] > max(votes["bg"], votes["uk"]):
-        return "uk"
-    if votes["bg"] == votes["uk"]:
-        return default
-    return "bg" if votes["bg"] > votes["uk"] else "uk"
+    return votes

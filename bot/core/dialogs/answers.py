@@ -1,42 +1,227 @@
-"""Free text anywhere: the answer engine's best services, as cards."""
+"""Free text anywhere: what the answer engine understood, said honestly.
 
-from bot.core.dialogs import handoff, menu
+Services as cards; the place the answer is for, remembered from earlier when the question names
+none; "I do not cover that town" or "that topic" when so; a clarifying question for a vague
+need; a short reply to small talk; and, once, "which town?" when the answer depends on it."""
+
+from bot.core.dialogs import browse, handoff, menu
 from bot.core.dialogs.cards import service_card
-from bot.core.dialogs.common import Turn, screen
-from bot.core.events import Button, Reply, Text
-from bot.core.i18n import language
+from bot.core.dialogs.common import StaleButton, Turn, screen
+from bot.core.events import Button, Reply, Text, rows
+from catalog.search.engine import Answer, AnswerEngine
+from catalog.texts import pick
 
 MAX_CARDS = 3
 MAX_QUESTION = 2000  # longer texts are stories; their start says what is needed
+MAX_PENDING = 500  # a question kept while the person says where they are
+ELSEWHERE = "*"
+
+
+def remember(data: dict, result: Answer) -> None:
+    """Where the person is, from what they just said (a covered place, or another town), kept in
+    the conversation's data until /forget."""
+    if result.remembered:
+        return
+    if result.elsewhere:
+        data["place"] = result.elsewhere.key
+    elif result.places:
+        current = [p for p in result.places if p not in result.origins] or result.places
+        data["place"] = current[0]
+    if result.origins:
+        data["origin"] = result.origins[0]
+
+
+# Answers to a need: a place said next ("Самоков") answers the same need there.
+NEEDS = {"search", "not_covered", "fallback"}
+
+
+def understand(engine: AnswerEngine, text: str, data: dict, lang: str | None) -> Answer:
+    """A message in its conversation: the place said before, and the need asked before when the
+    message only says where. `data` (the conversation's) keeps both, until /forget."""
+    result = engine.ask(text[:MAX_QUESTION], lang=lang, top=MAX_CARDS, city=data.get("place"))
+    remember(data, result)
+    if result.intent == "place" and (need := data.pop("pending", None)):
+        result = engine.ask(need, lang=lang, top=MAX_CARDS, city=data.get("place"))
+    elif result.intent in NEEDS:
+        data["pending"] = text[:MAX_PENDING]
+    return result
 
 
 async def answer(turn: Turn, question: str) -> list[Reply]:
-    state = turn.state
-    chosen = state.language if state.data.get("chosen_language") else None
-    result = turn.services.answers.ask(question[:MAX_QUESTION], lang=chosen, top=MAX_CARDS)
+    state, _ = turn.state, turn._
+    result = understand(turn.services.answers, question, state.data, state.language)
     turn.services.metrics.answers.labels(result.intent).inc()
-    if not chosen:
-        state.language = language(result.language) or state.language
-    _ = turn._
     if result.intent == "greeting":
         return await menu.welcome(turn)
     if result.intent == "handoff":
         return await handoff.start(turn)
+    if result.intent == "smalltalk":
+        return [_small_talk(turn, result.topic)]
+    if result.intent == "place":
+        return await _place(turn, result)
+    if result.intent == "not_covered":
+        return await _not_covered(turn, result)
+    if result.intent == "out_of_scope":
+        return [_out_of_scope(turn, result.topic)]
+    if result.intent == "clarify":
+        return await _clarify(turn)
     if result.intent == "fallback" or not result.results:
-        return [screen(turn, _("Sorry, I could not find an answer to that. I know about social services. "
-                               "Try other words, browse the services, or talk to a member of staff."),
-                       [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")])]
-    replies: list[Reply] = [Text(_.plural("I found %(n)d service:", "I found %(n)d services:", len(result.results)))]
-    if not result.place_matched:
-        replies.insert(0, Text(_("I found nothing in the place you named. These services are elsewhere.")))
+        return [_not_found(turn, result)]
+    if result.needs_place and not result.remembered and not state.data.get("asked_where"):
+        return await _ask_where(turn, question)
+    return await _cards(turn, result)
+
+
+async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[Reply]:
+    _ = turn._
+    where = _place_name(turn, result.places[0]) if result.places and not result.origins else None
+    found = _.plural("I found %(n)d service:", "I found %(n)d services:", len(result.results))
+    if intro:
+        found = intro
+    elif not result.place_matched and where:
+        found = _("I found nothing exactly like that in %(place)s. The closest service there:", place=where)
+    elif not result.sure:
+        found = _("I am not sure I understood. The closest service I found:")
+    elif where:
+        found = _("In %(place)s: %(found)s", place=where, found=found)
+    replies: list[Reply] = [Text(found)]
     turn.state.data.pop("back", None)
     handoff.remember(turn, [r.service_id for r in result.results],
                      [r.locations[0].location_id for r in result.results if r.locations])
-    for found in result.results:
-        card = await turn.services.directory.card(found.service_id)
+    for each in result.results:
+        card = await turn.services.directory.card(each.service_id)
         if card is None:  # the catalogue was reloaded since the index was built
             continue
-        ranked = [loc.location_id for loc in found.locations]
+        ranked = [loc.location_id for loc in each.locations]
         card.offices.sort(key=lambda o: ranked.index(o.id) if o.id in ranked else len(ranked))
         replies.append(service_card(turn, card))
+    if not result.sure:
+        replies.append(screen(turn, _("If this is not it, a member of staff can help."),
+                              [Button(_("👤 Talk to staff"), "staff")]))
     return replies
+
+
+def _ways_on(turn: Turn) -> list[Button]:
+    """Where an answer without a service leads: browsing, or a person."""
+    _ = turn._
+    return [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")]
+
+
+def _place_name(turn: Turn, place_id: str) -> str:
+    return pick(turn.services.answers.place_names(place_id), turn._.lang) or place_id
+
+
+def _small_talk(turn: Turn, topic: str | None) -> Text:
+    _ = turn._
+    text = {
+        "thanks": _("You are welcome! Write if you need anything else."),
+        "presence": _("Yes, I am here. Write your question, or choose below."),
+        "emoji": _("🙂 Write your question in words, or choose below."),
+    }.get(topic or "", _("👍 Write your question whenever you are ready."))
+    return Text(text, rows((Button(_("☰ Menu"), "menu"),)))
+
+
+async def _place(turn: Turn, result: Answer) -> list[Reply]:
+    """The person said where they are and nothing more."""
+    if result.elsewhere:
+        return await _not_covered(turn, result)
+    _ = turn._
+    where = _place_name(turn, turn.state.data.get("place") or result.places[0])
+    return [screen(turn, _("Noted: %(place)s. What do you need help with? Write it in your own words, or "
+                           "choose below.", place=where),
+                   _ways_on(turn))]
+
+
+async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
+    _ = turn._
+    elsewhere = result.elsewhere
+    town = pick(elsewhere.names, _.lang) or ""
+    lines = [_("I have no services in %(town)s yet: Opora does not cover that place.", town=town)]
+    nearest = _place_name(turn, elsewhere.nearest) if elsewhere.nearest else None
+    if nearest:
+        lines.append(_("The nearest place I cover is %(place)s, about %(distance)s away.",
+                       place=nearest, distance=_.km(elsewhere.nearest_km)))
+    buttons = [Button(_("👤 Talk to staff"), "staff"), Button(_("🔎 Find a service"), "browse")]
+    replies: list[Reply] = [screen(turn, "\n".join(lines), buttons)]
+    if result.results:
+        intro = _("Services for people displaced from %(place)s, wherever they are now:",
+                  place=_place_name(turn, result.origins[0])) if result.origins else \
+            _("What there is in %(place)s, in case it helps:", place=nearest)
+        replies = [Text("\n".join(lines)), *await _cards(turn, result, intro),
+                   screen(turn, _("A member of staff can tell you more."), buttons[:1])]
+    return replies
+
+
+def _out_of_scope(turn: Turn, topic: str | None) -> Text:
+    _ = turn._
+    what = {
+        "military": _("military service, mobilisation or deferrals"),
+        "pension": _("how pensions are granted or calculated"),
+        "asylum": _("asylum, temporary protection or residence papers"),
+        "medical": _("medical treatment"),
+        "tax": _("taxes"),
+        "abroad": _("work or travel abroad"),
+        "money": _("loans and banks"),
+    }.get(topic or "")
+    text = _("Opora does not cover %(topic)s. I know about social services: care at home, meals, day "
+             "centres, help for families, people with disabilities and displaced people.", topic=what) if what \
+        else _("That is outside what I know. I know about social services: care at home, meals, day "
+               "centres, help for families, people with disabilities and displaced people.")
+    return screen(turn, text, _ways_on(turn))
+
+
+async def _clarify(turn: Turn) -> list[Reply]:
+    _ = turn._
+    return [Text(_("I will gladly help. Tell me a little more: who needs help, and with what? For example: "
+                   "“my mother is 80 and can no longer cook”. Or choose the kind of help:")),
+            *[screen(turn, reply.text, [b for row in reply.buttons for b in row if b.payload != "menu"]
+                     + [Button(_("👤 Talk to staff"), "staff")])
+              for reply in await browse.categories(turn)]]
+
+
+def _not_found(turn: Turn, result: Answer) -> Text:
+    _ = turn._
+    if result.places and not result.origins:
+        text = _("I found nothing like that in %(place)s. Try other words, browse what there is, or talk "
+                 "to a member of staff.", place=_place_name(turn, result.places[0]))
+    else:
+        text = _("Sorry, I could not find an answer to that. I know about social services. "
+                 "Try other words, browse the services, or talk to a member of staff.")
+    return screen(turn, text, _ways_on(turn))
+
+
+# --- which town? ---------------------------------------------------------------------------
+
+async def _ask_where(turn: Turn, question: str) -> list[Reply]:
+    """Once per conversation: the answer depends on the town, and none is known."""
+    _ = turn._
+    turn.state.data["asked_where"] = True
+    turn.state.flow = "where"
+    places = await turn.services.directory.places()
+    buttons = [Button(pick(p.name, _.lang) or p.id, f"where:{p.id}") for p in places[:8]]
+    buttons.append(Button(_("Another town"), f"where:{ELSEWHERE}"))
+    return [screen(turn, _("Where do you need it? The answer depends on the town."), buttons, per_row=2)]
+
+
+async def where(turn: Turn, arg: str) -> list[Reply]:
+    """A town button of "which town?"."""
+    _ = turn._
+    if arg == ELSEWHERE:
+        turn.state.flow = "where"
+        return [screen(turn, _("Write the name of your town or village."))]
+    if await turn.services.directory.place(arg) is None:
+        raise StaleButton(arg)
+    turn.state.data["place"] = arg
+    turn.state.flow = None
+    if pending := turn.state.data.pop("pending", None):
+        return await answer(turn, pending)
+    return await _place(turn, Answer("", _.lang, "place", places=[arg]))
+
+
+async def typed_place(turn: Turn, text: str) -> list[Reply] | None:
+    """A typed answer to "which town?": a town answers the kept question; anything else is a new one."""
+    turn.state.flow = None
+    result = turn.services.answers.ask(text[:MAX_QUESTION], lang=turn.state.language)
+    if result.intent != "place":
+        return None
+    return await answer(turn, text)

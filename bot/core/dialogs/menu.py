@@ -2,9 +2,9 @@
 
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, rows
+from bot.core import language as languages
 from bot.core.i18n import LANGUAGES
-
-LANGUAGE_NAMES = {"bg": "🇧🇬 Български", "uk": "🇺🇦 Українська"}
+from bot.core.language import LANGUAGE_NAMES
 
 
 def menu_buttons(turn: Turn) -> list[tuple[Button, ...]]:
@@ -47,8 +47,7 @@ async def language(turn: Turn, arg: str = "") -> list[Reply]:
         return [screen(turn, turn._("Choose your language:"), buttons, per_row=2)]
     if arg not in LANGUAGES:
         raise StaleButton(arg)
-    turn.state.language = arg
-    turn.state.data["chosen_language"] = True
+    languages.choose(turn.state, arg)
     return [Text(turn._("From now on I will answer in English."), ()), *await menu(turn)]
 
 

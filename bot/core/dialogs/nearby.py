@@ -6,6 +6,7 @@ from bot.core.events import Button, Reply, Text, Venue, rows
 from catalog.texts import pick
 
 NEAREST = 3
+FAR_KM = 50  # beyond this an office is not "near": people are told so, not shown it as if it were
 
 
 async def ask_location(turn: Turn, arg: str = "") -> list[Reply]:
@@ -31,7 +32,13 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
     offices = await turn.services.directory.nearest(*point, limit=NEAREST)
     if not offices:
         return [Text(_("I know of no offices with a known place yet."), rows(nav(turn)))]
-    replies: list[Reply] = [Text(_.plural("The nearest office:", "The %(n)d nearest offices:", len(offices)))]
+    header = _.plural("The nearest office:", "The %(n)d nearest offices:", len(offices))
+    first = offices[0]
+    if first.distance_km is not None and first.distance_km > FAR_KM:
+        header = _("Nothing I know of is near you: the nearest office is in %(town)s, about %(distance)s away. "
+                   "Opora does not cover your area yet; a member of staff may still help.",
+                   town=pick(first.city, _.lang) or "", distance=_.km(round(first.distance_km)))
+    replies: list[Reply] = [Text(header)]
     now = turn.services.now()
     for office in offices:
         buttons = [(Button(pick(s.name, _.lang) or s.id, f"svc:{s.id}"),) for s in office.services[:3]]
@@ -40,5 +47,6 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
             replies.append(Venue(office.latitude, office.longitude, pick(office.name, _.lang) or "",
                                  pick(office.address, _.lang) or pick(office.city, _.lang) or ""))
     turn.state.data.pop("back", None)
-    replies.append(Text(_("Choose a service above to see the details."), rows(nav(turn, "near"))))
+    replies.append(Text(_("Choose a service above to see the details."),
+                        rows((Button(_("👤 Talk to staff"), "staff"),), nav(turn, "near"))))
     return replies
