@@ -26,6 +26,7 @@ from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
 from bot.web.inbox import WebInbox
+from bot.web.sessions import WebSession  # noqa: F401  (its tables belong in the schema)
 from catalog.directory import TIMEZONES, Directory
 from catalog.db import create_schema, make_engine, sessions
 from catalog.loader import load_catalog
@@ -164,6 +165,8 @@ async def serve(app: App) -> None:
     from bot.viber.client import ViberClient
     from bot.viber.webhook import PATH as VIBER_PATH, ViberWebhook
     from bot.web.chat import CHANNEL as WEB, WebChat
+    from bot.web.guard import HEADER_SECONDS, Guard, GuardedSite
+    from bot.web.sessions import Sessions, shared_key
     from bot.web.staff import CHAT as STAFF_CHAT, StaffView
 
     settings = app.settings
@@ -174,7 +177,8 @@ async def serve(app: App) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    http = web.Application()
+    guard = Guard()
+    http = web.Application(middlewares=[guard.middleware])
     Operations(app.sessions, app.metrics, app.redis).register(http)
     senders, tasks, closing = {}, [], []
     bot = dispatcher = viber = None
@@ -203,22 +207,25 @@ async def serve(app: App) -> None:
         settings.telegram_token or settings.viber_token)
     if web_chat:
         inbox = senders["web"] = WebInbox(app.sessions)
-        WebChat(conversation, inbox).register(http)
+        sessions = Sessions(app.sessions, conversation.services.now, await shared_key(app.sessions, "web-session"))
+        WebChat(conversation, inbox, sessions).register(http)
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
-        StaffView(conversation.services, inbox, token).register(http)
+        StaffView(conversation.services, inbox, token, sessions, settings.redis_url).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
     delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting,
                         metrics=app.metrics)
     tasks += [asyncio.create_task(delivery.run(stop)), asyncio.create_task(app.outbox_signal.listen(stop)),
-              asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox))]
-    runner = web.AppRunner(http, access_log_class=AccessLogger)
+              asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox)),
+              asyncio.create_task(guard.watch(stop))]
+    runner = web.AppRunner(http, access_log_class=AccessLogger, keepalive_timeout=HEADER_SECONDS)
     await runner.setup()
-    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    await GuardedSite(runner, guard, settings.http_host, settings.http_port).start()
     log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
     if web_chat:
-        # On standard output, not in the log: the token is a secret.
+        # On standard output, not in the log, and only when it was made here: the token is a secret.
+        login = f"?token={token}" if settings.staff_token is None else "  (log in with OPORA_STAFF_TOKEN)"
         print(f"Opora web chat: http://{settings.http_host}:{settings.http_port}/\n"
-              f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff?token={token}", flush=True)
+              f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff{login}", flush=True)
     if viber and settings.viber_webhook_url:
         # Viber checks the webhook by calling it, so the server must be up first.
         await viber.set_webhook(settings.viber_webhook_url.rstrip("/").removesuffix(VIBER_PATH) + VIBER_PATH)

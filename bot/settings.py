@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog import SEED_DATA
@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     viber_bot_name: str = "Opora"
     viber_bot_avatar: str | None = None  # an image URL shown with the bot's messages
     web_chat: bool | None = None  # the web chat and the /staff view; by default on when no bot token is set
-    staff_token: SecretStr | None = None  # opens /staff; when unset, a new one is printed at each start
+    # Opens /staff; when unset, a new one is printed at each start. At least 16 characters: the
+    # log-in is rate-limited, but a short token is still guessed.
+    staff_token: SecretStr | None = Field(None, min_length=16)
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     redis_url: str | None = None

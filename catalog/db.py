@@ -15,6 +15,7 @@ def make_engine(url: str) -> AsyncEngine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url, pool_pre_ping=parsed.get_backend_name() != "sqlite",
+        hide_parameters=True,  # an error's log line never carries what people wrote (texts, phones)
         # orjson: reading the JSON columns of 20,000 services is the largest part of start-up
         json_serializer=lambda value: orjson.dumps(value).decode(), json_deserializer=orjson.loads,
     )

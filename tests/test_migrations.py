@@ -10,9 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-import bot.core.state  # noqa: F401  (with the three below: every model, so Base.metadata is complete)
+import bot.core.state  # noqa: F401  (with the four below: every model, so Base.metadata is complete)
 import bot.helpdesk.models  # noqa: F401
 import bot.web.inbox  # noqa: F401
+import bot.web.sessions  # noqa: F401
 import catalog.models  # noqa: F401
 from catalog import migrate
 from catalog.db import make_engine
@@ -91,6 +92,8 @@ async def test_a_database_made_by_create_all_is_adopted(engine):
     async with engine.begin() as conn:  # as Opora made it before migrations (and the web chat) existed
         await conn.run_sync(Base.metadata.create_all)
         await conn.execute(text("DROP TABLE opora_web_inbox"))
+        await conn.execute(text("DROP TABLE opora_web_session"))  # nor the web sessions of 0007
+        await conn.execute(text("DROP TABLE opora_secret"))
         await conn.execute(text("ALTER TABLE opora_processed_update DROP COLUMN handled_at"))
         for model in CATALOG_MODELS:  # nor the provenance of revision 0004
             await conn.execute(text(f"ALTER TABLE {model.__tablename__} DROP COLUMN source_date"))

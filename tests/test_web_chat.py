@@ -22,8 +22,9 @@ async def visitor(opora):
     await visitor.close()
 
 
-async def test_the_staff_link_is_printed_at_start_up(opora):
-    assert f"http://127.0.0.1:{opora.port}/staff?token={STAFF_TOKEN}" in "".join(opora.printed)
+async def test_the_staff_link_is_printed_at_start_up_without_a_configured_token(opora):
+    printed = "".join(opora.printed)
+    assert f"http://127.0.0.1:{opora.port}/staff" in printed and STAFF_TOKEN not in printed
 
 
 async def test_a_ukrainian_conversation(visitor):
@@ -76,13 +77,15 @@ async def test_bad_input_gets_a_polite_answer_in_the_persons_language(visitor):
     assert status == 400 and answer["error"]
     status, answer = await visitor.post([1, 2])
     assert status == 400
-    async with visitor.http.post(visitor.opora.url + "/api/messages", data=b"\xff{not json") as response:
+    async with visitor.http.post(visitor.opora.url + "/api/messages", data=b"\xff{not json",
+                                 headers={**await visitor.headers(), "Content-Type": "application/json"}) as response:
         assert response.status == 400 and "Вибачте" in (await response.json())["error"]
-    async with ClientSession() as stranger:  # no session yet: the browser's language
+    async with ClientSession() as stranger:  # no session and no page: not from Opora's page, said in the browser's language
         async with stranger.post(visitor.opora.url + "/api/messages", data=b"{",
                                  headers={"Accept-Language": "bg-BG,bg;q=0.9"}) as response:
-            assert response.status == 400 and "Съжалявам" in (await response.json())["error"]
-    async with visitor.http.post(visitor.opora.url + "/api/messages", json={"text": "я" * 50_000}) as response:
+            assert response.status == 403 and "презаредете" in (await response.json())["error"]
+    async with visitor.http.post(visitor.opora.url + "/api/messages", json={"text": "я" * 50_000},
+                                 headers=await visitor.headers()) as response:
         assert response.status == 413 and "задовге" in (await response.json())["error"]
 
     forged = await visitor.sends(payload="svc:no-such-service")
@@ -104,6 +107,8 @@ async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor)
             assert response.url.query.get("error") == "1"
         async with staff.get(opora.url + "/staff", params={"token": STAFF_TOKEN}) as response:
             assert response.status == 200 and "staff.js" in await response.text()
+        async with staff.get(opora.url + "/staff/api/requests") as response:
+            staff.headers["X-CSRF-Token"] = (await response.json())["csrf"]  # staff.js keeps it so
 
         await visitor.says("/start")
         await visitor.says("Я з Краматорська, тепер у Дніпрі. Потрібна гуманітарна допомога")

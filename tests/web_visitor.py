@@ -33,7 +33,7 @@ class WebOpora:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=self.env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=self.log.open("ab"))
-        while not any("/staff?token=" in line for line in self.printed):  # printed once it listens
+        while not any("Staff view:" in line for line in self.printed):  # printed once it listens
             line = await asyncio.wait_for(self.process.stdout.readline(), 120)
             assert line, "opora run stopped before listening"
             self.printed.append(line.decode())
@@ -42,6 +42,33 @@ class WebOpora:
     async def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.process.wait(), 30)
+
+
+class StaffBrowser:
+    """A social worker's browser on /staff: logged in by the printed link, sending the page's
+    CSRF token with every change, as staff.js does."""
+
+    def __init__(self, opora: WebOpora):
+        self.opora = opora
+        self.http = ClientSession(cookie_jar=CookieJar(unsafe=True))
+        self.csrf = ""
+
+    async def logs_in(self, token: str = STAFF_TOKEN) -> int:
+        async with self.http.get(self.opora.url + "/staff", params={"token": token}) as response:
+            return response.status
+
+    async def get(self, path: str, **params) -> tuple[int, dict]:
+        async with self.http.get(self.opora.url + path, params=params) as response:
+            answer = await response.json()
+            self.csrf = answer.get("csrf", self.csrf) if isinstance(answer, dict) else self.csrf
+            return response.status, answer
+
+    async def post(self, path: str, **kwargs) -> tuple[int, dict]:
+        async with self.http.post(self.opora.url + path, headers={"X-CSRF-Token": self.csrf}, **kwargs) as response:
+            return response.status, await response.json()
+
+    async def close(self) -> None:
+        await self.http.close()
 
 
 class Visitor:
@@ -53,6 +80,7 @@ class Visitor:
         self.http = ClientSession(cookie_jar=CookieJar(unsafe=True))  # unsafe: cookies for 127.0.0.1
         self.screens: list[dict] = []
         self.inbox_after = 0
+        self.csrf: str | None = None
 
     async def close(self) -> None:
         await self.http.close()
@@ -62,8 +90,15 @@ class Visitor:
             assert response.status == 200
             return await response.text()
 
+    async def headers(self) -> dict:
+        """What the page sends with a change: its session's CSRF token (from /api/ui, as chat.js)."""
+        if self.csrf is None:
+            async with self.http.get(self.opora.url + "/api/ui?page=chat") as response:
+                self.csrf = (await response.json())["csrf"]
+        return {"X-CSRF-Token": self.csrf}
+
     async def post(self, body) -> tuple[int, dict]:
-        async with self.http.post(self.opora.url + "/api/messages", json=body) as response:
+        async with self.http.post(self.opora.url + "/api/messages", json=body, headers=await self.headers()) as response:
             return response.status, await response.json()
 
     async def sends(self, **content) -> dict:

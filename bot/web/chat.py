@@ -3,7 +3,6 @@ later (staff replies, status changes). Each browser has its own session, kept in
 
 import hashlib
 import logging
-import secrets
 from pathlib import Path
 
 from aiohttp import web
@@ -11,7 +10,9 @@ from aiohttp import web
 from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, Reply, Text, User, Venue
 from bot.core.i18n import Translator, language
+from bot.web.guard import CSRF_HEADER, BadBody, read_json, secure
 from bot.web.inbox import WebInbox
+from bot.web.sessions import Sessions, csrf_token
 from bot.web.ui import labels
 from catalog.geo import valid
 
@@ -62,9 +63,10 @@ def event_of(user: User, body: object) -> Event:
 
 
 class WebChat:
-    def __init__(self, conversation: Conversation, inbox: WebInbox):
+    def __init__(self, conversation: Conversation, inbox: WebInbox, sessions: Sessions):
         self.conversation = conversation
         self.inbox = inbox
+        self.sessions = sessions
 
     def register(self, http: web.Application) -> None:
         http.router.add_get("/", self.page)
@@ -74,32 +76,40 @@ class WebChat:
         http.router.add_static("/static", STATIC)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        return self._with_session(request, web.FileResponse(STATIC / "chat.html"))
+        return self._with_session(request, web.FileResponse(STATIC / "chat.html"), self._session(request))
 
     async def ui(self, request: web.Request) -> web.Response:
-        """The page's labels in the session's language (or `lang`, for the staff view)."""
+        """The page's labels in the session's language (or `lang`, for the staff view), and the
+        session's CSRF token for the chat page."""
         page = request.query.get("page", "chat")
-        chosen = None
-        if page == "chat" and (session := request.cookies.get(COOKIE)):
+        chosen, answer = None, {}
+        if page == "chat":
+            session = self._session(request)
             chosen = (await self.conversation.services.states.load(self._user(session))).language
+            answer = {"csrf": csrf_token(session)}
         lang = language(request.query.get("lang")) or chosen
         shown = lang or language(request.headers.get("Accept-Language")) or self.conversation.services.default_language
-        return web.json_response({"language": lang, "ui": labels(page, Translator(shown))})
+        response = web.json_response({"language": lang, "ui": labels(page, Translator(shown)), **answer})
+        return self._with_session(request, response, session) if page == "chat" else response
 
     async def message(self, request: web.Request) -> web.Response:
-        session = request.cookies.get(COOKIE) or secrets.token_urlsafe(24)
+        session = self._session(request)
         user = self._user(session, request.headers.get("Accept-Language"))
+        if session != request.cookies.get(COOKIE) or request.headers.get(CSRF_HEADER) != csrf_token(session):
+            _ = await self._translator(user)  # not from this session's own page (CSRF), or a made-up session
+            return self._error(request, 403, _("This request did not come from Opora's own page. "
+                                               "Please reload the page."), session)
         try:
-            if (request.content_length or 0) > MAX_BODY:
-                raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
-            body = await request.json()
+            body = await read_json(request, MAX_BODY)
             if isinstance(body, dict) and isinstance(body.get("language"), str):
                 user = self._user(session, body["language"][:20])
             event = event_of(user, body)
-        except web.HTTPRequestEntityTooLarge:
+        except BadBody as bad:
             _ = await self._translator(user)
-            return self._error(request, 413, _("The message is too long. Please write it shorter."), session)
-        except ValueError:  # not JSON, or not a message
+            if bad.status == 413:
+                return self._error(request, 413, _("The message is too long. Please write it shorter."), session)
+            return self._error(request, 400, _("Sorry, I could not read that message. Please try again."), session)
+        except ValueError:  # not a message
             _ = await self._translator(user)
             return self._error(request, 400, _("Sorry, I could not read that message. Please try again."), session)
         try:
@@ -117,7 +127,7 @@ class WebChat:
 
     async def poll(self, request: web.Request) -> web.Response:
         session = request.cookies.get(COOKIE)
-        if not session:
+        if not self.sessions.citizen_valid(session):
             return web.json_response({"messages": []})
         try:
             after = max(0, int(request.query.get("after", "0")))
@@ -134,10 +144,16 @@ class WebChat:
             chosen = None
         return Translator(chosen or language(user.language) or self.conversation.services.default_language)
 
+    def _session(self, request: web.Request) -> str:
+        """The browser's session, when this server issued it; else a new one (never one the
+        client chose: session fixation)."""
+        given = request.cookies.get(COOKIE)
+        return given if self.sessions.citizen_valid(given) else self.sessions.citizen()
+
     @staticmethod
-    def _with_session(request: web.Request, response: web.StreamResponse, session: str | None = None):
-        if request.cookies.get(COOKIE) is None:
-            response.set_cookie(COOKIE, session or secrets.token_urlsafe(24), httponly=True, samesite="Strict",
+    def _with_session(request: web.Request, response: web.StreamResponse, session: str):
+        if request.cookies.get(COOKIE) != session:
+            response.set_cookie(COOKIE, session, httponly=True, samesite="Strict", secure=secure(request),
                                 max_age=365 * 24 * 3600)
         return response
 
@@ -146,5 +162,5 @@ class WebChat:
         # Only a hash of the cookie is stored, so the database alone cannot be used to join a chat.
         return User(CHANNEL, hashlib.sha256(session.encode()).hexdigest()[:40], None, hint)
 
-    def _error(self, request: web.Request, status: int, text: str, session: str | None = None) -> web.Response:
+    def _error(self, request: web.Request, status: int, text: str, session: str) -> web.Response:
         return self._with_session(request, web.json_response({"error": text}, status=status), session)

@@ -6,6 +6,9 @@ import hashlib
 import hmac
 
 from aiohttp import web
+from limits import RateLimitItemPerMinute, parse
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from bot.core import staffdesk
 from bot.core.dialogs.common import Services
@@ -13,43 +16,56 @@ from bot.core.i18n import Translator, language
 from bot.helpdesk.desk import AccessDenied, Closed, NotFound
 from bot.helpdesk.models import HelpRequest
 from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json
+from bot.web.guard import CSRF_HEADER, BadBody, read_json, secure
 from bot.web.inbox import WebInbox
+from bot.web.sessions import STAFF_LIFETIME, Sessions, csrf_token
 from catalog.texts import pick
 
 CHAT = "staff"
 COOKIE = "opora_staff"
 MAX_TEXT = 4000
+MAX_BODY = 64 * 1024
+MAX_NUMBER = 2**31  # request numbers are database integers; anything bigger is no request
+# Wrong tokens: a few per address, and not many from everywhere together (a guessing botnet).
+FAILED_PER_ADDRESS = parse("10/15minutes")
+FAILED_OVERALL = RateLimitItemPerMinute(600)
 
 
 class StaffView:
-    def __init__(self, services: Services, inbox: WebInbox, token: str):
+    def __init__(self, services: Services, inbox: WebInbox, token: str, sessions: Sessions,
+                 redis_url: str | None = None):
         self.services = services
         self.inbox = inbox
-        self._key = hashlib.sha256(token.encode()).hexdigest()  # the cookie holds this, not the token
+        self.sessions = sessions
+        self._key = hashlib.sha256(token.encode()).digest()
+        storage = RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy") \
+            if redis_url else MemoryStorage()
+        self._failures = MovingWindowRateLimiter(storage)
 
     def register(self, http: web.Application) -> None:
         http.router.add_get("/staff", self.page)
         http.router.add_post("/staff/login", self.login)
-        http.router.add_get("/staff/logout", self.logout)
+        http.router.add_post("/staff/logout", self.logout)
         http.router.add_get("/staff/api/requests", self.requests)
         http.router.add_post(r"/staff/api/requests/{id:\d+}/{action:take|close|reply|note}", self.act)
         http.router.add_get("/staff/api/inbox", self.poll)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         if token := request.query.get("token"):  # the link printed at start-up
-            return self._log_in(token)
-        return web.FileResponse(STATIC / ("staff.html" if self._allowed(request) else "staff-login.html"))
+            return await self._log_in(request, token)
+        return web.FileResponse(STATIC / ("staff.html" if await self._allowed(request) else "staff-login.html"))
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        return self._log_in(str((await request.post()).get("token", "")))
+        return await self._log_in(request, str((await request.post()).get("token", ""))[:200])
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
+        await self.sessions.end(request.cookies.get(COOKIE))  # the cookie stops working everywhere
         response = _see("/staff")
         response.del_cookie(COOKIE, path="/staff")
         return response
 
     async def requests(self, request: web.Request) -> web.Response:
-        if not self._allowed(request):
+        if not await self._allowed(request):
             return web.json_response({"error": "log in"}, status=401)
         _ = self._translator(request)
         desk = self.services.desk
@@ -59,20 +75,26 @@ class StaffView:
             mine = [r for r in open_ if r.queue_id == queue.id]
             queues.append({"id": queue.id, "name": pick(queue.name, _.lang) or queue.id,
                            "requests": [await self._request_json(r, _) for r in mine]})
-        return web.json_response({"queues": queues})
+        session = request.cookies.get(COOKIE)
+        return web.json_response({"queues": queues, **({"csrf": csrf_token(session)} if session else {})})
 
     async def act(self, request: web.Request) -> web.Response:
-        if not self._allowed(request):
+        if not await self._allowed(request):
             return web.json_response({"error": "log in"}, status=401)
         _ = self._translator(request)
+        if not self._bearer(request) and request.headers.get(CSRF_HEADER) != csrf_token(request.cookies[COOKIE]):
+            return web.json_response({"error": _("This request did not come from Opora's own page. "
+                                                 "Please reload the page.")}, status=403)
         number, action = int(request.match_info["id"]), request.match_info["action"]
+        if not 0 < number < MAX_NUMBER:
+            return web.json_response({"error": staffdesk.refusal(_, NotFound(number))}, status=404)
         desk, services = self.services.desk, self.services
         text = ""
         if action in ("reply", "note"):
             try:
-                body = await request.json()
+                body = await read_json(request, MAX_BODY)
                 text = str(body.get("text", "")).strip() if isinstance(body, dict) else ""
-            except ValueError:
+            except BadBody:
                 pass
             if not text or len(text) > MAX_TEXT:
                 return web.json_response({"error": _("Write the text first (at most %(n)d characters).",
@@ -95,7 +117,7 @@ class StaffView:
         return web.json_response({"message": done})
 
     async def poll(self, request: web.Request) -> web.Response:
-        if not self._allowed(request):
+        if not await self._allowed(request):
             return web.json_response({"error": "log in"}, status=401)
         try:
             after = max(0, int(request.query.get("after", "0")))
@@ -122,18 +144,38 @@ class StaffView:
         return Translator(language(request.query.get("lang")) or language(request.headers.get("Accept-Language"))
                           or self.services.default_language)
 
-    def _allowed(self, request: web.Request) -> bool:
-        given = request.cookies.get(COOKIE, "")
-        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if bearer:
-            given = hashlib.sha256(bearer.encode()).hexdigest()
-        return hmac.compare_digest(given.encode(), self._key.encode())
+    @staticmethod
+    def _bearer(request: web.Request) -> str:
+        return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
 
-    def _log_in(self, token: str) -> web.StreamResponse:
-        if not hmac.compare_digest(hashlib.sha256(token.encode()).hexdigest().encode(), self._key.encode()):
+    def _right(self, token: str) -> bool:
+        return hmac.compare_digest(hashlib.sha256(token.encode()).digest(), self._key)
+
+    async def _allowed(self, request: web.Request) -> bool:
+        """A staff session the server issued and has not ended, or the token itself (API clients)."""
+        if bearer := self._bearer(request):
+            return await self._attempt(request, bearer)
+        return await self.sessions.staff_valid(request.cookies.get(COOKIE))
+
+    async def _attempt(self, request: web.Request, token: str) -> bool:
+        """The token, checked unless this address (or everyone) has guessed wrong too often."""
+        address = request.remote or "?"
+        if not (await self._failures.test(FAILED_PER_ADDRESS, "staff-login", address)
+                and await self._failures.test(FAILED_OVERALL, "staff-login")):
+            return False
+        if self._right(token):
+            return True
+        await self._failures.hit(FAILED_PER_ADDRESS, "staff-login", address)
+        await self._failures.hit(FAILED_OVERALL, "staff-login")
+        return False
+
+    async def _log_in(self, request: web.Request, token: str) -> web.StreamResponse:
+        if not await self._attempt(request, token):
             return _see("/staff?error=1")
+        await self.sessions.end(request.cookies.get(COOKIE))  # a new session at every log-in
         response = _see("/staff")
-        response.set_cookie(COOKIE, self._key, httponly=True, samesite="Strict", path="/staff")
+        response.set_cookie(COOKIE, await self.sessions.staff(), httponly=True, samesite="Strict", path="/staff",
+                            secure=secure(request), max_age=int(STAFF_LIFETIME.total_seconds()))
         return response
 
 

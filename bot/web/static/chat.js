@@ -21,6 +21,7 @@ let ui = {
   location_unavailable: "Location unavailable.", too_long: "The message is too long.",
 };
 let language = null;
+let csrf = null; // proves to the server that a change comes from this page (from /api/ui)
 let transcript = readJson(SAVED, []); // [{me: text} | {bot: reply}]
 let after = Number(sessionStorage.getItem(SAVED_AFTER)) || 0;
 let pending = 0;
@@ -161,6 +162,7 @@ function note(text) {
 }
 
 function applyUi(data) {
+  if (data.csrf) csrf = data.csrf;
   if (data.ui) ui = { ...ui, ...data.ui };
   if (data.language) language = data.language;
   document.documentElement.lang = language || guessLanguage();
@@ -215,9 +217,8 @@ async function exchange(content, shown, typed) {
   const own = shown ? addOwn(shown) : null;
   let response;
   try {
-    response = await fetch("/api/messages", {
-      ...FETCH, method: "POST", headers: { "Content-Type": "application/json" }, body,
-    });
+    response = await send(body);
+    if (response.status === 403 && await refreshCsrf()) response = await send(body); // a new session
   } catch {
     removeOwn(own);
     giveBack(typed);
@@ -345,6 +346,23 @@ list.addEventListener("click", (event) => {
   if (target.classList.contains("choice")) press(target.dataset.payload, target.textContent);
   else if (target.classList.contains("request-location")) shareLocation();
 });
+
+function send(body) {
+  return fetch("/api/messages", {
+    ...FETCH, method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "" }, body,
+  });
+}
+
+async function refreshCsrf() {
+  try {
+    const response = await fetch("/api/ui?page=chat", FETCH);
+    if (!response.ok) return false;
+    applyUi(await response.json());
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function start() {
   for (const entry of transcript) list.append(view(entry));

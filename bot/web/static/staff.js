@@ -32,8 +32,11 @@ function withLang(path) {
 
 class LoggedOut extends Error {}
 
+let csrf = ""; // from the request list: proves that a change comes from this page
+
 async function api(path, options = {}) {
-  const response = await fetch(withLang(path), { ...FETCH, ...options });
+  const headers = { ...(options.headers || {}), "X-CSRF-Token": csrf };
+  const response = await fetch(withLang(path), { ...FETCH, ...options, headers });
   if (response.status === 401) {
     location.href = "/staff"; // shows the login page
     throw new LoggedOut();
@@ -42,6 +45,7 @@ async function api(path, options = {}) {
   try {
     data = await response.json();
   } catch { /* not JSON */ }
+  if (data && data.csrf) csrf = data.csrf;
   return { ok: response.ok, status: response.status, data: data || {} };
 }
 

@@ -1,0 +1,110 @@
+"""Browser sessions, issued only by the server.
+
+- A citizen's session id is random and signed with a key kept in the database, so any worker
+  can tell an id it issued from one a client made up, without a row per visitor.
+- A staff session is made anew at every log-in, kept on the server (only a hash of its id), for
+  a limited time, and deleted at log-out.
+
+A cookie the server never issued, or one that has expired, is replaced: nobody can hand another
+person a session id of their choosing (session fixation)."""
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from enum import StrEnum
+
+from sqlalchemy import DateTime, String, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalog.models import Base
+
+ID_BYTES = 24  # 192 random bits: an id is made by the server, never guessed
+STAFF_LIFETIME = dt.timedelta(hours=12)
+
+
+class Kind(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+
+
+class Secret(Base):
+    """Keys the workers share, made by the first one that needs them."""
+    __tablename__ = "opora_secret"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+
+
+class WebSession(Base):
+    __tablename__ = "opora_web_session"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def csrf_token(session_id: str) -> str:
+    """What a page sends back in X-CSRF-Token with every change: only a page that can read the
+    server's answers (the same origin) has it, and it is bound to the session."""
+    return hashlib.sha256(f"csrf:{session_id}".encode()).hexdigest()[:32]
+
+
+async def shared_key(sessions: async_sessionmaker, name: str) -> str:
+    """The key every worker uses for `name`: the first to ask makes it."""
+    try:
+        async with sessions() as session, session.begin():
+            session.add(Secret(name=name, value=secrets.token_urlsafe(32)))
+    except IntegrityError:
+        pass  # made before, here or by another worker
+    async with sessions() as session:
+        return (await session.get(Secret, name)).value
+
+
+class Sessions:
+    def __init__(self, sessions: async_sessionmaker, now: Callable[[], dt.datetime], key: str):
+        self.sessions = sessions
+        self.now = now
+        self._key = key.encode()
+
+    def citizen(self) -> str:
+        token = secrets.token_urlsafe(ID_BYTES)
+        return f"{token}.{self._sign(token)}"
+
+    def citizen_valid(self, session_id: str | None) -> bool:
+        token, _dot, signature = (session_id or "").partition(".")
+        return len(token) >= 32 and hmac.compare_digest(signature.encode(), self._sign(token).encode())
+
+    def _sign(self, token: str) -> str:
+        return hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()[:32]
+
+    async def staff(self) -> str:
+        session_id = secrets.token_urlsafe(ID_BYTES)
+        async with self.sessions() as session, session.begin():
+            session.add(WebSession(id_hash=digest(session_id), kind=Kind.STAFF, expires_at=self.now() + STAFF_LIFETIME))
+        return session_id
+
+    async def staff_valid(self, session_id: str | None) -> bool:
+        if not session_id or len(session_id) > 100:
+            return False
+        async with self.sessions() as session:
+            row = await session.get(WebSession, digest(session_id))
+        if row is None or row.kind != Kind.STAFF:
+            return False
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.timezone.utc)
+        return expires > self.now()
+
+    async def end(self, session_id: str | None) -> None:
+        if session_id:
+            async with self.sessions() as session, session.begin():
+                await session.execute(delete(WebSession).where(WebSession.id_hash == digest(session_id)))
+
+    async def prune(self) -> int:
+        async with self.sessions() as session, session.begin():
+            gone = await session.execute(delete(WebSession).where(WebSession.expires_at < self.now()))
+        return gone.rowcount
