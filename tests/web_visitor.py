@@ -63,8 +63,9 @@ class StaffBrowser:
             self.csrf = answer.get("csrf", self.csrf) if isinstance(answer, dict) else self.csrf
             return response.status, answer
 
-    async def post(self, path: str, **kwargs) -> tuple[int, dict]:
-        async with self.http.post(self.opora.url + path, headers={"X-CSRF-Token": self.csrf}, **kwargs) as response:
+    async def post(self, path: str, headers: dict | None = None, **kwargs) -> tuple[int, dict]:
+        async with self.http.post(self.opora.url + path, headers={"X-CSRF-Token": self.csrf, **(headers or {})},
+                                  **kwargs) as response:
             return response.status, await response.json()
 
     async def close(self) -> None:

@@ -33,7 +33,7 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
                                "form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
 HEADER_SECONDS = 10.0  # to deliver a request's head, and between requests on one connection
@@ -56,7 +56,7 @@ async def read_json(request: web.Request, max_bytes: int) -> object:
     if (request.content_length or 0) > max_bytes:
         raise BadBody(413)
     try:
-        raw = await asyncio.wait_for(request.content.read(max_bytes + 1), BODY_SECONDS)
+        raw = await asyncio.wait_for(_read_at_most(request, max_bytes + 1), BODY_SECONDS)
     except asyncio.TimeoutError:
         raise BadBody(400) from None
     if len(raw) > max_bytes:
@@ -67,20 +67,27 @@ async def read_json(request: web.Request, max_bytes: int) -> object:
         raise BadBody(400) from None
 
 
+async def _read_at_most(request: web.Request, limit: int) -> bytes:
+    parts, size = [], 0
+    while size < limit and (part := await request.content.read(limit - size)):
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
+
+
 def secure(request: web.Request) -> bool:
     """Served over HTTPS, here or at a reverse proxy in front: cookies get the Secure flag."""
     return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
 def same_origin(request: web.Request) -> bool:
+    """Not sent by a page of another origin. A browser's Sec-Fetch-Site cannot be forged by a
+    page; without it (an older browser, or a server: a webhook) Origin, when given, must be ours."""
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
-    if origin is None or origin == "null" and site is None:
-        return origin is None  # a server (a webhook), or an old browser's same-origin form
-    host = origin.split("://", 1)[-1].rstrip("/")
-    return host == request.host
+    return origin is None or origin.split("://", 1)[-1].rstrip("/") == request.host
 
 
 class Guard:
