@@ -180,3 +180,10 @@ async def test_healthz_answers_while_many_slow_connections_are_open_and_they_are
     assert closed == len(held)
     log = opora.log.read_text(errors="replace")
     assert "Too many open files" not in log and len(log) < 200_000
+
+
+# --- L7: /join codes --------------------------------------------------------------------------
+
+async def test_the_citizen_web_chat_takes_no_staff_commands(opora, visitor):
+    said = await visitor.says("/join ABCDEFGH")  # treated as /help: no code is checked
+    assert "/join" not in text(said) and "недійсний" not in text(said)

@@ -25,6 +25,9 @@ class Services:
     retention_days: int = 90
     metrics: Metrics = field(default_factory=Metrics)
     locks: ChatLocks = field(default_factory=ChatLocks)
+    # Channels where only citizens talk: staff commands there are ordinary text (the web chat
+    # is open to anyone; its staff work in the /staff view).
+    citizen_only_channels: frozenset[str] = frozenset({"web"})
 
 
 @dataclass
