@@ -188,3 +188,14 @@ async def test_forget_erases_the_place(person):
     await maria.taps("Да, изтрий")
     asked = await maria.says("топъл обяд")
     assert "Пазарджик" not in asked.text
+
+
+async def test_the_age_said_once_counts_later(opora):
+    from bot.core.dialogs.answers import understand
+    engine = opora.conversation.services.answers
+    data: dict = {}
+    understand(engine, "синът ми е на 24 години и има увреждане", data, "bg")
+    assert data["age"] == 24
+    later = understand(engine, "дневен център в Казанлък", data, "bg")
+    assert later.age == 24
+    assert later.results[0].service_id != "kazanlak-day-centre-children-disabilities"  # not for a child of 24

@@ -94,6 +94,7 @@ class Answer:
     topic: str | None = None
     elsewhere: Place | None = None  # a named place the catalogue does not cover
     remembered: bool = False  # the place came from earlier in the conversation, not this question
+    age: int | None = None  # of the person in need, said in this question or before
     needs_place: bool = False  # nowhere was named, and the services found are in several places
 
     def to_json(self) -> dict:
@@ -224,9 +225,9 @@ class AnswerEngine:
     # --- answering -----------------------------------------------------------------------
 
     def ask(self, question: str | None, lang: str | None = None, city: str | None = None,
-            top: int = 3, near: tuple[float, float] | None = None) -> Answer:
+            top: int = 3, near: tuple[float, float] | None = None, age: int | None = None) -> Answer:
         """`city`: where the person said they are earlier (a catalogue place id or a name); a
-        place named in the question wins."""
+        place named in the question wins. `age`: of the person in need, said earlier."""
         question = question or ""
         tokens = self._tokens(question)
         language = lang if lang in ANSWER_LANGUAGES else detect(
@@ -281,7 +282,8 @@ class AnswerEngine:
         # "I need help", with no place named: too general to search (with a place, its services)
         vague = (not (places or origins) or answer.remembered) and all(
             any(lexicon.matches(v, lexicon.VAGUE) for v in t.variants) for t in content if t.word)
-        scores, matched = self._score(content, self._age(tokens))
+        answer.age = self._age(tokens) or age
+        scores, matched = self._score(content, answer.age)
         if not matched and places | origins and not answer.remembered:
             # "наш краматорськ київ адреса", "куди звернутися": the names are the question
             scores, matched = self._score([t for t in tokens if t.place], None)

@@ -18,8 +18,10 @@ ELSEWHERE = "*"
 
 
 def remember(data: dict, result: Answer) -> None:
-    """Where the person is, from what they just said (a covered place, or another town), kept in
-    the conversation's data until /forget."""
+    """Where the person is (a covered place, or another town) and the age of the person in need,
+    from what they just said, kept in the conversation's data until /forget."""
+    if result.age is not None:
+        data["age"] = result.age  # "мамі 82 роки": later questions about her count it
     if result.remembered:
         return
     if result.elsewhere:
@@ -38,10 +40,10 @@ NEEDS = {"search", "not_covered", "fallback"}
 def understand(engine: AnswerEngine, text: str, data: dict, lang: str | None) -> Answer:
     """A message in its conversation: the place said before, and the need asked before when the
     message only says where. `data` (the conversation's) keeps both, until /forget."""
-    result = engine.ask(text[:MAX_QUESTION], lang=lang, top=MAX_CARDS, city=data.get("place"))
+    result = engine.ask(text[:MAX_QUESTION], lang=lang, top=MAX_CARDS, city=data.get("place"), age=data.get("age"))
     remember(data, result)
     if result.intent == "place" and (need := data.pop("pending", None)):
-        result = engine.ask(need, lang=lang, top=MAX_CARDS, city=data.get("place"))
+        result = engine.ask(need, lang=lang, top=MAX_CARDS, city=data.get("place"), age=data.get("age"))
     elif result.intent in NEEDS:
         data["pending"] = text[:MAX_PENDING]
     return result
