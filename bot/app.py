@@ -124,7 +124,7 @@ def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversa
                      "messages": settings.limit_messages, "slow-down notice": "1/minute"}, settings.redis_url)
     return Conversation(Services(
         answers=answers, directory=Directory(app.sessions),
-        states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours)), desk=desk, now=now,
+        states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now), desk=desk, now=now,
         default_language=settings.default_language, retention_days=settings.retention_days,
         metrics=app.metrics, locks=ChatLocks(app.redis), limits=limits))
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -86,9 +86,11 @@ class State:
 
 
 class StateStore:
-    def __init__(self, sessions: async_sessionmaker, draft_lifetime: dt.timedelta = dt.timedelta(hours=24)):
+    def __init__(self, sessions: async_sessionmaker, draft_lifetime: dt.timedelta = dt.timedelta(hours=24),
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)):
         self.sessions = sessions
         self.draft_lifetime = draft_lifetime  # a help-request draft never sent is dropped after this
+        self.now = now  # the conversation's clock: drafts are stamped with it
 
     async def load(self, user: User) -> State:
         async with self.sessions() as session:
@@ -97,13 +99,13 @@ class StateStore:
             return State()
         state = State(row.language, row.flow, dict(row.data or {}))
         begun = draft_begun(state.data)
-        if begun is not None and begun < dt.datetime.now(dt.timezone.utc) - self.draft_lifetime:
+        if begun is not None and begun < self.now() - self.draft_lifetime:
             drop_draft(state)  # expired, though not yet cleared by expire_drafts
         return state
 
     async def save(self, user: User, state: State) -> None:
         values = dict(language=state.language, flow=state.flow, data=state.data,
-                      updated_at=dt.datetime.now(dt.timezone.utc), draft_at=draft_begun(state.data))
+                      updated_at=self.now(), draft_at=draft_begun(state.data))
         async with self.sessions() as session, session.begin():
             insert = UPSERTS[session.get_bind().dialect.name]  # one statement, where merge() reads first
             await session.execute(insert(ChatState).values(channel=user.channel, user_id=user.id, **values)
@@ -112,7 +114,7 @@ class StateStore:
     async def expire_drafts(self) -> int:
         """Drop the help-request drafts begun longer than `draft_lifetime` ago and never sent: the
         text, phone number and location in them go."""
-        before = dt.datetime.now(dt.timezone.utc) - self.draft_lifetime
+        before = self.now() - self.draft_lifetime
         async with self.sessions() as session, session.begin():
             rows = (await session.scalars(select(ChatState).where(ChatState.draft_at < before)
                                           .with_for_update())).all()
@@ -127,7 +129,7 @@ class StateStore:
         a person who left): their language and where they were."""
         async with self.sessions() as session, session.begin():
             result = await session.execute(delete(ChatState).where(
-                ChatState.updated_at < dt.datetime.now(dt.timezone.utc) - idle))
+                ChatState.updated_at < self.now() - idle))
         return result.rowcount
 
     async def forget(self, user: User) -> None:
