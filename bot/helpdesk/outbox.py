@@ -87,11 +87,18 @@ class Delivery:
             waiter.cancel()
             stopper.cancel()
 
+    def _heads(self):
+        """The oldest undelivered row of every chat: the only one of the chat that may go next."""
+        return select(func.min(OutboxMessage.id)).where(
+            OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel.in_(list(self.senders))) \
+            .group_by(OutboxMessage.channel, OutboxMessage.chat_id).scalar_subquery()
+
     async def _idle_time(self) -> float:
+        """Until the soonest head falls due (a retry, a rate limit, a lease), at most IDLE_WAKE: the
+        rows behind a head that is put off are not due, whatever their own time says."""
         async with self.sessions() as session:
-            due = await session.scalar(select(OutboxMessage.next_attempt_at).where(
-                OutboxMessage.status == "pending", OutboxMessage.channel.in_(list(self.senders)))
-                .order_by(OutboxMessage.next_attempt_at).limit(1))
+            due = await session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.id.in_(self._heads())))
         if due is None:
             return IDLE_WAKE
         return min(IDLE_WAKE, max(0.05, (aware(due) - self.now()).total_seconds()))
@@ -99,12 +106,9 @@ class Delivery:
     async def deliver_due(self) -> int:
         """Send what is due: the oldest pending message of each chat, unless that one must wait."""
         now = self.now()
-        oldest = select(func.min(OutboxMessage.id)).where(
-            OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel.in_(list(self.senders))) \
-            .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
         async with self.sessions() as session:
             heads = list((await session.scalars(select(OutboxMessage).where(
-                OutboxMessage.id.in_(oldest.scalar_subquery()), OutboxMessage.status == "pending",
+                OutboxMessage.id.in_(self._heads()), OutboxMessage.status == "pending",
                 OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(BATCH))).all())
         # Chats at once, so that one waiting out its rate limit (a staff group's 20 a minute) holds up
         # no other; each chat still gets one message at a time, in order.
