@@ -1,6 +1,6 @@
 """Faults during load, each followed by a checker that every help request and message arrived exactly once.
 
-    .venv/bin/python bench/faults.py [--fault kill|postgres|redis|botapi|all|none] [--users 300]
+    .venv/bin/python bench/faults.py [--fault kill|postgres|redis|botapi|sqlite|starve|all|none] [--users 300]
                                      [--duration S] [--at S] [--think 0] [--timeout 30] [--drain-cap 300]
 
 Each fault is a run of bench/load.py (2 workers on PostgreSQL + Redis, its report printed) with the fault
@@ -12,6 +12,11 @@ it); a person who gave up on an answer begins again with /start while the load l
   redis     redis-cli shutdown nosave, and 15 s later redis-server started again as it ran
   botapi    the fake Bot API answers every send* method 429 (retry_after 5) for 15 s, then 502 for 15 s
   none      no fault: the checker's baseline
+  sqlite    (issue 16, H1) not a fault of the load above: bench/contention.py's SQLite contention run,
+            50 help-request flows on one process for 60 s, with its checker (no failed turn, p99 ≤ 1 s,
+            a bystander's /start in < 1 s)
+  starve    (issue 16, H2) bench/contention.py's outbox starvation run: 5,000 cards queued for one staff
+            group, and a message to another chat delivered within 2 s each; the group's in order
 After the load, the outbox is polled until nothing is pending or sending (at most --drain-cap s). Then the
 checker, from the database and the fake Bot API's log of delivered messages:
   1. every request a person was told the number of (the reply with its `staff:add:N` button) is stored, for
@@ -276,7 +281,19 @@ async def one(name: str, args) -> bool:
     return passed
 
 
+async def contention(name: str) -> bool:
+    import contention as runs
+    print(f"\n===== {name} =====", flush=True)
+    options = runs.parser().parse_args([name])
+    options.duration = 60.0 if name == "sqlite" else 30.0
+    if name == "starve":
+        runs.stamp_arrivals()
+    return await (runs.sqlite_run(options) if name == "sqlite" else runs.starve_run(options))
+
+
 async def main(args) -> int:
+    if args.fault in ("sqlite", "starve"):
+        return 0 if await contention(args.fault) else 1
     names = ["kill", "postgres", "redis", "botapi"] if args.fault == "all" else [args.fault]
     verdicts = {name: await one(name, args) for name in names}
     if len(names) > 1:
@@ -286,7 +303,8 @@ async def main(args) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fault", choices=["kill", "postgres", "redis", "botapi", "all", "none"], default="all")
+    parser.add_argument("--fault", choices=["kill", "postgres", "redis", "botapi", "sqlite", "starve", "all", "none"],
+                        default="all")
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--duration", type=float, help="seconds of load (default: per fault, 30 to 45)")
     parser.add_argument("--at", type=float, help="seconds into the load when the fault begins (default: 8, botapi 15)")

@@ -10,22 +10,23 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.core.conversation import Conversation
 from bot.core.dialogs.common import Services
 from bot.core import staffdesk
-from bot.core.state import StateStore
+from bot.core.state import UPDATES_KEPT, StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.outbox import Delivery
 from bot.helpdesk.worktime import working_time
-from bot.coordination import ChatLocks, OutboxSignal, RateLimits
+from bot.coordination import ChatLocks, Limits, OutboxSignal, RateLimits
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
-from bot.web.inbox import WebInbox
+from bot.helpdesk.models import OutboxMessage
+from bot.web.inbox import WebInbox, WebInboxMessage
 from bot.web.sessions import WebSession  # noqa: F401  (its tables belong in the schema)
 from catalog.directory import TIMEZONES, Directory
 from catalog.db import create_schema, make_engine, sessions
@@ -36,7 +37,8 @@ from catalog.search.engine import AnswerEngine
 from catalog.validation import load_checked
 
 log = logging.getLogger("opora")
-PROCESSED_UPDATES_KEPT = dt.timedelta(days=2)  # platforms redeliver for hours, not days
+WEB_CHANNEL = "web"  # bot/web/chat.py's CHANNEL (bot/web is imported only when the web chat is served)
+PROCESSED_UPDATES_KEPT = UPDATES_KEPT
 
 
 @dataclass
@@ -102,12 +104,30 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, str] | None) -> None:
+    """What the web inbox holds of erased requests and of a forgotten person: the cards and
+    messages delivered to the staff view, and the person's own unread messages."""
+    if request_ids:
+        delivered = (await session.scalars(select(OutboxMessage.sent_message_id).where(
+            OutboxMessage.request_id.in_(request_ids), OutboxMessage.channel == WEB_CHANNEL,
+            OutboxMessage.sent_message_id.is_not(None)))).all()
+        ids = [int(i) for i in delivered if i.isdigit()]
+        if ids:
+            await session.execute(delete(WebInboxMessage).where(WebInboxMessage.id.in_(ids)))
+    if person and person[0] == WEB_CHANNEL:
+        await session.execute(delete(WebInboxMessage).where(WebInboxMessage.chat_id == person[1]))
+
+
 def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
-    desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake)
+    settings = app.settings
+    desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
+    limits = Limits({"turns": settings.limit_turns, "requests": settings.limit_requests,
+                     "messages": settings.limit_messages, "slow-down notice": "1/minute"}, settings.redis_url)
     return Conversation(Services(
-        answers=answers, directory=Directory(app.sessions), states=StateStore(app.sessions), desk=desk, now=now,
-        default_language=app.settings.default_language, retention_days=app.settings.retention_days,
-        metrics=app.metrics, locks=ChatLocks(app.redis)))
+        answers=answers, directory=Directory(app.sessions),
+        states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now), desk=desk, now=now,
+        default_language=settings.default_language, retention_days=settings.retention_days,
+        metrics=app.metrics, locks=ChatLocks(app.redis), limits=limits))
 
 
 async def staff_duties(conversation: Conversation, settings: Settings, stop: asyncio.Event,
@@ -130,6 +150,8 @@ async def staff_duties(conversation: Conversation, settings: Settings, stop: asy
             if inbox:
                 await inbox.erase_older(dt.timedelta(days=settings.retention_days))
             await services.states.forget_updates_before(now - PROCESSED_UPDATES_KEPT)
+            await services.states.expire_drafts()
+            await services.states.prune(dt.timedelta(days=settings.idle_state_days))
         except Exception:
             log.exception("staff duties failed; trying again later")
         try:
@@ -185,8 +207,9 @@ async def serve(app: App) -> None:
     if settings.telegram_token:
         bot = make_bot(settings)
         dispatcher = make_dispatcher(conversation, webhook=bool(settings.telegram_webhook_url))
-        bot.session.middleware(RateLimited(RateLimits(settings.redis_url)))
-        senders["telegram"] = TelegramSender(bot)
+        limited = RateLimited(RateLimits(settings.redis_url))
+        bot.session.middleware(limited)
+        senders["telegram"] = TelegramSender(bot, limited)
         closing.append(bot.session.close)
         await register_commands(bot, settings.default_language)
         if settings.telegram_webhook_url:

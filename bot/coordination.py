@@ -1,15 +1,16 @@
 """What several workers share through Redis: one event at a time per chat, the Bot API's rate
-limits, and outbox wake-ups. Without Redis, in-process equivalents serve a single process; when
+limits, limits per person (`Limits`), and outbox wake-ups. Without Redis, in-process equivalents serve a single process; when
 Redis goes away, each worker carries on alone (and says so in the log) rather than stop answering."""
 
 import asyncio
+import hashlib
 import logging
 import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
@@ -57,9 +58,7 @@ class RateLimits:
     OVERALL = RateLimitItemPerSecond(30)
 
     def __init__(self, redis_url: str | None = None):
-        storage = RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy") \
-            if redis_url else MemoryStorage()
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = MovingWindowRateLimiter(_storage(redis_url))
 
     async def wait(self, chat_id: str, group: bool) -> None:
         """Return when a message to this chat may be sent."""
@@ -69,10 +68,57 @@ class RateLimits:
         except RedisError as error:
             log.warning("Redis is away (%s): sending without the shared rate limits", type(error).__name__)
 
+    async def try_take(self, chat_id: str, group: bool) -> float:
+        """Take a message's place in the limits if there is one now (0.0); otherwise, without
+        waiting, the seconds until there may be one. For the outbox, which must not sleep."""
+        try:
+            for item, key in ((self.PER_GROUP if group else self.PER_CHAT, chat_id), (self.OVERALL, "all")):
+                if not await self.limiter.hit(item, "opora", key):
+                    stats = await self.limiter.get_window_stats(item, "opora", key)
+                    return max(0.05, stats.reset_time - time.time())
+        except RedisError as error:
+            log.warning("Redis is away (%s): sending without the shared rate limits", type(error).__name__)
+        return 0.0
+
     async def _take(self, item: RateLimitItem, key: str) -> None:
         while not await self.limiter.hit(item, "opora", key):
             stats = await self.limiter.get_window_stats(item, "opora", key)
             await asyncio.sleep(max(0.01, stats.reset_time - time.time()))
+
+
+def _storage(redis_url: str | None):
+    return RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy") \
+        if redis_url else MemoryStorage()
+
+
+class Limits:
+    """Limits per person (or per anything with a key), by name, each one or more moving windows
+    in the `limits` notation ("30/minute;600/hour"), shared by the workers through Redis. The
+    conversation core uses "turns", "requests" (help requests) and "messages" (to staff); the web
+    layer may add its own (per address, per session) with `allow(name, key)`.
+
+    Keys are stored hashed, so the store holds no chat id; a window's record expires with it. An
+    unknown name allows everything; so does Redis being away (logged), rather than answering nobody."""
+
+    def __init__(self, limits: dict[str, str] | None = None, redis_url: str | None = None):
+        self.items = {name: parse_many(spec) for name, spec in (limits or {}).items() if spec}
+        self.limiter = MovingWindowRateLimiter(_storage(redis_url))
+
+    async def allow(self, name: str, key: str) -> bool:
+        """Count one more for `key`; False when one of the windows is full (then nothing is counted)."""
+        items = self.items.get(name)
+        if not items:
+            return True
+        hashed = hashlib.sha256(f"{name}:{key}".encode()).hexdigest()[:32]
+        try:
+            for item in items:
+                if not await self.limiter.test(item, "opora-limit", name, hashed):
+                    return False
+            for item in items:
+                await self.limiter.hit(item, "opora-limit", name, hashed)
+        except RedisError as error:
+            log.warning("Redis is away (%s): limits per person are not applied", type(error).__name__)
+        return True
 
 
 class OutboxSignal:

@@ -16,6 +16,8 @@ class Metrics:
                                       ["kind"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.errors = Counter("opora_errors", "Events that could not be handled, by channel",
                               ["channel"], registry=self.registry)
+        self.limited = Counter("opora_limited", "Events refused by a limit per person, by channel and limit",
+                               ["channel", "limit"], registry=self.registry)
         self.deliveries = Counter("opora_outbox_deliveries", "Outbox delivery attempts, by channel and outcome",
                                   ["channel", "outcome"], registry=self.registry)
         self.outbox = Gauge("opora_outbox_messages", "Outbox messages by status", ["status"], registry=self.registry)

@@ -36,3 +36,11 @@ class Settings(BaseSettings):
 
     staff_reminder_hours: float = 4.0  # working hours before staff are reminded of an unanswered request
     retention_days: int = 90  # personal data of closed requests is erased after this
+
+    # Limits per person (a Telegram or Viber user, a web chat session), each one or more moving
+    # windows as "N/second|minute|hour|day", separated by ";"; an empty value turns one off.
+    limit_turns: str = "40/minute;600/hour"  # messages and button presses; over it: "please wait a minute"
+    limit_requests: str = "10/hour;30/day"  # help requests sent
+    limit_messages: str = "30/hour"  # messages added to sent requests
+    draft_hours: float = 24.0  # a help-request draft never sent is deleted after this, with all it holds
+    idle_state_days: int = 30  # a conversation nobody continued for this long is forgotten

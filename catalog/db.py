@@ -1,12 +1,29 @@
-"""Database engine and schema for the catalogue (and everything else Opora stores)."""
+"""Database engine and schema for the catalogue (and everything else Opora stores).
 
+SQLite (the embedded default) has one writer at a time. Opora keeps to that by design, rather
+than by waiting in SQLite's busy loop with a pooled connection held:
+- every write transaction (`async with sessions() as session, session.begin():`) first takes the
+  engine's writer lock, in the process, before it takes a connection; writers queue there, in
+  order, holding nothing, and readers (WAL) are never blocked;
+- inside a write transaction no second connection is opened: what the write needs (rendered
+  cards and notices, queue names) is read before it begins. A session that tries to is refused
+  with `SecondConnection`, so that a mistake shows in the tests rather than as a freeze;
+- transactions are short: no rendering, no network, only the statements;
+- WAL, synchronous=NORMAL (a commit survives a crash of the process; a power cut may lose the
+  last ones, never corrupt the file), and a busy timeout for other processes (`opora catalog …`).
+PostgreSQL needs none of this: it has row locks, and its writers do not wait for each other."""
+
+import asyncio
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -27,8 +44,8 @@ def make_engine(url: str) -> AsyncEngine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    # A writer waits for another's commit. Under a heavy load the event loop may take seconds to
-    # get to that commit, and at 5 s one turn in twelve failed with "database is locked".
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # Writers of this process queue on the writer lock, not here; this is for other processes.
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
@@ -40,5 +57,84 @@ async def create_schema(engine: AsyncEngine) -> None:
     await upgrade(engine)
 
 
+class SecondConnection(RuntimeError):
+    """A session opened a connection inside another session's write transaction on SQLite."""
+
+
+@dataclass
+class _Writer:
+    lock: asyncio.Lock
+    task: asyncio.Task | None = None
+    session: Session | None = None
+
+
+_writers: "weakref.WeakKeyDictionary[object, _Writer]" = weakref.WeakKeyDictionary()
+
+
+def _writer(engine: AsyncEngine) -> _Writer:
+    found = _writers.get(engine.sync_engine)
+    if found is None:
+        found = _writers[engine.sync_engine] = _Writer(asyncio.Lock())
+    return found
+
+
+class _SyncSession(Session):
+    pass
+
+
+@event.listens_for(_SyncSession, "after_begin")
+def _one_connection(session: Session, _transaction, connection) -> None:
+    writer = _writers.get(connection.engine)
+    if writer is None or writer.task is None or writer.session is session:
+        return
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        return
+    if task is writer.task:
+        raise SecondConnection("a second connection inside a write transaction: read what the write needs first")
+
+
+class _Write:
+    """`session.begin()` on SQLite: the writer lock, then the transaction."""
+
+    def __init__(self, session: "OneWriterSession"):
+        self.session = session
+        self.transaction = None
+
+    async def __aenter__(self):
+        writer = _writer(self.session.bind)
+        if writer.task is not None and writer.task is asyncio.current_task():
+            raise SecondConnection("a write transaction inside another one")
+        await writer.lock.acquire()
+        writer.task, writer.session = asyncio.current_task(), self.session.sync_session
+        try:
+            self.transaction = AsyncSession.begin(self.session)
+            return await self.transaction.__aenter__()
+        except BaseException:
+            self._release(writer)
+            raise
+
+    async def __aexit__(self, *exc):
+        try:
+            return await self.transaction.__aexit__(*exc)
+        finally:
+            self._release(_writer(self.session.bind))
+
+    @staticmethod
+    def _release(writer: _Writer) -> None:
+        writer.task = writer.session = None
+        writer.lock.release()
+
+
+class OneWriterSession(AsyncSession):
+    sync_session_class = _SyncSession
+
+    def begin(self):
+        return _Write(self)
+
+
 def sessions(engine: AsyncEngine) -> async_sessionmaker:
+    if engine.dialect.name == "sqlite":
+        return async_sessionmaker(engine, expire_on_commit=False, class_=OneWriterSession)
     return async_sessionmaker(engine, expire_on_commit=False)

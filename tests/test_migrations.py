@@ -98,6 +98,9 @@ async def test_a_database_made_by_create_all_is_adopted(engine):
         for model in CATALOG_MODELS:  # nor the provenance of revision 0004
             await conn.execute(text(f"ALTER TABLE {model.__tablename__} DROP COLUMN source_date"))
             await conn.execute(text(f"ALTER TABLE {model.__tablename__} DROP COLUMN assured_by"))
+        for table, column in (("opora_help_request", "draft_key"), ("opora_chat_state", "draft_at")):  # nor 0006
+            await conn.execute(text(f"DROP INDEX ix_{table}_{column}"))
+            await conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         await conn.execute(text("INSERT INTO opora_term (id, text) VALUES (0, 'kept')"))
     assert await migrate.check_current(engine) is not None
     await migrate.upgrade(engine)

@@ -110,3 +110,17 @@ async def test_forged_unsigned_and_malformed_requests_never_reach_the_core(viber
     assert (await mallory.post(b"[1, 2]"))[0] == 400
     await asyncio.sleep(0.2)
     assert viber.calls[before:] == []
+
+
+async def test_a_replay_older_than_the_time_window_is_refused(viber):
+    """L8: a captured signed event, replayed after its de-duplication record was pruned (2 days)."""
+    import json
+    import time as clock
+    replayer = user(viber, "replayed==", "uk")
+    old = {"event": "message", "timestamp": int((clock.time() - 3 * 86400) * 1000), "message_token": 555000111,
+           "sender": replayer.profile, "message": {"type": "text", "text": "/start"}}
+    status, answer = await replayer.post(json.dumps(old).encode())
+    assert (status, answer) == (200, "too old")
+    await asyncio.sleep(0.2)
+    assert viber.sent_to(replayer.profile["id"]) == []
+    assert await replayer.says("/start")  # a fresh event of the same person is answered

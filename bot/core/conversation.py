@@ -3,6 +3,7 @@
 Channels translate their updates into `Event`s and render the `Reply`s; everything a citizen
 can do is decided here, once, for every channel."""
 
+import dataclasses
 import logging
 import re
 import time
@@ -26,6 +27,15 @@ BUTTONS = {
 COMMANDS = {"start": menu.welcome, "menu": menu.menu, "help": menu.help_, "language": menu.language,
             "forget": menu.forget, "myrequests": handoff.mine}
 PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+# Control characters other than tab and newline: a NUL cannot be stored in PostgreSQL's text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(event: Event) -> Event:
+    """The event without control characters in what the person wrote, pressed or shared."""
+    changes = {name: CONTROL.sub("", value) for name in ("text", "payload", "contact")
+               if isinstance(value := getattr(event, name), str) and CONTROL.search(value)}
+    return dataclasses.replace(event, **changes) if changes else event
 
 
 def sorry(user: User) -> Text:
@@ -46,7 +56,10 @@ class Conversation:
             "contact" if event.contact else "text"
         metrics.updates.labels(event.user.channel, kind).inc()
         started = time.perf_counter()
+        event = clean(event)
         try:
+            if not await self.services.limits.allow("turns", f"{event.user.channel}:{event.user.id}"):
+                return await self._slow_down(event)
             async with self.services.locks.hold(f"{event.user.channel}:{event.chat or event.user.id}"):
                 return await self._handle(event)
         except Exception:
@@ -54,6 +67,17 @@ class Conversation:
             raise
         finally:
             metrics.turn_seconds.labels(kind).observe(time.perf_counter() - started)
+
+    async def _slow_down(self, event: Event) -> list[Reply]:
+        """Over the limit of turns: said once a minute, then nothing, and nothing is stored."""
+        self.services.metrics.limited.labels(event.user.channel, "turns").inc()
+        log.info("turn over the limit from %s", event.user.channel)
+        if event.chat is not None or not await self.services.limits.allow(
+                "slow-down notice", f"{event.user.channel}:{event.user.id}"):
+            return []
+        state = await self.services.states.load(event.user)
+        _ = Translator(state.language or language(event.user.language) or self.services.default_language)
+        return [Text(_("You are writing faster than I can answer. Please wait a minute, then write again."))]
 
     async def _handle(self, event: Event) -> list[Reply]:
         if await self.staff.wants(event):
@@ -106,7 +130,10 @@ class Conversation:
         if flow == "handoff:phone" and PHONE.match(text):
             return await handoff.shared_phone(turn, text)
         if flow.startswith("request:") and text:
-            return await handoff.added(turn, int(flow.split(":")[1]), text)
+            if (number := handoff.request_number(flow.split(":")[1])) is None:
+                turn.state.flow = None
+                raise StaleButton(flow)
+            return await handoff.added(turn, number, text)
         if not text:
             return [Text(_("I can read text messages, buttons and locations. Write your question, or choose below."),
                          rows(*menu.menu_buttons(turn)))]

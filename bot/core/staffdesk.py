@@ -13,7 +13,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from bot.core.dialogs.common import Services
 from bot.core.events import Button, Event, Reply, Text, rows, to_message
 from bot.core.i18n import Translator
-from bot.helpdesk.desk import AccessDenied, Closed, InvalidCode, NotFound
+from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, InvalidCode, NotFound
 from bot.helpdesk.models import HelpRequest
 from catalog.directory import TIMEZONES
 from catalog.texts import pick
@@ -62,12 +62,14 @@ def staff_buttons(_: Translator, request_id: int):
                  Button(_("✅ Close No. %(n)d", n=request_id), f"st:close:{request_id}")))
 
 
-async def card(services: Services, request: HelpRequest, text: str) -> dict:
-    """The card staff get for a new request."""
+async def card(services: Services, request: HelpRequest, text: str, topic=None) -> dict:
+    """The card staff get for a new request. `topic`: the service card of its topic, read before
+    (inside the request's write transaction nothing else is read, catalog/db.py)."""
     staff = await Staff(services, request.queue_id).load()
     _ = staff._
+    found = topic if topic is not None or not request.service_id else await services.directory.card(request.service_id)
     topic = _("Other question")
-    if request.service_id and (found := await services.directory.card(request.service_id)):
+    if request.service_id and found:
         topic = pick(found.name, _.lang) or request.service_id
     lines = [_("Queue: %(queue)s", queue=pick(staff.queue_name, _.lang) or request.queue_id),
              _("Topic: %(topic)s", topic=topic),
@@ -231,4 +233,8 @@ def _command(text: str | None) -> str | None:
 
 
 def _number(value: str) -> int:
-    return int(value.lstrip("№#"))
+    """A request number as staff write it; ValueError ("no such request") for anything else."""
+    value = value.lstrip("№#")
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or not 0 < int(value) <= MAX_ID:
+        raise ValueError(value)
+    return int(value)

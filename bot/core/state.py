@@ -2,13 +2,13 @@
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, String, delete, update
+from sqlalchemy import DateTime, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -28,6 +28,8 @@ class ChatState(Base):
     flow: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # drafts and the current screen
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # When the unsent help-request draft in `data` was begun; it expires with all it holds.
+    draft_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ProcessedUpdate(Base):
@@ -50,7 +52,30 @@ class Claim(StrEnum):
 # How long a webhook's claim on an update holds: longer than any turn takes (aiogram answers a
 # webhook by 55 s), so an older claim is a dead worker's.
 WEBHOOK_CLAIM = dt.timedelta(seconds=60)
+# How long the record of a handled update is kept: platforms redeliver for hours, not days. A
+# channel whose events carry their time refuses those older than half of this (a replay).
+UPDATES_KEPT = dt.timedelta(days=2)
 UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+DRAFT = "handoff"  # the key of a help-request draft in State.data (bot/core/dialogs/handoff.py)
+
+
+def draft_begun(data: dict) -> dt.datetime | None:
+    """When the unsent draft in the state was begun: None when there is none (or it was sent)."""
+    draft = data.get(DRAFT)
+    if not isinstance(draft, dict) or "sent" in draft or not draft.get("at"):
+        return None
+    try:
+        begun = dt.datetime.fromisoformat(draft["at"])
+    except (TypeError, ValueError):
+        return dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # unreadable: as good as expired
+    return begun if begun.tzinfo else begun.replace(tzinfo=dt.timezone.utc)
+
+
+def drop_draft(state: "State") -> None:
+    """An expired draft goes with everything in it; a conversation inside it starts over."""
+    state.data.pop(DRAFT, None)
+    if (state.flow or "").startswith("handoff:"):
+        state.flow = None
 
 
 @dataclass
@@ -61,23 +86,51 @@ class State:
 
 
 class StateStore:
-    def __init__(self, sessions: async_sessionmaker):
+    def __init__(self, sessions: async_sessionmaker, draft_lifetime: dt.timedelta = dt.timedelta(hours=24),
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)):
         self.sessions = sessions
+        self.draft_lifetime = draft_lifetime  # a help-request draft never sent is dropped after this
+        self.now = now  # the conversation's clock: drafts are stamped with it
 
     async def load(self, user: User) -> State:
         async with self.sessions() as session:
             row = await session.get(ChatState, (user.channel, user.id))
         if row is None:
             return State()
-        return State(row.language, row.flow, dict(row.data or {}))
+        state = State(row.language, row.flow, dict(row.data or {}))
+        begun = draft_begun(state.data)
+        if begun is not None and begun < self.now() - self.draft_lifetime:
+            drop_draft(state)  # expired, though not yet cleared by expire_drafts
+        return state
 
     async def save(self, user: User, state: State) -> None:
         values = dict(language=state.language, flow=state.flow, data=state.data,
-                      updated_at=dt.datetime.now(dt.timezone.utc))
+                      updated_at=self.now(), draft_at=draft_begun(state.data))
         async with self.sessions() as session, session.begin():
             insert = UPSERTS[session.get_bind().dialect.name]  # one statement, where merge() reads first
             await session.execute(insert(ChatState).values(channel=user.channel, user_id=user.id, **values)
                                   .on_conflict_do_update(index_elements=["channel", "user_id"], set_=values))
+
+    async def expire_drafts(self) -> int:
+        """Drop the help-request drafts begun longer than `draft_lifetime` ago and never sent: the
+        text, phone number and location in them go."""
+        before = self.now() - self.draft_lifetime
+        async with self.sessions() as session, session.begin():
+            rows = (await session.scalars(select(ChatState).where(ChatState.draft_at < before)
+                                          .with_for_update())).all()
+            for row in rows:
+                state = State(row.language, row.flow, dict(row.data or {}))
+                drop_draft(state)
+                row.flow, row.data, row.draft_at = state.flow, state.data, None
+        return len(rows)
+
+    async def prune(self, idle: dt.timedelta) -> int:
+        """Forget conversations nobody has continued for `idle` (a browser that never came back,
+        a person who left): their language and where they were."""
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(delete(ChatState).where(
+                ChatState.updated_at < self.now() - idle))
+        return result.rowcount
 
     async def forget(self, user: User) -> None:
         async with self.sessions() as session, session.begin():

@@ -2,7 +2,11 @@
 
 Every change is committed together with the outbox messages that tell about it, so nothing is
 acknowledged before it is stored, and nothing stored is left untold. Texts are rendered by the
-caller (callbacks receive the request), because the help desk knows no language."""
+caller (callbacks receive the request), because the help desk knows no language.
+
+A write transaction reads nothing through another connection (see catalog/db.py): callbacks
+render from what is at hand (the queues, read before the transaction and kept for a minute),
+and what a write needs besides is read before it begins."""
 
 import csv
 import datetime as dt
@@ -10,11 +14,13 @@ import hashlib
 import io
 import secrets
 import statistics
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.helpdesk.models import (
@@ -25,8 +31,13 @@ from catalog.texts import Texts
 
 OPEN = ("received", "taken", "answered")
 INVITE_LIFETIME = dt.timedelta(hours=24)
+QUEUES_KEPT = 60.0  # seconds the queues are kept in memory (like catalogue rows, catalog/directory.py)
+MAX_ID = 2 ** 31 - 1  # request numbers are 32-bit integers; a larger one is no request
 Render = Callable[[HelpRequest], Awaitable[dict]]  # a notice about the request
 CardRender = Callable[[HelpRequest, str], Awaitable[dict]]  # the request's card, given its first message
+# Called with the transaction's session, the erased requests' ids and, for /forget, (channel, user_id):
+# what other layers keep of them (the web inbox) goes too.
+Eraser = Callable[[AsyncSession, list[int], tuple[str, str] | None], Awaitable[None]]
 
 
 class NotFound(Exception):
@@ -67,6 +78,7 @@ class Draft:
     text: str
     phone: str | None = None
     location: tuple[float, float] | None = None
+    key: str | None = None  # the draft's id: one draft never becomes two requests
 
 
 def _hash(code: str) -> str:
@@ -75,23 +87,37 @@ def _hash(code: str) -> str:
 
 class HelpDesk:
     def __init__(self, sessions: async_sessionmaker, now: Callable[[], dt.datetime],
-                 wake: Callable[[], None] = lambda: None):
+                 wake: Callable[[], None] = lambda: None, erasers: list[Eraser] | None = None):
         self.sessions = sessions
         self.now = now
         self.wake = wake  # tells the delivery loop there is something new in the outbox
+        self.erasers = erasers if erasers is not None else []
+        self._queues: list[QueueInfo] | None = None
+        self._queues_at = 0.0
 
     # --- queues and staff chats -----------------------------------------------------------
 
     async def queues(self, queue_id: str | None = None) -> list[QueueInfo]:
-        """Every queue, or the one with `queue_id`."""
+        """Every queue, or the one with `queue_id` (kept for a minute; a missing one is looked for)."""
+        if self._queues is None or time.monotonic() - self._queues_at > QUEUES_KEPT or (
+                queue_id is not None and all(q.id != queue_id for q in self._queues)):
+            await self._load_queues()
+        return [q for q in self._queues if queue_id is None or q.id == queue_id]
+
+    async def _load_queues(self) -> None:
         query = select(Queue, Provider.country).outerjoin(Provider, Provider.id == Queue.provider_id)
-        if queue_id is not None:
-            query = query.where(Queue.id == queue_id)
         async with self.sessions() as session:
             rows = (await session.execute(query.order_by(Queue.id))).all()
-        return [QueueInfo(q.id, q.provider_id, country, q.translations.get("name") or {"und": q.name},
-                          q.location_id, q.services or [], q.is_default, q.translations.get("canned") or [])
-                for q, country in rows]
+        self._queues = [QueueInfo(q.id, q.provider_id, country, q.translations.get("name") or {"und": q.name},
+                                  q.location_id, q.services or [], q.is_default, q.translations.get("canned") or [])
+                        for q, country in rows]
+        self._queues_at = time.monotonic()
+
+    async def _before_write(self, queue_id: str | None = None) -> None:
+        """What renderers read inside a write transaction is at hand for longer than it lasts."""
+        if self._queues is None or time.monotonic() - self._queues_at > QUEUES_KEPT / 2 or (
+                queue_id is not None and all(q.id != queue_id for q in self._queues)):
+            await self._load_queues()
 
     async def queue(self, queue_id: str) -> QueueInfo | None:
         return next(iter(await self.queues(queue_id)), None)
@@ -123,36 +149,48 @@ class HelpDesk:
 
     async def join(self, code: str, channel: str, chat_id: str, card: CardRender) -> QueueInfo:
         """Bind a chat to the invite's queue (the code works once, for 24 hours), and send it the
-        cards of the queue's open requests."""
+        cards of the queue's open requests (rendered between two short transactions; a request
+        made after the binding gets its card as any other)."""
         now = self.now()
         async with self.sessions() as session, session.begin():
             invite = await session.get(Invite, _hash(code), with_for_update=True)
             if invite is None or invite.used_at is not None or aware(invite.expires_at) < now:
                 raise InvalidCode(code)
             invite.used_at = now
+            queue_id = invite.queue_id
             bound = await session.scalar(select(StaffChat).where(
-                StaffChat.queue_id == invite.queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id))
+                StaffChat.queue_id == queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id))
+            newest = None
             if bound is None:
-                session.add(StaffChat(queue_id=invite.queue_id, channel=channel, chat_id=chat_id, bound_at=now))
-                for request in (await session.scalars(select(HelpRequest).where(
-                        HelpRequest.queue_id == invite.queue_id, HelpRequest.status.in_(OPEN))
-                        .order_by(HelpRequest.id))).all():
-                    first = await session.scalar(select(RequestMessage.text).where(
+                session.add(StaffChat(queue_id=queue_id, channel=channel, chat_id=chat_id, bound_at=now))
+                newest = await session.scalar(select(func.max(HelpRequest.id))) or 0
+        if newest:
+            await self._before_write(queue_id)
+            async with self.sessions() as session:
+                requests = (await session.scalars(select(HelpRequest).where(
+                    HelpRequest.queue_id == queue_id, HelpRequest.status.in_(OPEN), HelpRequest.id <= newest)
+                    .order_by(HelpRequest.id))).all()
+                firsts = {}
+                for request in requests:
+                    firsts[request.id] = await session.scalar(select(RequestMessage.text).where(
                         RequestMessage.request_id == request.id, RequestMessage.author == "citizen")
                         .order_by(RequestMessage.id).limit(1))
-                    self._enqueue(session, channel, chat_id, await card(request, first or ""), request.id,
-                                  to_staff=True, card=True)
-            queue_id = invite.queue_id
-        self.wake()
+            cards = [(request.id, await card(request, firsts[request.id] or "")) for request in requests]
+            if cards:
+                async with self.sessions() as session, session.begin():
+                    for request_id, message in cards:
+                        self._enqueue(session, channel, chat_id, message, request_id, to_staff=True, card=True)
+                self.wake()
         return await self.queue(queue_id)
 
     async def bind_everywhere(self, channel: str, chat_id: str) -> None:
         """Bind a chat to every queue, without a code: the local staff view, which is opened
         with the token printed at start-up."""
+        queues = await self.queues()
         async with self.sessions() as session, session.begin():
             bound = set((await session.scalars(select(StaffChat.queue_id).where(
                 StaffChat.channel == channel, StaffChat.chat_id == chat_id))).all())
-            for queue in await self.queues():
+            for queue in queues:
                 if queue.id not in bound:
                     session.add(StaffChat(queue_id=queue.id, channel=channel, chat_id=chat_id, bound_at=self.now()))
 
@@ -164,22 +202,38 @@ class HelpDesk:
     # --- the citizen's side ---------------------------------------------------------------
 
     async def create(self, draft: Draft, card: CardRender) -> HelpRequest:
+        """A request from a draft; a draft that became a request before (its confirmation was
+        lost to a crash, or the update was delivered again) gives that request, not a new one."""
+        await self._before_write(draft.queue_id)
         now = self.now()
-        async with self.sessions() as session, session.begin():
-            request = HelpRequest(
-                queue_id=draft.queue_id, channel=draft.channel, user_id=draft.user_id, language=draft.language,
-                service_id=draft.service_id, phone=draft.phone, status="received", created_at=now,
-                latitude=draft.location[0] if draft.location else None,
-                longitude=draft.location[1] if draft.location else None)
-            session.add(request)
-            await session.flush()
-            session.add(RequestMessage(request_id=request.id, author="citizen", text=draft.text, created_at=now))
-            await self._to_staff(session, request, await card(request, draft.text), card=True)
+        try:
+            async with self.sessions() as session, session.begin():
+                if draft.key and (made := await session.scalar(select(HelpRequest).where(
+                        HelpRequest.draft_key == draft.key))):
+                    return made
+                request = HelpRequest(
+                    queue_id=draft.queue_id, channel=draft.channel, user_id=draft.user_id, language=draft.language,
+                    service_id=draft.service_id, phone=draft.phone, status="received", created_at=now,
+                    latitude=draft.location[0] if draft.location else None,
+                    longitude=draft.location[1] if draft.location else None, draft_key=draft.key)
+                session.add(request)
+                await session.flush()
+                session.add(RequestMessage(request_id=request.id, author="citizen", text=draft.text, created_at=now))
+                await self._to_staff(session, request, await card(request, draft.text), card=True)
+        except IntegrityError:  # the same draft, at the same moment, on another worker
+            if not draft.key:
+                raise
+            async with self.sessions() as session:
+                made = await session.scalar(select(HelpRequest).where(HelpRequest.draft_key == draft.key))
+            if made is None:
+                raise
+            return made
         self.wake()
         return request
 
     async def add_from_citizen(self, request_id: int, channel: str, user_id: str, text: str,
                                relay: Render) -> HelpRequest:
+        await self._before_write()
         async with self.sessions() as session, session.begin():
             request = await self._citizens(session, request_id, channel, user_id)
             session.add(RequestMessage(request_id=request.id, author="citizen", text=text, created_at=self.now()))
@@ -198,10 +252,13 @@ class HelpDesk:
         async with self.sessions() as session, session.begin():
             ids = list((await session.scalars(select(HelpRequest.id).where(
                 HelpRequest.channel == channel, HelpRequest.user_id == user_id))).all())
-            await self._erase(session, ids, now)
+            await self._erase(session, ids, now, person=(channel, user_id))
             await session.execute(delete(OutboxMessage).where(
                 OutboxMessage.channel == channel, OutboxMessage.chat_id == user_id,
                 OutboxMessage.status == "pending"))
+            # what was sent to them: the row stays for the statistics, without whom it went to
+            await session.execute(update(OutboxMessage).where(
+                OutboxMessage.channel == channel, OutboxMessage.chat_id == user_id).values(chat_id="", message={}))
         return len(ids)
 
     # --- the staff's side -----------------------------------------------------------------
@@ -241,6 +298,7 @@ class HelpDesk:
 
     async def _staff_change(self, request_id: int, channel: str, chat_id: str, status: str,
                             text: str | None, notify: Render) -> HelpRequest:
+        await self._before_write()
         now = self.now()
         async with self.sessions() as session, session.begin():
             request = await self._staffs(session, request_id, channel, chat_id)
@@ -269,6 +327,7 @@ class HelpDesk:
         """Remind staff once of each request left unanswered for `after` (working time, as
         `waited` measures it)."""
         count = 0
+        await self._before_write()
         async with self.sessions() as session, session.begin():
             for request in (await session.scalars(select(HelpRequest).where(
                     HelpRequest.status == "received", HelpRequest.reminded_at.is_(None)))).all():
@@ -315,6 +374,8 @@ class HelpDesk:
     # --- inside ---------------------------------------------------------------------------
 
     async def _citizens(self, session: AsyncSession, request_id: int, channel: str, user_id: str) -> HelpRequest:
+        if not 0 < request_id <= MAX_ID:
+            raise NotFound(request_id)
         request = await session.get(HelpRequest, request_id, with_for_update=True)
         if request is None or request.channel != channel or request.user_id != user_id:
             raise NotFound(request_id)
@@ -323,6 +384,8 @@ class HelpDesk:
         return request
 
     async def _staffs(self, session: AsyncSession, request_id: int, channel: str, chat_id: str) -> HelpRequest:
+        if not 0 < request_id <= MAX_ID:
+            raise NotFound(request_id)
         request = await session.get(HelpRequest, request_id, with_for_update=True)
         if request is None:
             raise NotFound(request_id)
@@ -343,13 +406,18 @@ class HelpDesk:
                                   to_staff=to_staff, card=card, status="pending", attempts=0,
                                   next_attempt_at=now, created_at=now))
 
-    async def _erase(self, session: AsyncSession, ids: list[int], now: dt.datetime) -> None:
+    async def _erase(self, session: AsyncSession, ids: list[int], now: dt.datetime,
+                     person: tuple[str, str] | None = None) -> None:
+        for erase in self.erasers:
+            await erase(session, ids, person)
         if not ids:
             return
         await session.execute(update(HelpRequest).where(HelpRequest.id.in_(ids)).values(
-            user_id=None, phone=None, latitude=None, longitude=None, erased_at=now))
+            user_id=None, phone=None, latitude=None, longitude=None, erased_at=now, draft_key=None))
         await session.execute(update(HelpRequest).where(HelpRequest.id.in_(ids), HelpRequest.status != "closed")
                               .values(status="closed", closed_at=now))
         await session.execute(update(RequestMessage).where(RequestMessage.request_id.in_(ids)).values(text=None))
         await session.execute(update(OutboxMessage).where(OutboxMessage.request_id.in_(ids)).values(message={}))
+        await session.execute(update(OutboxMessage).where(
+            OutboxMessage.request_id.in_(ids), OutboxMessage.to_staff.is_(False)).values(chat_id=""))
 

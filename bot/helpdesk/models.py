@@ -51,6 +51,8 @@ class HelpRequest(Base):
     reminded_at: Mapped[dt.datetime | None] = mapped_column(Moment)
     erased_at: Mapped[dt.datetime | None] = mapped_column(Moment)
     citizen_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)  # blocked the bot
+    # The draft it was made from (a random id, kept until erasure): a draft never becomes two requests.
+    draft_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class RequestMessage(Base):

@@ -4,7 +4,12 @@ A row is claimed (pending → sending, with a conditional UPDATE, so one worker 
 its own transaction before it is sent, and marked sent right after. A claim is a lease: its
 `next_attempt_at` becomes the lease's end. Rows still `sending` after their lease (their worker
 died mid-send) go back to pending, on any worker: a message may then show twice, but none is
-lost. A chat whose oldest row is being sent waits, so every chat keeps its order."""
+lost. A chat whose oldest row is being sent waits, so every chat keeps its order.
+
+Each round looks at the oldest row of every chat (not at the oldest rows overall, which one
+chat's backlog can fill), and a chat that must wait (a rate limit, a retry) is skipped until its
+`next_attempt_at`, so a staff group waiting out its 20 a minute holds up no other chat: senders
+raise RetryLater rather than sleep."""
 
 import asyncio
 import datetime as dt
@@ -12,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.helpdesk.models import HelpRequest, OutboxMessage, StaffMessage, aware
@@ -21,7 +26,7 @@ from bot.metrics import Metrics
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 25  # with backoff capped at 10 minutes, about three hours of trying
 MAX_BACKOFF = 600.0
-BATCH = 200
+BATCH = 200  # chats per round
 CHATS_AT_ONCE = 8  # well within the database pool (5 + 10 overflow) that answers share
 IDLE_WAKE = 30.0  # look again at least this often, for retries that fall due
 LEASE = dt.timedelta(seconds=120)  # far longer than a send takes, even with client timeouts
@@ -82,11 +87,18 @@ class Delivery:
             waiter.cancel()
             stopper.cancel()
 
+    def _heads(self):
+        """The oldest undelivered row of every chat: the only one of the chat that may go next."""
+        return select(func.min(OutboxMessage.id)).where(
+            OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel.in_(list(self.senders))) \
+            .group_by(OutboxMessage.channel, OutboxMessage.chat_id).scalar_subquery()
+
     async def _idle_time(self) -> float:
+        """Until the soonest head falls due (a retry, a rate limit, a lease), at most IDLE_WAKE: the
+        rows behind a head that is put off are not due, whatever their own time says."""
         async with self.sessions() as session:
-            due = await session.scalar(select(OutboxMessage.next_attempt_at).where(
-                OutboxMessage.status == "pending", OutboxMessage.channel.in_(list(self.senders)))
-                .order_by(OutboxMessage.next_attempt_at).limit(1))
+            due = await session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.id.in_(self._heads())))
         if due is None:
             return IDLE_WAKE
         return min(IDLE_WAKE, max(0.05, (aware(due) - self.now()).total_seconds()))
@@ -95,15 +107,9 @@ class Delivery:
         """Send what is due: the oldest pending message of each chat, unless that one must wait."""
         now = self.now()
         async with self.sessions() as session:
-            rows = (await session.scalars(select(OutboxMessage).where(
-                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel.in_(list(self.senders)))
-                .order_by(OutboxMessage.id).limit(BATCH))).all()
-        heads, seen = [], set()
-        for row in rows:
-            if (row.channel, row.chat_id) not in seen:
-                seen.add((row.channel, row.chat_id))
-                if row.status == "pending" and aware(row.next_attempt_at) <= now:
-                    heads.append(row)
+            heads = list((await session.scalars(select(OutboxMessage).where(
+                OutboxMessage.id.in_(self._heads()), OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(BATCH))).all())
         # Chats at once, so that one waiting out its rate limit (a staff group's 20 a minute) holds up
         # no other; each chat still gets one message at a time, in order.
         at_once = asyncio.Semaphore(CHATS_AT_ONCE)

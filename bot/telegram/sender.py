@@ -5,14 +5,20 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 
 from bot.core.events import from_message
 from bot.helpdesk.outbox import RetryLater, Unreachable
+from bot.telegram.ratelimit import PLACE_TAKEN, RateLimited
 from bot.telegram.render import send
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot):
+    def __init__(self, bot: Bot, limits: RateLimited | None = None):
         self.bot = bot
+        self.limits = limits  # without, the session's middleware (if any) waits for each message
 
     async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+        if self.limits is not None:
+            if wait := await self.limits.try_take(chat_id):
+                raise RetryLater(wait)  # this chat's turn comes later; the others go on meanwhile
+            PLACE_TAKEN.set(True)  # in this task only: the outbox delivers each row in a task of its own
         try:
             sent = await send(self.bot, int(chat_id), [from_message(message)],
                               reply_to=int(reply_to) if reply_to else None)

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 
 from aiohttp import web
 from viberbot.api.messages import ContactMessage, LocationMessage, TextMessage
@@ -14,7 +15,7 @@ from viberbot.api.viber_requests import (
 
 from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, Text, User
-from bot.core.state import WEBHOOK_CLAIM, Claim
+from bot.core.state import UPDATES_KEPT, WEBHOOK_CLAIM, Claim
 from bot.viber.client import ViberClient
 from bot.viber.render import MIN_API_VERSION, PAYLOAD_PREFIX, keyboard
 from catalog.geo import valid
@@ -23,6 +24,19 @@ log = logging.getLogger(__name__)
 PATH = "/viber"
 CHANNEL = "viber"
 KEY_LENGTH = 100  # of the columns a user id and a message token are stored in
+# An event older than this is refused as a replay: its de-duplication record (kept UPDATES_KEPT)
+# may be gone. Viber redelivers for a few hours; a clock ahead by minutes is allowed.
+MAX_AGE = UPDATES_KEPT / 2
+MAX_AHEAD = 600.0  # seconds
+
+
+def too_old(data: dict, now: float | None = None) -> bool:
+    """Whether an event's `timestamp` (milliseconds) is outside the window it can be trusted in."""
+    stamp = data.get("timestamp")
+    if not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
+        return True
+    now = time.time() if now is None else now
+    return not now - MAX_AGE.total_seconds() <= stamp / 1000 <= now + MAX_AHEAD
 
 
 def signature(token: str, body: bytes) -> str:
@@ -115,6 +129,9 @@ class ViberWebhook:
         if event is None:
             return web.Response(text="ignored")  # an event this bot does not handle
         token = data.get("message_token")
+        if token is not None and too_old(data):
+            log.info("a Viber event outside its time window was refused")
+            return web.Response(text="too old")  # 200: a replay, or a delivery never to be tried again
         states = self.conversation.services.states
         try:
             if token is None:  # an event without one is not delivered again

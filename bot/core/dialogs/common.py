@@ -8,7 +8,7 @@ from bot.core.events import Button, Event, Reply, Text, rows
 from bot.core.i18n import Translator
 from bot.core.state import State, StateStore
 from bot.helpdesk.desk import HelpDesk
-from bot.coordination import ChatLocks
+from bot.coordination import ChatLocks, Limits
 from bot.metrics import Metrics
 from catalog.directory import Directory
 from catalog.search.engine import AnswerEngine
@@ -25,6 +25,7 @@ class Services:
     retention_days: int = 90
     metrics: Metrics = field(default_factory=Metrics)
     locks: ChatLocks = field(default_factory=ChatLocks)
+    limits: Limits = field(default_factory=Limits)  # per person: turns, help requests, messages to staff
     # Channels where only citizens talk: staff commands there are ordinary text (the web chat
     # is open to anyone; its staff work in the /staff view).
     citizen_only_channels: frozenset[str] = frozenset({"web"})

@@ -3,11 +3,13 @@
 The request is stored (with its card queued for staff) before the person is told its number."""
 
 import datetime as dt
+import hashlib
+import uuid
 
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, rows
 from bot.core import staffdesk
-from bot.helpdesk.desk import Closed, Draft, NotFound
+from bot.helpdesk.desk import MAX_ID, Closed, Draft, NotFound
 from catalog.texts import pick
 from catalog.vocabulary import WEEKDAYS
 
@@ -16,7 +18,12 @@ MAX_TEXT = 3000
 
 
 def _draft(turn: Turn) -> dict:
-    return turn.state.data.setdefault("handoff", {})
+    draft = turn.state.data.get("handoff")
+    if not isinstance(draft, dict):
+        return _new_draft(turn)
+    if "sent" not in draft:
+        draft.setdefault("at", turn.services.now().isoformat())
+    return draft
 
 
 def remember(turn: Turn, services: list[str], offices: list[str]) -> None:
@@ -34,9 +41,26 @@ async def handoff(turn: Turn, arg: str = "") -> list[Reply]:
     return await STEPS[step](turn, value)
 
 
+def _new_draft(turn: Turn, **values) -> dict:
+    """A draft has an id (the request made from it is found by it, so it is made once) and the
+    moment it was begun (it expires after a day unsent, bot/core/state.py)."""
+    draft = turn.state.data["handoff"] = {"id": uuid.uuid4().hex, "at": turn.services.now().isoformat(), **values}
+    return draft
+
+
+def _key(turn: Turn, draft: dict) -> str:
+    """The draft's id; a draft begun before drafts had one gets one from what it holds."""
+    if draft.get("id"):
+        return str(draft["id"])[:64]
+    user = turn.event.user
+    made = "\n".join(map(str, (user.channel, user.id, draft.get("queue"), draft.get("topic"), draft.get("text"),
+                               draft.get("phone"), draft.get("location"))))
+    return hashlib.sha256(made.encode()).hexdigest()
+
+
 async def start(turn: Turn, value: str = "") -> list[Reply]:
     _ = turn._
-    turn.state.data["handoff"] = {}
+    _new_draft(turn)
     turn.state.flow = None
     recent = turn.state.data.get("recent", {}).get("services", [])
     buttons = []
@@ -51,7 +75,7 @@ async def start(turn: Turn, value: str = "") -> list[Reply]:
 async def topic(turn: Turn, service_id: str) -> list[Reply]:
     if service_id != OTHER and (await turn.services.directory.card(service_id)) is None:
         raise StaleButton(service_id)
-    draft = turn.state.data["handoff"] = {"topic": service_id}
+    draft = _new_draft(turn, topic=service_id)
     offices = turn.state.data.get("recent", {}).get("offices", [])
     queue = await turn.services.desk.queue_for(None if service_id == OTHER else service_id, offices)
     if queue is None:
@@ -134,11 +158,19 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
     if "text" not in draft or "queue" not in draft:
         raise StaleButton("send")
     user = turn.event.user
+    if not await turn.services.limits.allow("requests", f"{user.channel}:{user.id}"):
+        turn.services.metrics.limited.labels(user.channel, "requests").inc()
+        _ = turn._
+        return [Text(_("You have sent several requests in a short time. Please wait a while before sending "
+                       "another; your earlier requests have reached staff, and /myrequests shows them."),
+                     rows((Button(_("✅ I agree, send"), "staff:send"),), nav(turn)))]
+    service_id = None if draft.get("topic", OTHER) == OTHER else draft["topic"]
+    topic = await turn.services.directory.card(service_id) if service_id else None  # read before the write
     request = await turn.services.desk.create(
         Draft(channel=user.channel, user_id=user.id, language=turn._.lang, queue_id=draft["queue"],
-              service_id=None if draft["topic"] == OTHER else draft["topic"], text=draft["text"],
-              phone=draft.get("phone"), location=tuple(draft["location"]) if draft.get("location") else None),
-        card=lambda request, text: staffdesk.card(turn.services, request, text))
+              service_id=service_id, text=draft["text"], phone=draft.get("phone"),
+              location=tuple(draft["location"]) if draft.get("location") else None, key=_key(turn, draft)),
+        card=lambda request, text: staffdesk.card(turn.services, request, text, topic=topic))
     turn.state.data["handoff"] = {"sent": request.id, "queue": draft["queue"]}
     return await _received(turn, request.id, draft["queue"])
 
@@ -170,8 +202,15 @@ async def cancel(turn: Turn, value: str = "") -> list[Reply]:
     return [Text(turn._("Cancelled. Nothing was sent."), rows(nav(turn)))]
 
 
+def request_number(value: str) -> int | None:
+    """A request number from a button or a flow: digits, within what a request number can be."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or not 0 < int(value) <= MAX_ID:
+        return None
+    return int(value)
+
+
 async def add(turn: Turn, value: str) -> list[Reply]:
-    if not value.isdigit():
+    if request_number(value) is None:
         raise StaleButton(value)
     turn.state.flow = f"request:{value}"
     return [Text(turn._("Write your message for request No. %(n)d.", n=int(value)),
@@ -182,6 +221,10 @@ async def added(turn: Turn, request_id: int, text: str) -> list[Reply]:
     _ = turn._
     turn.state.flow = None
     user = turn.event.user
+    if not await turn.services.limits.allow("messages", f"{user.channel}:{user.id}"):
+        turn.services.metrics.limited.labels(user.channel, "messages").inc()
+        return [Text(_("You have written a lot to staff in a short time. Please wait a while, then write "
+                       "again."), rows(nav(turn)))]
     try:
         await turn.services.desk.add_from_citizen(
             request_id, user.channel, user.id, text[:MAX_TEXT],
