@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.helpdesk.models import (
     HelpRequest, Invite, OutboxMessage, RequestMessage, StaffChat, StaffMessage, aware,
 )
+from bot.helpdesk.verify import Verifications
 from catalog.models import Organization, Provider, Queue, Service
 from catalog.texts import Texts
 
@@ -79,6 +80,7 @@ class HelpDesk:
         self.sessions = sessions
         self.now = now
         self.wake = wake  # tells the delivery loop there is something new in the outbox
+        self.verifications = Verifications(self)  # offices confirming their facts
 
     # --- queues and staff chats -----------------------------------------------------------
 

@@ -7,16 +7,17 @@ import hmac
 
 from aiohttp import web
 
-from bot.core import staffdesk
+from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator, language
 from bot.helpdesk.desk import AccessDenied, Closed, NotFound
 from bot.helpdesk.models import HelpRequest
-from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json
+from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json, reply_json
 from bot.web.inbox import WebInbox
 from catalog.texts import pick
 
 CHAT = "staff"
+STAFF_USER = "staff"  # who types corrections in the staff view
 COOKIE = "opora_staff"
 MAX_TEXT = 4000
 
@@ -34,6 +35,8 @@ class StaffView:
         http.router.add_get("/staff/api/requests", self.requests)
         http.router.add_post(r"/staff/api/requests/{id:\d+}/{action:take|close|reply|note}", self.act)
         http.router.add_get("/staff/api/inbox", self.poll)
+        http.router.add_get("/staff/api/offices", self.offices)
+        http.router.add_post(r"/staff/api/offices/{id:\d+}", self.check)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         if token := request.query.get("token"):  # the link printed at start-up
@@ -93,6 +96,49 @@ class StaffView:
         except (NotFound, AccessDenied, Closed) as error:
             return web.json_response({"error": staffdesk.refusal(_, error)}, status=409)
         return web.json_response({"message": done})
+
+    async def offices(self, request: web.Request) -> web.Response:
+        """The offices whose facts staff are asked to confirm or correct, as the question each."""
+        if not self._allowed(request):
+            return web.json_response({"error": "log in"}, status=401)
+        _ = self._translator(request)
+        found = []
+        for asked in await self.services.desk.verifications.of_chat(CHANNEL, CHAT):
+            question = await verification.question(self.services, asked, _.lang)
+            found.append({"id": asked.id, "status": asked.status, "location": asked.location_id,
+                          "question": reply_json(question)})
+        return web.json_response({"offices": found})
+
+    async def check(self, request: web.Request) -> web.Response:
+        """An office's question answered: {"payload": "sv:…"} (its buttons) or {"text": …} (the
+        correction typed after ✏ Correct). The replies are what a staff chat would read."""
+        if not self._allowed(request):
+            return web.json_response({"error": "log in"}, status=401)
+        _ = self._translator(request)
+        number = int(request.match_info["id"])
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        payload, text = body.get("payload"), str(body.get("text") or "").strip()
+        try:
+            if isinstance(payload, str) and payload.startswith(verification.PREFIX) and \
+                    payload.split(":")[2:3] == [str(number)]:
+                replies = await verification.press(self.services, payload, CHANNEL, CHAT, STAFF_USER, None, _.lang)
+            elif text and len(text) <= MAX_TEXT:
+                asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
+                if asked.status not in ("fixing", "proposed"):
+                    await verification.press(self.services, f"sv:fix:{number}", CHANNEL, CHAT, STAFF_USER, None,
+                                             _.lang)
+                    asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
+                replies = await verification.typed(self.services, asked, text, _.lang)
+            else:
+                return web.json_response({"error": _("Write the text first (at most %(n)d characters).",
+                                                     n=MAX_TEXT)}, status=400)
+        except (NotFound, ValueError):
+            return web.json_response({"error": _(verification.MISSING)}, status=409)
+        return web.json_response({"replies": [reply_json(r) for r in replies]})
 
     async def poll(self, request: web.Request) -> web.Response:
         if not self._allowed(request):
