@@ -15,6 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -50,6 +51,13 @@ def _date(value: Any) -> str | None:
     if value is None:
         return None
     return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _as_written(source_date: str | None) -> Any:
+    """A source's date as the seed files write it: 2020, 2020-05 or 2020-05-04 (unquoted)."""
+    if source_date is None or len(source_date) == 7:
+        return source_date
+    return int(source_date) if len(source_date) == 4 else dt.date.fromisoformat(source_date)
 
 
 def _same_date(a: Any, b: Any) -> bool:
@@ -156,7 +164,7 @@ def _own(record, inherited: tuple) -> dict:
             _same_date(record.assured_date, assured):
         return {}
     own: dict[str, Any] = {"source": record.sources[0] if len(record.sources or []) == 1 else list(record.sources or []),
-                           "source_date": record.source_date}
+                           "source_date": _as_written(record.source_date)}
     if record.assured_date:
         own["assured_date"] = record.assured_date
         own["assured_by"] = _text((record.translations or {}).get("assured_by"))
@@ -167,7 +175,7 @@ def _same_provenance(old: Any, own: dict) -> bool:
     if not own:
         return not _sources(old)
     return (_sources(old) == ([own["source"]] if isinstance(own["source"], str) else own["source"])
-            and _date(old.get("source_date")) == own["source_date"]
+            and _date(old.get("source_date")) == _date(own["source_date"])
             and _same_date(old.get("assured_date"), own.get("assured_date")))
 
 
@@ -192,7 +200,8 @@ def _schedule(old: Any, schedule: Schedule, inherited: tuple) -> Any:
     if isinstance(old, CommentedMap) and list(old.get("days") or []) == days and old.get("opens") == opens and \
             old.get("closes") == closes and _same_provenance(old, own):
         return old
-    node = CommentedMap(days=_flow_list(days), opens=opens, closes=closes)
+    node = CommentedMap(days=_flow_list(days), opens=DoubleQuotedScalarString(opens),
+                        closes=DoubleQuotedScalarString(closes))
     if note := _text((schedule.translations or {}).get("description")):
         node["note"] = note
     node.update(own)
@@ -247,3 +256,6 @@ def _set(node: CommentedMap, key: str, value: Any, after: str) -> None:
         later = set(order[order.index(key) + 1:])
         position = next((i for i, k in enumerate(keys) if k in later), len(keys))
     node.insert(position, key, value)
+    if position == len(keys) and keys and keys[-1] in node.ca.items:
+        # what follows the last key (a blank line before the next record) follows the new one
+        node.ca.items[key] = node.ca.items.pop(keys[-1])

@@ -250,3 +250,48 @@ def cli(app, *args, check=True) -> subprocess.CompletedProcess:
     if check:
         assert done.returncode == 0, done.stderr
     return done
+
+
+async def test_end_to_end_a_telegram_staff_group_corrects_a_phone_and_citizens_see_it(tmp_path):
+    """Over the fake Bot API, against the real `opora run`: the bound group is asked, corrects
+    a phone and confirms it; the citizen's card shows it, confirmed; the YAML export validates
+    and its diff shows the change."""
+    from fake_telegram import FakeBotAPI, TelegramChat, texts
+    from test_help_requests import opora_cli
+    from test_telegram import start_opora, stop
+
+    api = FakeBotAPI()
+    url = await api.start()
+    opora = await start_opora(tmp_path, url)
+    try:
+        await api.wait_for("getUpdates")
+        code = opora_cli(tmp_path, "staff", "invite", "kazanlak-social").strip().splitlines()[-1]
+        staff = TelegramChat(api, 900, "bg", group=-100321)
+        assert "Казанлък" in texts(await staff.says(f"/join {code}"))
+        asked = await api.wait_delivered(-100321, "Домашен социален патронаж – Казанлък")
+        assert "+359 88 460 0281" in asked["text"]
+        fix = next(b["callback_data"] for row in asked["reply_markup"]["inline_keyboard"] for b in row
+                   if b["callback_data"].startswith("sv:fix:"))
+        number = fix.rsplit(":", 1)[1]
+        assert "Напишете верния телефон" in texts(await staff.presses(fix))
+        assert "не е валиден" in texts(await staff.says("0431 1", reply_to=1))
+        assert "+359 431 623 61" in texts(await staff.says("0431 6 23 61", reply_to=1))
+        assert "Запазено" in texts(await staff.presses(f"sv:save:{number}:0"))
+        assert "Благодарим" in texts(await staff.presses(f"sv:ok:{number}"))
+
+        citizen = TelegramChat(api, 501, "bg")
+        await citizen.says("/start")
+        card = texts(await citizen.says("домашен социален патронаж казанлък"))
+        assert "+359 431 623 61 (потвърдено от Социални услуги – Община Казанлък" in card \
+            or "Потвърдено от Социални услуги – Община Казанлък" in card
+        assert "+359 431 623 61" in card and "+359 88 460 0281" not in card
+    finally:
+        assert await stop(opora) == 0
+        await api.stop()
+
+    exported = tmp_path / "yaml"
+    opora_cli(tmp_path, "catalog", "export", "--format", "yaml", str(exported))
+    assert "ok:" in opora_cli(tmp_path, "catalog", "validate", str(exported))
+    diff = subprocess.run(["diff", "-u", str(SEED_DATA / "bg-kazanlak.yaml"), str(exported / "bg-kazanlak.yaml")],
+                          capture_output=True, text=True).stdout
+    assert "-      - number: 0884 600 281" in diff and "+      - number: +359 431 623 61" in diff
