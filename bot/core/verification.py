@@ -21,6 +21,7 @@ from catalog.texts import pick
 from catalog.vocabulary import N_
 
 PREFIX = "sv:"
+LISTED = {"web"}  # the web staff view shows the open questions on its page: no message for each
 EXAMPLES = N_("For example: 0431 6 23 61, or ул. „Искра“ № 4, or пн–пт 8:00–17:00.")
 MISSING = N_("This question about an office is not in this chat, or was already answered.")
 REASONS = {
@@ -56,7 +57,9 @@ async def question(services: Services, verification: Verification, lang: str | N
 
 def render(services: Services):
     """What the help desk sends a staff chat to ask about an office."""
-    async def rendered(verification: Verification) -> dict:
+    async def rendered(verification: Verification) -> dict | None:
+        if verification.channel in LISTED:
+            return None
         return to_message(await question(services, verification))
     return rendered
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 OPEN = ("asked", "fixing", "proposed")
 ACTIVE = "active"
-Render = Callable[[Verification], Awaitable[dict]]
+Render = Callable[[Verification], Awaitable[dict | None]]
 
 
 class Verifications:
@@ -82,7 +82,8 @@ class Verifications:
                                          chat_id=chat.chat_id, status="asked", asked_at=now)
                     session.add(asked)
                     await session.flush()
-                    self.desk._enqueue(session, chat.channel, chat.chat_id, await render(asked), None, to_staff=True)
+                    if message := await render(asked):  # none for a view that lists its questions itself
+                        self.desk._enqueue(session, chat.channel, chat.chat_id, message, None, to_staff=True)
                 count += 1
         if count:
             self.desk.wake()
