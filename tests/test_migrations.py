@@ -91,6 +91,7 @@ async def test_a_database_made_by_create_all_is_adopted(engine):
     async with engine.begin() as conn:  # as Opora made it before migrations (and the web chat) existed
         await conn.run_sync(Base.metadata.create_all)
         await conn.execute(text("DROP TABLE opora_web_inbox"))
+        await conn.execute(text("DROP TABLE opora_verification"))  # nor revision 0005's table
         await conn.execute(text("ALTER TABLE opora_processed_update DROP COLUMN handled_at"))
         for model in CATALOG_MODELS:  # nor the provenance of revision 0004
             await conn.execute(text(f"ALTER TABLE {model.__tablename__} DROP COLUMN source_date"))
