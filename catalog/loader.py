@@ -30,11 +30,10 @@ def texts(model: type[Record], lang: str, **fields: LocalText | None) -> dict[st
 
 def provenance(node: Provenance, parent: Provenance | None = None) -> dict[str, Any]:
     """A record's sources with their date, and its confirmation (when and who). Phones and
-    schedules without a source of their own have their parent's sources and date, and, without
-    a confirmation of their own, their parent's; one with a source of its own is a fact apart,
-    confirmed only by its own confirmation."""
+    schedules without a source of their own have their parent's sources and date; without a
+    confirmation of their own, their parent's."""
     cited = parent if parent is not None and not node.sources() else node
-    confirmed = parent if parent is not None and node.assured_date is None and not node.sources() else node
+    confirmed = parent if parent is not None and node.assured_date is None else node
     return {
         "sources": cited.sources(),
         "source_date": cited.source_date,
@@ -100,8 +99,9 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
         if loc.address:
             out.append(Address(
                 id=f"{loc.id}-address", location_id=loc.id, postal_code=loc.postal_code,
-                country=country, **with_provenance(Address, lang, loc, address_1=loc.address,
-                                                   city=places[loc.place].name)))
+                country=country, **with_provenance(Address, lang, loc.address_provenance or loc,
+                                                   loc if loc.address_provenance else None,
+                                                   address_1=loc.address, city=places[loc.place].name)))
         out += phones(loc.phones, loc, loc.id, location_id=loc.id)
         for i, s in enumerate(loc.schedule, 1):
             out.append(Schedule(

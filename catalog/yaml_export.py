@@ -122,16 +122,18 @@ def _write_office(node: CommentedMap, office: _Office, country: str) -> bool:
     """Patch one location's node; True when anything changed."""
     before = _snapshot(node)
     location, address = office.location, office.address
-    # The office's own confirmation: its address's when staff corrected or confirmed that.
-    confirmed = address if address is not None and address.assured_date else location
-    _set(node, "assured_date", confirmed.assured_date, after="source_date")
-    _set(node, "assured_by", _text((confirmed.translations or {}).get("assured_by")) if confirmed.assured_date
+    _set(node, "assured_date", location.assured_date, after="source_date")
+    _set(node, "assured_by", _text((location.translations or {}).get("assured_by")) if location.assured_date
          else None, after="assured_date")
-    inherited = (list(location.sources or []), location.source_date, confirmed.assured_date)
+    inherited = (list(location.sources or []), location.source_date, location.assured_date)
 
     texts = (address.translations or {}).get("address_1") if address is not None else None
     if _plain(node.get("address")) != _plain(texts):
         _set(node, "address", _text(texts), after="place")
+    own = _own(address, inherited) if address is not None else {}
+    old = node.get("address_provenance")
+    if not (own and isinstance(old, CommentedMap) and _same_provenance(old, own)):
+        _set(node, "address_provenance", _flow(own) if own else None, after="address")
     for key in ("latitude", "longitude"):
         value = getattr(location, key)
         if node.get(key) != value:
@@ -248,7 +250,8 @@ def _set(node: CommentedMap, key: str, value: Any, after: str) -> None:
             node[key] = value
         return
     keys = list(node.keys())
-    order = ["id", "organization", "name", "description", "place", "postal_code", "address", "latitude",
+    order = ["id", "organization", "name", "description", "place", "postal_code", "address", "address_provenance",
+             "latitude",
              "longitude", "transportation", "phones", "schedule", "schedule_note", "serves", "source",
              "source_date", "assured_date", "assured_by"]
     position = len(keys)
