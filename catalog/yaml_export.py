@@ -133,7 +133,7 @@ def _write_office(node: CommentedMap, office: _Office, country: str) -> bool:
     own = _own(address, inherited) if address is not None else {}
     old = node.get("address_provenance")
     if not (own and isinstance(old, CommentedMap) and _same_provenance(old, own)):
-        _set(node, "address_provenance", _flow(own) if own else None, after="address")
+        _set(node, "address_provenance", CommentedMap(own) if own else None, after="address")
     for key in ("latitude", "longitude"):
         value = getattr(location, key)
         if node.get(key) != value:
