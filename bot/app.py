@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.core.conversation import Conversation
 from bot.core.dialogs.common import Services
-from bot.core import staffdesk
+from bot.core import staffdesk, verification
 from bot.core.state import UPDATES_KEPT, StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.outbox import Delivery
@@ -118,21 +118,28 @@ async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, st
         await session.execute(delete(WebInboxMessage).where(WebInboxMessage.chat_id == person[1]))
 
 
-def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
+def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Services:
+    """What the conversation works with; without `answers` (a command that asks nothing), what
+    staff commands need."""
     settings = app.settings
     desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
     limits = Limits({"turns": settings.limit_turns, "requests": settings.limit_requests,
                      "messages": settings.limit_messages, "slow-down notice": "1/minute"}, settings.redis_url)
-    return Conversation(Services(
+    return Services(
         answers=answers, directory=Directory(app.sessions),
         states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now), desk=desk, now=now,
         default_language=settings.default_language, retention_days=settings.retention_days,
-        metrics=app.metrics, locks=ChatLocks(app.redis), limits=limits))
+        metrics=app.metrics, locks=ChatLocks(app.redis), limits=limits)
+
+
+def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
+    return Conversation(build_services(app, answers, now))
 
 
 async def staff_duties(conversation: Conversation, settings: Settings, stop: asyncio.Event,
                        every: float = 60.0, inbox: WebInbox | None = None) -> None:
-    """Remind staff of unanswered requests, and erase expired personal data, once a minute."""
+    """Remind staff of unanswered requests, ask staff chats to confirm their offices' facts when
+    they are due, and erase expired personal data, once a minute."""
     services = conversation.services
     while not stop.is_set():
         try:
@@ -146,6 +153,7 @@ async def staff_duties(conversation: Conversation, settings: Settings, stop: asy
                 waited=lambda r: working_time(r.created_at, now, hours.get(r.queue_id), zones.get(r.queue_id, "UTC")),
                 after=dt.timedelta(hours=settings.staff_reminder_hours),
                 remind=lambda r: staffdesk.reminder(services, r))
+            await verification.ask_due(services)
             await services.desk.erase_expired(dt.timedelta(days=settings.retention_days))
             if inbox:
                 await inbox.erase_older(dt.timedelta(days=settings.retention_days))

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.answers import render
-from bot.app import App, OutdatedSchema, build_app, build_engine, chat_in_terminal, ensure_catalog, serve, utc_now
+from bot.app import App, OutdatedSchema, build_app, build_engine, build_services, chat_in_terminal, ensure_catalog, serve, utc_now
 from bot.helpdesk.desk import HelpDesk, NotFound
 from bot.operations import configure_logging
 from bot.settings import Settings
@@ -18,8 +18,9 @@ from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.provenance import STALE_MONTHS
 from catalog.stale import stale_facts
+from catalog.yaml_export import export_yaml
 from catalog.texts import pick
-from catalog.validation import read_catalog
+from catalog.validation import fact_lines, read_catalog
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,10 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     validate.set_defaults(handler=cmd_validate)
     load = catalog_commands.add_parser("load", help="validate, then load into the database")
     load.add_argument("path", nargs="?", type=Path, default=SEED_DATA)
+    load.add_argument("--force", action="store_true",
+                      help="load the file's facts even over newer ones that staff confirmed")
     load.set_defaults(handler=cmd_load)
-    export = catalog_commands.add_parser("export", help="export as HSDS 3")
-    export.add_argument("--format", choices=["hsds-csv", "hsds-json"], required=True)
-    export.add_argument("target", type=Path, help="a directory (hsds-csv) or a file (hsds-json)")
+    export = catalog_commands.add_parser("export", help="export as HSDS 3, or as the YAML provider files")
+    export.add_argument("--format", choices=["hsds-csv", "hsds-json", "yaml"], required=True)
+    export.add_argument("--from", dest="base", type=Path, default=SEED_DATA,
+                        help="yaml: the files to start from (default: the seed catalogue)")
+    export.add_argument("target", type=Path, help="a directory (hsds-csv, yaml) or a file (hsds-json)")
     export.set_defaults(handler=cmd_export)
     stale = catalog_commands.add_parser("stale", help="list the facts older than a limit, as file:line")
     stale.add_argument("path", nargs="?", type=Path, default=SEED_DATA)
@@ -68,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     invite = staff_commands.add_parser("invite", help="a one-time code (24 h) to bind a staff chat: /join CODE")
     invite.add_argument("queue_id")
     invite.set_defaults(handler=cmd_invite)
+    verify = staff_commands.add_parser(
+        "verify", help="ask the queue's staff chats now to confirm or correct each office's facts")
+    verify.add_argument("queue_id")
+    verify.set_defaults(handler=cmd_verify)
     report = staff_commands.add_parser("report", help="the queue's statistics as CSV")
     report.add_argument("queue_id")
     report.add_argument("--output", type=Path, help="a file (default: standard output)")
@@ -134,13 +143,24 @@ async def cmd_load(app: App, args) -> int:
     if problems:
         print("nothing loaded", file=sys.stderr)
         return 1
-    print(f"loaded: {await load_catalog(app.sessions, catalog)}")
+    report = await load_catalog(app.sessions, catalog, force=args.force)
+    where = fact_lines(args.path)
+    for conflict in report.conflicts:
+        outcome = ("kept the confirmed one (`--force` loads the file's)" if conflict.kept
+                   else "the file's was loaded (--force)")
+        print(f"{where.get((conflict.location_id, conflict.fact), '?:0')}: office {conflict.location_id}: "
+              f"{conflict.fact} {conflict.confirmed} is newer than the file's ({conflict.file}); {outcome}",
+              file=sys.stderr)
+    print(f"loaded: {report}")
     return 0
 
 
 @with_app
 async def cmd_export(app: App, args) -> int:
-    if args.format == "hsds-csv":
+    if args.format == "yaml":
+        changed = await export_yaml(app.sessions, args.base, args.target)
+        print("exported: " + ", ".join(f"{name} ({n} offices changed)" for name, n in changed.items()))
+    elif args.format == "hsds-csv":
         counts = await export_csv(app.sessions, args.target)
         print("exported: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     else:
@@ -201,6 +221,25 @@ async def cmd_invite(app: App, args) -> int:
         return 1
     print(f"Send this in the staff chat within 24 hours (it works once): /join {code}")
     print(code)
+    return 0
+
+
+@with_app
+async def cmd_verify(app: App, args) -> int:
+    from bot.core import verification
+
+    await ensure_catalog(app)
+    services = build_services(app, None)
+    if await services.desk.queue(args.queue_id) is None:
+        print(f"no queue {args.queue_id!r}; see `opora staff queues`", file=sys.stderr)
+        return 1
+    chats = await services.desk.verifications.ask(verification.render(services), queue_id=args.queue_id, force=True)
+    await app.outbox_signal.flush()
+    offices = len(await services.desk.verifications.offices(args.queue_id))
+    if not chats:
+        print(f"no staff chat is bound to {args.queue_id!r}: bind one with `opora staff invite`", file=sys.stderr)
+        return 1
+    print(f"asked: {chats} question(s) about {offices} office(s) of {args.queue_id}")
     return 0
 
 

@@ -136,6 +136,10 @@ class OutboxSignal:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
+    async def flush(self) -> None:
+        """Wait until the other workers have been told (before a short-lived command exits)."""
+        await asyncio.gather(*self._pending, return_exceptions=True)
+
     async def _publish(self) -> None:
         try:
             await self.redis.publish(WAKE_CHANNEL, b"1")

@@ -2,7 +2,8 @@
 
 Read-only queries over the catalogue tables; texts stay multilingual ({lang: text}) and are
 picked in the reader's language by whoever shows them. The rows read are kept for a minute: the
-catalogue changes only when it is loaded again, and most turns read the same few rows.
+catalogue changes only when it is loaded again or an office corrects its facts (which empties
+this process's cache at once: `forget`), and most turns read the same few rows.
 """
 
 import datetime as dt
@@ -147,6 +148,12 @@ class Directory:
     def __init__(self, sessions: async_sessionmaker, cache_seconds: float = CACHE_SECONDS):
         self.sessions = sessions
         self._cache = TTLCache(maxsize=50_000, ttl=cache_seconds) if cache_seconds else None
+
+    def forget(self) -> None:
+        """Drop the rows kept: the catalogue was changed (an office confirmed or corrected its
+        facts), and people must see it at once."""
+        if self._cache is not None:
+            self._cache.clear()
 
     async def _read(self, key: tuple, query: Callable[[AsyncSession], Awaitable]):
         """The query's result, from the cache while it is fresh. Results are rows and detached

@@ -1,6 +1,6 @@
 """Loading the checked YAML catalogue into the database: in one transaction, idempotently."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -99,8 +99,9 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
         if loc.address:
             out.append(Address(
                 id=f"{loc.id}-address", location_id=loc.id, postal_code=loc.postal_code,
-                country=country, **with_provenance(Address, lang, loc, address_1=loc.address,
-                                                   city=places[loc.place].name)))
+                country=country, **with_provenance(Address, lang, loc.address_provenance or loc,
+                                                   loc if loc.address_provenance else None,
+                                                   address_1=loc.address, city=places[loc.place].name)))
         out += phones(loc.phones, loc, loc.id, location_id=loc.id)
         for i, s in enumerate(loc.schedule, 1):
             out.append(Schedule(
@@ -148,18 +149,101 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
     return out
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """An office's fact that staff confirmed after the file's: the file says otherwise (or
+    without that confirmation)."""
+
+    location_id: str
+    fact: str  # address, phones, hours
+    confirmed: str  # what the database holds, and who confirmed it when
+    file: str  # what the file says
+    kept: bool  # the confirmed fact was kept (no --force)
+
+
 @dataclass
 class LoadReport:
     counts: dict[str, int]
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def __str__(self) -> str:
         return ", ".join(f"{n} {table}" for table, n in self.counts.items())
 
 
-async def load_catalog(sessions: async_sessionmaker, catalog: Catalog) -> LoadReport:
-    """Replace the catalogue of the given providers and places, all or nothing."""
+FACTS = {"address": Address, "phones": Phone, "hours": Schedule}
+
+
+def _group(records: list, fact: str, location_id: str) -> list:
+    model = FACTS[fact]
+    found = [r for r in records if isinstance(r, model) and r.location_id == location_id
+             and (fact != "hours" or r.byday)]
+    return sorted(found, key=lambda r: (len(r.id), r.id))
+
+
+def _content(fact: str, group: list) -> list:
+    if fact == "address":
+        return [(r.translations or {}).get("address_1") for r in group]
+    if fact == "phones":
+        return [(r.number, r.type) for r in group]
+    return [(r.byday, r.opens_at, r.closes_at) for r in group]
+
+
+def _describe(fact: str, group: list) -> str:
+    if not group:
+        return "none"
+    if fact == "address":
+        return " / ".join(str(r.address_1) for r in group)
+    if fact == "phones":
+        return ", ".join(r.number for r in group)
+    return ", ".join(f"{r.byday} {r.opens_at[:5]}-{r.closes_at[:5]}" for r in group)
+
+
+def _newest(group: list):
+    return max((r.assured_date for r in group if r.assured_date), default=None)
+
+
+async def _keep_confirmed(session: AsyncSession, records: list[Record], force: bool) -> tuple[list[Record], list[Conflict]]:
+    """Offices' facts (address, phones, hours) that a person confirmed after the file's newest
+    confirmation of them are kept as they are in the database, unless `force`: each such fact
+    that the file changes is a conflict. Kept records replace the file's."""
+    locations = {r.id: r for r in records if isinstance(r, Location)}
+    if not locations:
+        return records, []
+    stored: list = []
+    for model in FACTS.values():
+        stored += (await session.scalars(select(model).where(model.location_id.in_(list(locations))))).all()
+    stored_locations = {r.id: r for r in (await session.scalars(
+        select(Location).where(Location.id.in_(list(locations))))).all()}
+    session.expunge_all()
+    conflicts, drop, keep = [], set(), []
+    for location_id, location in locations.items():
+        for fact in FACTS:
+            old, new = _group(stored, fact, location_id), _group(records, fact, location_id)
+            confirmed, filed = _newest(old), _newest(new)
+            if confirmed is None or (filed is not None and filed >= confirmed):
+                continue
+            differs = _content(fact, old) != _content(fact, new)
+            who = next((r.assured_by for r in old if r.assured_date == confirmed), "") or ""
+            if differs:
+                conflicts.append(Conflict(location_id, fact, f"{_describe(fact, old)} (confirmed by {who} on "
+                                          f"{confirmed.isoformat()})", _describe(fact, new), not force))
+            if force:
+                continue
+            drop |= {id(r) for r in new}
+            keep += [type(r)(**{c.key: getattr(r, c.key) for c in r.__mapper__.column_attrs}) for r in old]
+            if fact == "address" and location_id in stored_locations:  # the point goes with the address
+                location.latitude = stored_locations[location_id].latitude
+                location.longitude = stored_locations[location_id].longitude
+    return [r for r in records if id(r) not in drop] + keep, conflicts
+
+
+async def load_catalog(sessions: async_sessionmaker, catalog: Catalog, force: bool = False) -> LoadReport:
+    """Replace the catalogue of the given providers and places, all or nothing. An office's
+    address, phones or hours that staff confirmed after the file's facts are kept (and each
+    such fact the file would change is reported), unless `force`."""
     records = build_records(catalog)
     async with sessions() as session, session.begin():
+        records, conflicts = await _keep_confirmed(session, records, force)
         await _delete_providers(session, [pf.provider.id for pf in catalog.providers])
         await session.execute(delete(Place).where(Place.id.in_([p.id for p in catalog.places])))
         session.add_all(records)
@@ -168,7 +252,7 @@ async def load_catalog(sessions: async_sessionmaker, catalog: Catalog) -> LoadRe
     counts: dict[str, int] = {}
     for record in records:
         counts[record.__tablename__] = counts.get(record.__tablename__, 0) + 1
-    return LoadReport(counts)
+    return LoadReport(counts, conflicts)
 
 
 async def _delete_providers(session: AsyncSession, provider_ids: list[str]) -> None:

@@ -119,6 +119,7 @@ class LocationIn(Provenance):
     description: LocalText | None = None
     place: Id
     address: LocalText | None = None
+    address_provenance: Provenance | None = None  # the address's own, e.g. when its office corrected it
     postal_code: str | None = None
     latitude: float | None = None
     longitude: float | None = None

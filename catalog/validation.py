@@ -84,6 +84,21 @@ def parse_files(path: Path) -> tuple[list[ParsedFile], list[Problem]]:
     return parsed, problems
 
 
+FACT_KEYS = {"address": "address", "phones": "phones", "hours": "schedule"}
+
+
+def fact_lines(path: Path) -> dict[tuple[str, str], str]:
+    """Where each office's address, phones and hours are written: (location id, fact) →
+    "file:line" (the office's id when the file leaves the fact out)."""
+    found = {}
+    for item in parse_files(path)[0]:
+        for i, location in enumerate(getattr(item.content, "locations", [])):
+            for fact, key in FACT_KEYS.items():
+                loc = ("locations", i, key) if key in item.doc["locations"][i] else ("locations", i, "id")
+                found[(location.id, fact)] = f"{item.path}:{line_of(item.doc, loc)}"
+    return found
+
+
 def load_checked(path: Path) -> Catalog:
     catalog, problems = read_catalog(path)
     if problems:

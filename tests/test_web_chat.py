@@ -1,5 +1,7 @@
 """The web chat and the staff view, over HTTP, against the real `opora run` with no bot token."""
 
+import asyncio
+
 import pytest
 from aiohttp import ClientSession, CookieJar
 
@@ -155,5 +157,45 @@ async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor)
             assert response.status == 409 and "уже закрито" in (await response.json())["error"]
         async with staff.post(opora.url + "/staff/api/requests/999999/take") as response:
             assert response.status == 409
+    finally:
+        await staff.close()
+
+
+async def test_staff_correct_an_offices_phone_from_the_staff_view(opora, visitor):
+    """The staff view is a staff chat bound to every queue: it is asked about the offices, and a
+    correction made there is what a citizen's card shows next, confirmed."""
+    office = "kazanlak-home-patronage-office"
+    staff = ClientSession(headers={"Authorization": f"Bearer {STAFF_TOKEN}"})
+    try:
+        for _ in range(100):  # the staff duties ask at start-up
+            async with staff.get(opora.url + "/staff/api/offices", params={"lang": "bg"}) as response:
+                offices = (await response.json())["offices"]
+            if any(o["location"] == office for o in offices):
+                break
+            await asyncio.sleep(0.2)
+        asked = next(o for o in offices if o["location"] == office)
+        assert "+359 88 460 0281" in text(asked["question"])
+        payloads = [b["payload"] for row in asked["question"]["buttons"] for b in row]
+        assert payloads == [f"sv:ok:{asked['id']}", f"sv:fix:{asked['id']}"]
+        address = opora.url + f"/staff/api/offices/{asked['id']}?lang=bg"
+
+        async with staff.post(address, json={"text": "0431 1"}) as response:
+            assert "не е валиден" in text(await response.json())
+        async with staff.post(address, json={"text": "0431 6 23 61"}) as response:
+            shown = await response.json()
+        assert "+359 431 623 61" in text(shown)
+        save = next(b["payload"] for r in shown["replies"] for row in r["buttons"] for b in row
+                    if b["payload"].endswith(":0"))
+        async with staff.post(address, json={"payload": save}) as response:
+            assert "Запазено" in text(await response.json())
+        async with staff.post(opora.url + "/staff/api/offices/999999", json={"payload": "sv:ok:999999"}) as response:
+            assert response.status == 409
+        async with staff.post(address, json={}) as response:
+            assert response.status == 400
+
+        await visitor.says("/start")
+        await visitor.taps("Български")
+        card = text(await visitor.says("домашен социален патронаж казанлък"))
+        assert "+359 431 623 61 (потвърдено от Социални услуги – Община Казанлък" in card
     finally:
         await staff.close()

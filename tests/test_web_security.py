@@ -187,3 +187,13 @@ async def test_healthz_answers_while_many_slow_connections_are_open_and_they_are
 async def test_the_citizen_web_chat_takes_no_staff_commands(opora, visitor):
     said = await visitor.says("/join ABCDEFGH")  # treated as /help: no code is checked
     assert "/join" not in text(said) and "недійсний" not in text(said)
+
+
+async def test_every_staff_api_needs_a_log_in(opora):
+    async with ClientSession() as stranger:
+        for path in ("/staff/api/requests", "/staff/api/inbox", "/staff/api/offices"):
+            async with stranger.get(opora.url + path) as response:
+                assert response.status == 401, path
+        for path in ("/staff/api/requests/1/take", "/staff/api/offices/1"):
+            async with stranger.post(opora.url + path, json={"payload": "sv:ok:1"}) as response:
+                assert response.status == 401, path

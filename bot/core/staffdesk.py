@@ -20,6 +20,7 @@ from catalog.texts import pick
 from catalog.vocabulary import N_
 
 COMMANDS = ("join", "queue", "take", "close", "note", "canned", "send")
+VERIFY = "sv:"  # the buttons of offices confirming their facts (bot.core.verification)
 COUNTRY_LANGUAGE = {"BG": "bg", "UA": "uk"}
 LANGUAGE_NAMES = {"bg": "български", "uk": "українська"}
 STATUS = {"received": N_("received"), "taken": N_("taken by a social worker"), "answered": N_("answered"),
@@ -130,13 +131,14 @@ class StaffDesk:
         if event.user.channel in self.services.citizen_only_channels:
             return False
         if event.payload is not None:
-            return event.payload.startswith("st:")
+            return event.payload.startswith(("st:", VERIFY))
         if _command(event.text) in COMMANDS:
             return True
-        if event.reply_to and event.text:
-            return await self.services.desk.request_for_message(
-                event.user.channel, _chat(event), event.reply_to) is not None
-        return False
+        if event.reply_to and event.text and await self.services.desk.request_for_message(
+                event.user.channel, _chat(event), event.reply_to) is not None:
+            return True
+        return bool(event.text) and not _command(event.text) and await self.services.desk.verifications.fixing(
+            event.user.channel, _chat(event), event.user.id) is not None
 
     async def handle(self, event: Event) -> list[Reply]:
         desk, chat, channel = self.services.desk, _chat(event), event.user.channel
@@ -162,9 +164,14 @@ class StaffDesk:
                     await self._joins.hit(JOIN_FAILURES, channel, chat)
                     raise
                 _ = (await Staff(self.services, info.id).load())._
+                from bot.core import verification
+                await verification.ask_due(self.services, channel=channel, chat_id=chat)  # unknown facts at once
                 return [Text(_("This chat now receives the requests of %(queue)s.", queue=pick(info.name, _.lang)))]
             if not queues:
                 return [Text(_("This chat is not a staff chat. An administrator can bind it with /join CODE."))]
+            if event.payload and event.payload.startswith(VERIFY) or command is None and not (
+                    event.reply_to and await desk.request_for_message(channel, chat, event.reply_to)):
+                return await self._verification(event, channel, chat, text)
             if command is None and event.reply_to:
                 number = await desk.request_for_message(channel, chat, event.reply_to)
                 return await self._reply(_, number, channel, chat, text)
@@ -190,6 +197,22 @@ class StaffDesk:
             return [Text(refusal(_, error))]
         return [Text(_("Staff commands: /queue, /take N, /close N, /note N text, /canned, /send N K. "
                        "Reply to a request's message to answer the citizen."))]
+
+    async def _verification(self, event: Event, channel: str, chat: str, text: str) -> list[Reply]:
+        """A button of an office's facts, or the correction a staff member is typing."""
+        from bot.core import verification
+
+        try:
+            if event.payload:
+                return await verification.press(self.services, event.payload, channel, chat, event.user.id,
+                                                event.user.name)
+            fixing = await self.services.desk.verifications.fixing(channel, chat, event.user.id)
+            if fixing is None:
+                raise NotFound(text)
+            return await verification.typed(self.services, fixing, text)
+        except (NotFound, ValueError):
+            _ = (await Staff(self.services, (await self.services.desk.staff_queues(channel, chat))[0]).load())._
+            return [Text(_(verification.MISSING))]
 
     async def _queue(self, _: Translator, channel: str, chat: str) -> Text:
         requests = await self.services.desk.open_requests(channel, chat)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.helpdesk.models import (
     HelpRequest, Invite, OutboxMessage, RequestMessage, StaffChat, StaffMessage, aware,
 )
+from bot.helpdesk.verify import Verifications
 from catalog.models import Organization, Provider, Queue, Service
 from catalog.texts import Texts
 
@@ -94,6 +95,7 @@ class HelpDesk:
         self.erasers = erasers if erasers is not None else []
         self._queues: list[QueueInfo] | None = None
         self._queues_at = 0.0
+        self.verifications = Verifications(self)  # offices confirming their facts
 
     # --- queues and staff chats -----------------------------------------------------------
 

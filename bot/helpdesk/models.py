@@ -94,6 +94,24 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(Moment)
 
 
+class Verification(Base):
+    """An office's facts sent to a staff chat to confirm or correct: when, and what came of it.
+    Open (asked, fixing: waiting for the typed correction, proposed: shown back to be saved)
+    until staff answer "All correct" (done)."""
+    __tablename__ = "opora_verification"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    queue_id: Mapped[str] = mapped_column(String(100))
+    location_id: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="asked")  # fixing, proposed, done
+    fixer: Mapped[str | None] = mapped_column(String(100))  # who is typing the correction
+    proposal: Mapped[dict[str, Any] | None] = mapped_column()  # the checked correction, to save
+    asked_at: Mapped[dt.datetime] = mapped_column(Moment)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(Moment)
+    answered_by: Mapped[str | None] = mapped_column(String(200))  # the staff member's name
+
+
 def aware(moment: dt.datetime) -> dt.datetime:
     """SQLite returns naive datetimes; everything here is stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

@@ -10,18 +10,19 @@ from limits import RateLimitItemPerMinute, parse
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from bot.core import staffdesk
+from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator, language
 from bot.helpdesk.desk import AccessDenied, Closed, NotFound
 from bot.helpdesk.models import HelpRequest
-from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json
+from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json, reply_json
 from bot.web.guard import CSRF_HEADER, BadBody, read_json, secure
 from bot.web.inbox import WebInbox
 from bot.web.sessions import STAFF_LIFETIME, Sessions, csrf_token
 from catalog.texts import pick
 
 CHAT = "staff"
+STAFF_USER = "staff"  # who types corrections in the staff view
 COOKIE = "opora_staff"
 MAX_TEXT = 4000
 MAX_BODY = 64 * 1024
@@ -49,6 +50,8 @@ class StaffView:
         http.router.add_get("/staff/api/requests", self.requests)
         http.router.add_post(r"/staff/api/requests/{id:\d+}/{action:take|close|reply|note}", self.act)
         http.router.add_get("/staff/api/inbox", self.poll)
+        http.router.add_get("/staff/api/offices", self.offices)
+        http.router.add_post(r"/staff/api/offices/{id:\d+}", self.check)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         if token := request.query.get("token"):  # the link printed at start-up
@@ -82,9 +85,8 @@ class StaffView:
         if not await self._allowed(request):
             return web.json_response({"error": "log in"}, status=401)
         _ = self._translator(request)
-        if not self._bearer(request) and request.headers.get(CSRF_HEADER) != csrf_token(request.cookies[COOKIE]):
-            return web.json_response({"error": _("This request did not come from Opora's own page. "
-                                                 "Please reload the page.")}, status=403)
+        if refused := self._forged(request, _):
+            return refused
         number, action = int(request.match_info["id"]), request.match_info["action"]
         if not 0 < number < MAX_NUMBER:
             return web.json_response({"error": staffdesk.refusal(_, NotFound(number))}, status=404)
@@ -116,6 +118,53 @@ class StaffView:
             return web.json_response({"error": staffdesk.refusal(_, error)}, status=409)
         return web.json_response({"message": done})
 
+    async def offices(self, request: web.Request) -> web.Response:
+        """The offices whose facts staff are asked to confirm or correct, as the question each."""
+        if not await self._allowed(request):
+            return web.json_response({"error": "log in"}, status=401)
+        _ = self._translator(request)
+        found = []
+        for asked in await self.services.desk.verifications.of_chat(CHANNEL, CHAT):
+            question = await verification.question(self.services, asked, _.lang)
+            found.append({"id": asked.id, "status": asked.status, "location": asked.location_id,
+                          "question": reply_json(question)})
+        return web.json_response({"offices": found})
+
+    async def check(self, request: web.Request) -> web.Response:
+        """An office's question answered: {"payload": "sv:…"} (its buttons) or {"text": …} (the
+        correction typed after ✏ Correct). The replies are what a staff chat would read."""
+        if not await self._allowed(request):
+            return web.json_response({"error": "log in"}, status=401)
+        _ = self._translator(request)
+        if refused := self._forged(request, _):
+            return refused
+        number = int(request.match_info["id"])
+        if not 0 < number < MAX_NUMBER:
+            return web.json_response({"error": _(verification.MISSING)}, status=409)
+        try:
+            body = await read_json(request, MAX_BODY)
+        except BadBody:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        payload, text = body.get("payload"), str(body.get("text") or "").strip()
+        try:
+            if isinstance(payload, str) and payload.startswith(verification.PREFIX) and \
+                    payload.split(":")[2:3] == [str(number)]:
+                replies = await verification.press(self.services, payload, CHANNEL, CHAT, STAFF_USER, None, _.lang)
+            elif text and len(text) <= MAX_TEXT:
+                asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
+                if asked.status not in ("fixing", "proposed"):
+                    await verification.press(self.services, f"sv:fix:{number}", CHANNEL, CHAT, STAFF_USER, None,
+                                             _.lang)
+                    asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
+                replies = await verification.typed(self.services, asked, text, _.lang)
+            else:
+                return web.json_response({"error": _("Write the text first (at most %(n)d characters).",
+                                                     n=MAX_TEXT)}, status=400)
+        except (NotFound, ValueError):
+            return web.json_response({"error": _(verification.MISSING)}, status=409)
+        return web.json_response({"replies": [reply_json(r) for r in replies]})
+
     async def poll(self, request: web.Request) -> web.Response:
         if not await self._allowed(request):
             return web.json_response({"error": "log in"}, status=401)
@@ -143,6 +192,14 @@ class StaffView:
     def _translator(self, request: web.Request) -> Translator:
         return Translator(language(request.query.get("lang")) or language(request.headers.get("Accept-Language"))
                           or self.services.default_language)
+
+    def _forged(self, request: web.Request, _: Translator) -> web.Response | None:
+        """A change by cookie without this session's CSRF token: refused (API clients with the
+        token itself in Authorization need none)."""
+        if self._bearer(request) or request.headers.get(CSRF_HEADER) == csrf_token(request.cookies.get(COOKIE, "")):
+            return None
+        return web.json_response({"error": _("This request did not come from Opora's own page. "
+                                             "Please reload the page.")}, status=403)
 
     @staticmethod
     def _bearer(request: web.Request) -> str:

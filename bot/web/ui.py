@@ -39,6 +39,9 @@ STAFF = {
     "language": N_("Language"),
     "refresh": N_("Refresh"),
     "log_out": N_("Log out"),
+    "offices": N_("Your offices: please check what people read"),
+    "correction_placeholder": N_("The correct phone, address or hours, e.g. пн–пт 8:00–17:00…"),
+    "send_correction": N_("Check the correction"),
 }
 PAGES = {"chat": CHAT, "staff": STAFF}
 

@@ -228,6 +228,95 @@ async function act(card, action, trigger) {
   await reload();
 }
 
+// ---------- Offices to check: the facts people read, confirmed or corrected ----------
+
+function replyBlock(reply, officeId) {
+  const box = el("div", "office-reply");
+  if (reply.title) box.append(el("strong", null, reply.title));
+  box.append(el("p", "text", reply.text || ""));
+  const buttons = el("div", "actions");
+  for (const row of reply.buttons || []) {
+    for (const button of row) {
+      const node = el("button", "office-button", button.label);
+      node.type = "button";
+      node.dataset.office = officeId;
+      node.dataset.payload = button.payload;
+      buttons.append(node);
+    }
+  }
+  if (buttons.childElementCount) box.append(buttons);
+  return box;
+}
+
+function officeCard(office) {
+  const card = el("article", "request office");
+  card.dataset.office = office.id;
+  card.append(replyBlock(office.question, office.id));
+  const answer = el("div", "answer");
+  answer.append(draftBox("office", office.id, ui.correction_placeholder, 2));
+  const send = el("button", "primary office-send", ui.send_correction || "OK");
+  send.type = "button";
+  send.dataset.office = office.id;
+  answer.append(send);
+  card.append(answer, el("div", "office-answers"));
+  return card;
+}
+
+async function loadOffices() {
+  const box = $("offices");
+  if (!box) return;
+  try {
+    const { ok, data } = await api("/staff/api/offices");
+    if (!ok) return;
+    const offices = data.offices || [];
+    const section = [];
+    if (offices.length) section.push(el("h2", "queue-name", ui.offices || ""));
+    for (const office of offices) section.push(officeCard(office));
+    box.replaceChildren(...section);
+  } catch (error) {
+    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, true);
+  }
+}
+
+async function answerOffice(id, body, trigger) {
+  trigger.disabled = true;
+  try {
+    const { ok, status, data } = await api("/staff/api/offices/" + id, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (!ok) {
+      toast(data.error || "HTTP " + status, true);
+      return;
+    }
+    const card = document.querySelector(`article.office[data-office="${id}"] .office-answers`);
+    if (card) card.replaceChildren(...(data.replies || []).map((reply) => replyBlock(reply, id)));
+    if (body.text != null) drafts.delete("office:" + id);
+    if (body.payload && /^sv:(ok|save):/.test(body.payload)) {
+      toast((data.replies || [{}])[0].text);
+      await loadOffices();
+    }
+  } catch (error) {
+    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, true);
+  } finally {
+    trigger.disabled = false;
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-office]");
+  if (!button) return;
+  const id = button.dataset.office;
+  if (button.dataset.payload) {
+    answerOffice(id, { payload: button.dataset.payload }, button);
+  } else {
+    const box = document.querySelector(`textarea[data-draft="office:${id}"]`);
+    answerOffice(id, { text: box ? box.value : "" }, button);
+  }
+});
+document.addEventListener("input", (event) => {
+  const key = event.target.dataset && event.target.dataset.draft;
+  if (key && key.startsWith("office:")) drafts.set(key, event.target.value);
+});
+
 // New requests and citizens' messages reach the staff chat's inbox.
 async function poll() {
   for (;;) {
@@ -265,7 +354,7 @@ root.addEventListener("click", (event) => {
   const card = trigger && trigger.closest("article.request");
   if (card) act(card, trigger.dataset.action, trigger);
 });
-$("refresh").addEventListener("click", reload);
+$("refresh").addEventListener("click", () => { reload(); loadOffices(); });
 for (const code of ["bg", "uk"]) {
   $("lang-" + code).addEventListener("click", async () => {
     lang = code;
@@ -273,6 +362,7 @@ for (const code of ["bg", "uk"]) {
     await loadUi();
     if (lastData) render(lastData); // new labels at once; the list's own texts follow
     await reload();
+    await loadOffices();
   });
 }
 
@@ -283,5 +373,6 @@ for (const code of ["bg", "uk"]) {
     return; // logged out
   }
   await reload();
+  loadOffices();
   poll();
 })();
