@@ -124,7 +124,8 @@ def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Servi
     settings = app.settings
     desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
     limits = Limits({"turns": settings.limit_turns, "requests": settings.limit_requests,
-                     "messages": settings.limit_messages, "slow-down notice": "1/minute"}, settings.redis_url)
+                     "messages": settings.limit_messages, "slow-down notice": "1/minute",
+                     "web-address": settings.limit_web_address}, settings.redis_url)
     return Services(
         answers=answers, directory=Directory(app.sessions),
         states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now), desk=desk, now=now,

@@ -42,5 +42,8 @@ class Settings(BaseSettings):
     limit_turns: str = "40/minute;600/hour"  # messages and button presses; over it: "please wait a minute"
     limit_requests: str = "10/hour;30/day"  # help requests sent
     limit_messages: str = "30/hour"  # messages added to sent requests
+    # Web chat messages from one address, all its browsers together: a library or an office
+    # shares one address, so this is far above one person's (30 help requests an hour fit).
+    limit_web_address: str = "1200/hour"
     draft_hours: float = 24.0  # a help-request draft never sent is deleted after this, with all it holds
     idle_state_days: int = 30  # a conversation nobody continued for this long is forgotten

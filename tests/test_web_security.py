@@ -197,3 +197,20 @@ async def test_every_staff_api_needs_a_log_in(opora):
         for path in ("/staff/api/requests/1/take", "/staff/api/offices/1"):
             async with stranger.post(opora.url + path, json={"payload": "sv:ok:1"}) as response:
                 assert response.status == 401, path
+
+
+async def test_one_address_is_limited_but_a_shared_office_is_not(tmp_path):
+    opora = await WebOpora(tmp_path, OPORA_LIMIT_WEB_ADDRESS="20/hour", OPORA_LIMIT_TURNS="").start()
+    people = [Visitor(opora, "bg-BG") for _ in range(4)]
+    try:
+        statuses = []
+        for turn in range(6):
+            for person in people:
+                statuses.append((await person.post({"text": "/menu"}))[0])
+        assert statuses[:20] == [200] * 20 and set(statuses[20:]) == {429}
+        status, answer = await people[0].post({"text": "/menu"})
+        assert status == 429 and "Моля" in answer["error"]
+    finally:
+        for person in people:
+            await person.close()
+        assert await opora.stop() == 0

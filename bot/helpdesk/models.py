@@ -104,7 +104,7 @@ class Verification(Base):
     location_id: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(100), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="asked")  # fixing, proposed, done
+    status: Mapped[str] = mapped_column(String(10), default="asked")  # sending (being asked), fixing, proposed, done
     fixer: Mapped[str | None] = mapped_column(String(100))  # who is typing the correction
     proposal: Mapped[dict[str, Any] | None] = mapped_column()  # the checked correction, to save
     asked_at: Mapped[dt.datetime] = mapped_column(Moment)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.helpdesk.desk import HelpDesk
 
 OPEN = ("asked", "fixing", "proposed")
+SENDING = "sending"  # recorded, its message not yet queued
 ACTIVE = "active"
 Render = Callable[[Verification], Awaitable[dict | None]]
 
@@ -72,17 +73,25 @@ class Verifications:
                         due[location_id] = facts is not None and facts.due(today)
                     if not due[location_id]:
                         continue
+                # Recorded first as "sending", then rendered outside any write (the card reads the
+                # catalogue), then queued with its message: a crash in between leaves a "sending"
+                # row, which does not count as asked, so the office is asked again next time.
                 async with self.desk.sessions() as session, session.begin():
                     last = await session.scalar(select(Verification.asked_at).where(
                         Verification.channel == chat.channel, Verification.chat_id == chat.chat_id,
-                        Verification.location_id == location_id).order_by(Verification.id.desc()).limit(1))
+                        Verification.location_id == location_id, Verification.status != SENDING)
+                        .order_by(Verification.id.desc()).limit(1))
                     if not force and last is not None and aware(last) > recent:
                         continue
                     asked = Verification(queue_id=chat.queue_id, location_id=location_id, channel=chat.channel,
-                                         chat_id=chat.chat_id, status="asked", asked_at=now)
+                                         chat_id=chat.chat_id, status=SENDING, asked_at=now)
                     session.add(asked)
                     await session.flush()
-                    if message := await render(asked):  # none for a view that lists its questions itself
+                message = await render(asked)  # none for a view that lists its questions itself
+                async with self.desk.sessions() as session, session.begin():
+                    row = await session.get(Verification, asked.id)
+                    row.status = asked.status = "asked"
+                    if message:
                         self.desk._enqueue(session, chat.channel, chat.chat_id, message, None, to_staff=True)
                 count += 1
         if count:

@@ -99,6 +99,10 @@ class WebChat:
             _ = await self._translator(user)  # not from this session's own page (CSRF), or a made-up session
             return self._error(request, 403, _("This request did not come from Opora's own page. "
                                                "Please reload the page."), session)
+        if not await self.conversation.services.limits.allow("web-address", request.remote or "?"):
+            _ = await self._translator(user)
+            return self._error(request, 429, _("You are writing faster than I can answer. Please wait a minute, "
+                                               "then write again."), session)
         try:
             body = await read_json(request, MAX_BODY)
             if isinstance(body, dict) and isinstance(body.get("language"), str):
