@@ -268,6 +268,8 @@ async def serve(app: App) -> None:
         if dispatcher and not settings.telegram_webhook_url:
             await dispatcher.stop_polling()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if inbox is not None:
+            await inbox.close()
         await runner.cleanup()
         for close in closing:
             await close()

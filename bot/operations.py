@@ -80,7 +80,12 @@ class AccessLogger(AbstractAccessLogger):
     """Method, path without its query (a staff token or a session may be in it), status and time;
     never the client's address."""
 
+    # Long polls come every 25 s from every open page: one line each would bury the rest.
+    QUIET = frozenset({"/api/inbox", "/staff/api/inbox", "/healthz"})
+
     def log(self, request: web.BaseRequest, response: web.StreamResponse, duration: float) -> None:
+        if request.path in self.QUIET and response.status < 400:
+            return
         self.logger.info("%s %s %s", request.method, request.path, response.status,
                          extra={"method": request.method, "path": request.path, "status": response.status,
                                 "duration_ms": round(duration * 1000, 1)})
@@ -105,3 +110,4 @@ def configure_logging(json_lines: bool) -> None:
     handler.setFormatter(JsonFormatter() if json_lines else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries", at every start
