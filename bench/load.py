@@ -177,7 +177,9 @@ class Person:
                 for _ in range(random.randint(1, 3)):
                     await ask()
             elif r < 0.85:
-                for step in ("browse", "cat:", "town:", "svc:", "menu"):
+                if await self.tap("browse", "menu") == "menu":  # no "Find a service" on screen: the menu has it
+                    await self.tap("browse")
+                for step in ("cat:", "town:", "svc:", "menu"):
                     await self.tap(step)
             else:
                 await ask()
