@@ -118,6 +118,12 @@ async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, st
         await session.execute(delete(WebInboxMessage).where(WebInboxMessage.chat_id == person[1]))
 
 
+# Failures counted across workers before a chat or an address must wait: wrong /join codes (40
+# bits, but guessing is not free), and wrong staff tokens, per address and from everywhere.
+FAILURE_LIMITS = {"join failures": "5/hour", "staff log-in failures": "10/15minutes",
+                  "staff log-in failures, all": "600/minute"}
+
+
 def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Services:
     """What the conversation works with; without `answers` (a command that asks nothing), what
     staff commands need."""
@@ -125,7 +131,7 @@ def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Servi
     desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
     limits = Limits({"turns": settings.limit_turns, "requests": settings.limit_requests,
                      "messages": settings.limit_messages, "slow-down notice": "1/minute",
-                     "web-address": settings.limit_web_address}, settings.redis_url)
+                     "web-address": settings.limit_web_address, **FAILURE_LIMITS}, settings.redis_url)
     return Services(
         answers=answers, directory=Directory(app.sessions),
         states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now), desk=desk, now=now,
@@ -242,7 +248,7 @@ async def serve(app: App) -> None:
         sessions = Sessions(app.sessions, conversation.services.now, await shared_key(app.sessions, "web-session"))
         WebChat(conversation, inbox, sessions).register(http)
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
-        StaffView(conversation.services, inbox, token, sessions, settings.redis_url).register(http)
+        StaffView(conversation.services, inbox, token, sessions).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
     delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting,
                         metrics=app.metrics)

@@ -106,19 +106,34 @@ class Limits:
 
     async def allow(self, name: str, key: str) -> bool:
         """Count one more for `key`; False when one of the windows is full (then nothing is counted)."""
-        items = self.items.get(name)
-        if not items:
-            return True
-        hashed = hashlib.sha256(f"{name}:{key}".encode()).hexdigest()[:32]
+        if not await self.open(name, key):
+            return False
+        await self.count(name, key)
+        return True
+
+    async def open(self, name: str, key: str) -> bool:
+        """Whether `key` may go on, counting nothing: for limits that count failures only (wrong
+        /join codes, wrong staff tokens), with `count` after each failure."""
+        hashed = self._hashed(name, key)
         try:
-            for item in items:
+            for item in self.items.get(name, ()):
                 if not await self.limiter.test(item, "opora-limit", name, hashed):
                     return False
-            for item in items:
-                await self.limiter.hit(item, "opora-limit", name, hashed)
         except RedisError as error:
             log.warning("Redis is away (%s): limits per person are not applied", type(error).__name__)
         return True
+
+    async def count(self, name: str, key: str) -> None:
+        hashed = self._hashed(name, key)
+        try:
+            for item in self.items.get(name, ()):
+                await self.limiter.hit(item, "opora-limit", name, hashed)
+        except RedisError as error:
+            log.warning("Redis is away (%s): limits per person are not applied", type(error).__name__)
+
+    @staticmethod
+    def _hashed(name: str, key: str) -> str:
+        return hashlib.sha256(f"{name}:{key}".encode()).hexdigest()[:32]
 
 
 class OutboxSignal:

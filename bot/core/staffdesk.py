@@ -6,10 +6,6 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from limits import parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
-
 from bot.core.dialogs.common import Services
 from bot.core.events import Button, Event, Reply, Text, rows, to_message
 from bot.core.i18n import Translator
@@ -116,15 +112,9 @@ def notice(services: Services, status: str, text: str = ""):
     return render
 
 
-# Wrong /join codes per chat before it must wait: codes are 40 bits, but guessing is not free.
-# Counted per worker (a memory store): with N workers a chat gets N times as many tries.
-JOIN_FAILURES = parse("5/hour")
-
-
 class StaffDesk:
     def __init__(self, services: Services):
         self.services = services
-        self._joins = MovingWindowRateLimiter(MemoryStorage())
 
     async def wants(self, event: Event) -> bool:
         """A staff action: a staff command, a staff button, or a reply to a request's message."""
@@ -155,13 +145,14 @@ class StaffDesk:
             if command == "join":
                 if not args:
                     return [Text(_("Write the code after the command: /join CODE"))]
-                if not await self._joins.test(JOIN_FAILURES, channel, chat):
+                limits, who = self.services.limits, f"{channel}:{chat}"
+                if not await limits.open("join failures", who):
                     return [Text(_("Too many wrong codes from this chat. Try again in an hour, with a new code."))]
                 try:
                     info = await desk.join(args[0], channel, chat,
                                            card=lambda request, first: card(self.services, request, first))
                 except InvalidCode:
-                    await self._joins.hit(JOIN_FAILURES, channel, chat)
+                    await limits.count("join failures", who)
                     raise
                 _ = (await Staff(self.services, info.id).load())._
                 from bot.core import verification

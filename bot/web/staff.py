@@ -6,9 +6,6 @@ import hashlib
 import hmac
 
 from aiohttp import web
-from limits import RateLimitItemPerMinute, parse
-from limits.aio.storage import MemoryStorage, RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
 from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
@@ -27,21 +24,14 @@ COOKIE = "opora_staff"
 MAX_TEXT = 4000
 MAX_BODY = 64 * 1024
 MAX_NUMBER = 2**31  # request numbers are database integers; anything bigger is no request
-# Wrong tokens: a few per address, and not many from everywhere together (a guessing botnet).
-FAILED_PER_ADDRESS = parse("10/15minutes")
-FAILED_OVERALL = RateLimitItemPerMinute(600)
 
 
 class StaffView:
-    def __init__(self, services: Services, inbox: WebInbox, token: str, sessions: Sessions,
-                 redis_url: str | None = None):
+    def __init__(self, services: Services, inbox: WebInbox, token: str, sessions: Sessions):
         self.services = services
         self.inbox = inbox
         self.sessions = sessions
         self._key = hashlib.sha256(token.encode()).digest()
-        storage = RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy") \
-            if redis_url else MemoryStorage()
-        self._failures = MovingWindowRateLimiter(storage)
 
     def register(self, http: web.Application) -> None:
         http.router.add_get("/staff", self.page)
@@ -217,13 +207,14 @@ class StaffView:
     async def _attempt(self, request: web.Request, token: str) -> bool:
         """The token, checked unless this address (or everyone) has guessed wrong too often."""
         address = request.remote or "?"
-        if not (await self._failures.test(FAILED_PER_ADDRESS, "staff-login", address)
-                and await self._failures.test(FAILED_OVERALL, "staff-login")):
+        limits = self.services.limits  # wrong tokens: a few per address, not many from everywhere
+        if not (await limits.open("staff log-in failures", address)
+                and await limits.open("staff log-in failures, all", "all")):
             return False
         if self._right(token):
             return True
-        await self._failures.hit(FAILED_PER_ADDRESS, "staff-login", address)
-        await self._failures.hit(FAILED_OVERALL, "staff-login")
+        await limits.count("staff log-in failures", address)
+        await limits.count("staff log-in failures, all", "all")
         return False
 
     async def _log_in(self, request: web.Request, token: str) -> web.StreamResponse:
