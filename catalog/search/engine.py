@@ -33,7 +33,7 @@ GROUP_TIE_BREAK = 0.2  # bonus for a service meant for the group a word names
 # Below SURE the answer says it is not sure, shows only the closest service and offers staff.
 CALIBRATION = ((0.0, 0.0), (0.35, 0.84), (0.5, 0.92), (0.61, 0.92), (0.73, 0.98), (0.93, 0.99))
 SURE = 0.6
-NEAR_ENOUGH_KM = 50  # a covered place this close to an uncovered town is worth showing what it has
+NEAR_ENOUGH_KM = 50  # nearer than this is "near": an uncovered town is shown what this covered place has, and near me lists it as near
 # When the named place has nothing that matches, the closest kind of help there: a home-care
 # service is the closest thing to meals where no kitchen delivers.
 RELATED_CATEGORIES = {"meals": ("home_care",), "home_care": ("meals",), "day_care": ("rehabilitation",),
@@ -124,6 +124,7 @@ class AnswerEngine:
         self.morphology = index.morphology
         self.finder = PlaceFinder(index.places, index.served_places, index.morphology, gazetteer)
         self._position = {doc.id: i for i, doc in enumerate(index.services)}
+        self._last_tokens: tuple[str | None, list[Token]] = (None, [])
         self._by_place: dict[str, list[int]] = {}  # the services given in each place, for _closest_kind
         for i, (given, _serves) in enumerate(index.service_places):
             for place_id in given:
@@ -146,6 +147,16 @@ class AnswerEngine:
                               self.index.language_words)
 
     def _tokens(self, question: str) -> list[Token]:
+        """The words of a question, with the places and groups they name. The conversation asks
+        for the language of a message and then answers it: the last question's tokens are kept, so
+        they are made once (they are only read after this)."""
+        if self._last_tokens[0] == question:
+            return self._last_tokens[1]
+        tokens = self._read_tokens(question)
+        self._last_tokens = (question, tokens)
+        return tokens
+
+    def _read_tokens(self, question: str) -> list[Token]:
         tokens = []
         previous = ""
         capitalised = {w.lower(): w for w in _CAPITALISED.findall(question[:2000])}

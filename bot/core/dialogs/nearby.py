@@ -3,10 +3,10 @@
 from bot.core.dialogs.cards import office_lines
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, Venue, rows
+from catalog.search.engine import NEAR_ENOUGH_KM
 from catalog.texts import pick
 
 NEAREST = 3
-FAR_KM = 50  # beyond this an office is not "near": people are told so, not shown it as if it were
 
 
 async def ask_location(turn: Turn, arg: str = "") -> list[Reply]:
@@ -34,7 +34,7 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
         return [Text(_("I know of no offices with a known place yet."), rows(nav(turn)))]
     header = _.plural("The nearest office:", "The %(n)d nearest offices:", len(offices))
     first = offices[0]
-    if first.distance_km is not None and first.distance_km > FAR_KM:
+    if first.distance_km is not None and first.distance_km > NEAR_ENOUGH_KM:  # not "near": said so
         header = _("Nothing I know of is near you: the nearest office is in %(town)s, about %(distance)s away. "
                    "Opora does not cover your area yet; a member of staff may still help.",
                    town=pick(first.city, _.lang) or "", distance=_.km(round(first.distance_km)))
