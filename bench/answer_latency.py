@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from catalog import SEED_DATA  # noqa: E402
 from catalog.db import create_schema, make_engine, sessions  # noqa: E402
+from catalog.gazetteer import Gazetteer  # noqa: E402
 from catalog.hsds import export_csv  # noqa: E402
 from catalog.loader import build_records  # noqa: E402
 from catalog.models import Location, Organization, Place, Service, ServiceAtLocation  # noqa: E402
-from catalog.gazetteer import Gazetteer
 from catalog.search.engine import AnswerEngine  # noqa: E402
 from catalog.search.index import build_index  # noqa: E402
 from catalog.search.morphology import Morphology  # noqa: E402
@@ -44,50 +44,92 @@ SYLLABLES = ["ка", "зан", "ло", "ве", "ри", "до", "бро", "ми",
 
 def generated_rows(n_services: int, n_locations: int, seed: int = 7) -> dict[type, list[dict]]:
     rng = random.Random(seed)
-    templates = [r for r in build_records(load_checked(SEED_DATA))]
+    templates = list(build_records(load_checked(SEED_DATA)))
     services = [r for r in templates if isinstance(r, Service)]
     towns = []
     for i in range(max(n_locations // 30, 10)):
         name = "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize() + f" {i}"
-        towns.append({"id": f"gen-town-{i}", "country": rng.choice(["BG", "UA"]), "kind": "town",
-                      "name": name, "translations": {"name": {"bg": name, "uk": name}},
-                      "aliases": {}, "sources": ["generated"], "within_id": None,
-                      "latitude": rng.uniform(41.3, 51.5), "longitude": rng.uniform(22.4, 40.0),
-                      "assured_date": None})
-    rows: dict[type, list[dict]] = {Place: towns, Organization: [], Service: [], Location: [],
-                                    ServiceAtLocation: []}
+        towns.append(
+            {
+                "id": f"gen-town-{i}",
+                "country": rng.choice(["BG", "UA"]),
+                "kind": "town",
+                "name": name,
+                "translations": {"name": {"bg": name, "uk": name}},
+                "aliases": {},
+                "sources": ["generated"],
+                "within_id": None,
+                "latitude": rng.uniform(41.3, 51.5),
+                "longitude": rng.uniform(22.4, 40.0),
+                "assured_date": None,
+            }
+        )
+    rows: dict[type, list[dict]] = {Place: towns, Organization: [], Service: [], Location: [], ServiceAtLocation: []}
     n_orgs = max(n_services // 10, 1)
     for o in range(n_orgs):
         town = towns[o % len(towns)]
-        rows[Organization].append({"id": f"gen-org-{o}", "name": f"Община {town['name']}",
-                                   "translations": {"name": {"bg": f"Община {town['name']}", "uk": f"Громада {town['name']}"}},
-                                   "sources": ["generated"], "provider_id": None})
+        rows[Organization].append(
+            {
+                "id": f"gen-org-{o}",
+                "name": f"Община {town['name']}",
+                "translations": {"name": {"bg": f"Община {town['name']}", "uk": f"Громада {town['name']}"}},
+                "sources": ["generated"],
+                "provider_id": None,
+            }
+        )
     for loc in range(n_locations):
         o = loc % n_orgs
         town = towns[o % len(towns)]
         name = {"bg": f"Офис {loc} в {town['name']}", "uk": f"Офіс {loc} у {town['name']}"}
-        rows[Location].append({"id": f"gen-loc-{loc}", "organization_id": f"gen-org-{o}", "name": name["bg"],
-                               "translations": {"name": name}, "place_id": town["id"],
-                               "latitude": town["latitude"], "longitude": town["longitude"],
-                               "location_type": "physical", "sources": ["generated"],
-                               "serves_areas": [], "serves_groups": []})
+        rows[Location].append(
+            {
+                "id": f"gen-loc-{loc}",
+                "organization_id": f"gen-org-{o}",
+                "name": name["bg"],
+                "translations": {"name": name},
+                "place_id": town["id"],
+                "latitude": town["latitude"],
+                "longitude": town["longitude"],
+                "location_type": "physical",
+                "sources": ["generated"],
+                "serves_areas": [],
+                "serves_groups": [],
+            }
+        )
     for s in range(n_services):
         template = services[s % len(services)]
         o = s % n_orgs
         # What a typical directory record has: a name, a description and who is eligible.
-        translations = {f: {lang: f"{text} {s}" if f == "name" else text
-                            for lang, text in texts.items() if lang in ("bg", "uk")}
-                        for f, texts in template.translations.items()
-                        if f in ("name", "description", "eligibility_description")}
-        rows[Service].append({
-            "id": f"gen-svc-{s}", "organization_id": f"gen-org-{o}", "name": translations["name"].get("bg") or "",
-            "status": "active", "translations": translations, "synonyms": template.synonyms,
-            "target_groups": template.target_groups, "category": template.category, "sources": ["generated"],
-            "minimum_age": template.minimum_age, "maximum_age": template.maximum_age})
+        translations = {
+            f: {lang: f"{text} {s}" if f == "name" else text for lang, text in texts.items() if lang in ("bg", "uk")}
+            for f, texts in template.translations.items()
+            if f in ("name", "description", "eligibility_description")
+        }
+        rows[Service].append(
+            {
+                "id": f"gen-svc-{s}",
+                "organization_id": f"gen-org-{o}",
+                "name": translations["name"].get("bg") or "",
+                "status": "active",
+                "translations": translations,
+                "synonyms": template.synonyms,
+                "target_groups": template.target_groups,
+                "category": template.category,
+                "sources": ["generated"],
+                "minimum_age": template.minimum_age,
+                "maximum_age": template.maximum_age,
+            }
+        )
         for k in range(2 if s < n_locations - n_services else 1):
             loc = (s + k * n_services) % n_locations
-            rows[ServiceAtLocation].append({"id": f"gen-sal-{s}-{k}", "service_id": f"gen-svc-{s}",
-                                            "location_id": f"gen-loc-{loc}", "sources": ["generated"]})
+            rows[ServiceAtLocation].append(
+                {
+                    "id": f"gen-sal-{s}-{k}",
+                    "service_id": f"gen-svc-{s}",
+                    "location_id": f"gen-loc-{loc}",
+                    "sources": ["generated"],
+                }
+            )
     return rows
 
 
@@ -97,7 +139,7 @@ async def write_datapackage(rows: dict[type, list[dict]], work: Path) -> Path:
     async with engine.begin() as conn:
         for model, items in rows.items():
             for start in range(0, len(items), 2000):
-                await conn.execute(model.__table__.insert(), items[start:start + 2000])
+                await conn.execute(model.__table__.insert(), items[start : start + 2000])
     await export_csv(sessions(engine), work / "hsds")
     await engine.dispose()
     return work / "hsds"
@@ -125,8 +167,13 @@ async def main() -> None:
 
     db_url = f"sqlite+aiosqlite:///{work}/imported.sqlite3"
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot.cli", "catalog", "import-hsds", str(package)], check=True,
-                   cwd=ROOT, env={**os.environ, "OPORA_DATABASE_URL": db_url}, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "import-hsds", str(package)],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "OPORA_DATABASE_URL": db_url},
+        stdout=subprocess.DEVNULL,
+    )
     print(f"opora catalog import-hsds: {time.perf_counter() - started:.1f} s")
 
     # Measured in a fresh process, so that its peak RSS is the engine's alone.
@@ -141,11 +188,16 @@ async def measure(db_url: str, rounds: int) -> None:
     build = time.perf_counter() - started
     await engine.dispose()
     services = answers.index.services
-    print(f"index: {len(services)} services, {sum(len(s.locations) for s in services)} service locations; "
-          f"built from the database in {build:.2f} s; peak RSS so far {peak_rss_mb():.0f} MB")
+    print(
+        f"index: {len(services)} services, {sum(len(s.locations) for s in services)} service locations; "
+        f"built from the database in {build:.2f} s; peak RSS so far {peak_rss_mb():.0f} MB"
+    )
 
-    questions = [q["q"] for name in ("questions.yaml", "questions_unseen_2026-11.yaml")
-                 for q in YAML(typ="safe").load((ROOT / "tests/data" / name).read_text())["questions"]]
+    questions = [
+        q["q"]
+        for name in ("questions.yaml", "questions_unseen_2026-11.yaml")
+        for q in YAML(typ="safe").load((ROOT / "tests/data" / name).read_text())["questions"]
+    ]
     for q in questions:
         answers.ask(q)  # warm-up
     timings = []
@@ -154,8 +206,10 @@ async def measure(db_url: str, rounds: int) -> None:
             t0 = time.perf_counter()
             answers.ask(q)
             timings.append((time.perf_counter() - t0) * 1000)
-    print(f"questions: {len(timings)} asked; p50 {statistics.median(timings):.2f} ms, "
-          f"p99 {percentile(timings, 99):.2f} ms, max {max(timings):.2f} ms")
+    print(
+        f"questions: {len(timings)} asked; p50 {statistics.median(timings):.2f} ms, "
+        f"p99 {percentile(timings, 99):.2f} ms, max {max(timings):.2f} ms"
+    )
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
 

@@ -32,7 +32,7 @@ def main() -> None:
         seen.append((answer.score, right))
     seen.sort()
     size = len(seen) // BINS
-    bins = [seen[i * size:(i + 1) * size if i < BINS - 1 else len(seen)] for i in range(BINS)]
+    bins = [seen[i * size : (i + 1) * size if i < BINS - 1 else len(seen)] for i in range(BINS)]
     points = [[sum(s for s, _ in b) / len(b), sum(r for _, r in b) / len(b), len(b)] for b in bins]
     merged = []  # pool adjacent violators: the share right never falls as the score rises
     for point in points:

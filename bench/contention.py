@@ -23,7 +23,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 # --- sqlite --------------------------------------------------------------------------------------
+
 
 class Turns:
     def __init__(self):
@@ -116,14 +116,30 @@ async def bystander(url: str, until: float, waits: list[float], failed: list[str
 async def sqlite_run(args) -> bool:
     work = Path(tempfile.mkdtemp(prefix="opora-contention-"))
     port = free_port()
-    env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{work}/opora.sqlite3", "OPORA_HTTP_PORT": str(port),
-           "OPORA_WEB_CHAT": "true", "OPORA_LIMIT_TURNS": "", "OPORA_LIMIT_REQUESTS": "", "OPORA_LIMIT_MESSAGES": "",
-           "OPORA_STAFF_TOKEN": "contention-bench-token-0123456789"}
+    env = {
+        **os.environ,
+        "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{work}/opora.sqlite3",
+        "OPORA_HTTP_PORT": str(port),
+        "OPORA_WEB_CHAT": "true",
+        "OPORA_LIMIT_TURNS": "",
+        "OPORA_LIMIT_REQUESTS": "",
+        "OPORA_LIMIT_MESSAGES": "",
+        "OPORA_STAFF_TOKEN": "contention-bench-token-0123456789",
+    }
     for key in ("OPORA_TELEGRAM_TOKEN", "OPORA_VIBER_TOKEN", "OPORA_REDIS_URL"):
         env.pop(key, None)
     log = open(work / "opora.log", "w")
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env,
-                                                   stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         async with ClientSession() as http:
@@ -135,13 +151,17 @@ async def sqlite_run(args) -> bool:
                 except OSError:
                     pass
                 await asyncio.sleep(0.2)
-        print(f"SQLite contention: {args.flows} help-request flows for {args.duration:.0f} s, one process "
-              f"({work}/opora.log)", flush=True)
+        print(
+            f"SQLite contention: {args.flows} help-request flows for {args.duration:.0f} s, one process "
+            f"({work}/opora.log)",
+            flush=True,
+        )
         turns, sent, waits, failed = Turns(), [0], [], []
         until = time.monotonic() + args.duration
         started = time.monotonic()
-        await asyncio.gather(bystander(url, until, waits, failed),
-                             *(flow(url, n, until, turns, sent) for n in range(args.flows)))
+        await asyncio.gather(
+            bystander(url, until, waits, failed), *(flow(url, n, until, turns, sent) for n in range(args.flows))
+        )
         took = time.monotonic() - started
     finally:
         process.send_signal(signal.SIGTERM)
@@ -152,10 +172,12 @@ async def sqlite_run(args) -> bool:
         log.close()
     locked = (work / "opora.log").read_text(errors="replace").count("database is locked")
     p99 = pct(turns.times, 0.99)
-    print(f"turns {len(turns.times)} ({len(turns.times) / took:.0f}/s), failed {len(turns.failed)}; requests sent "
-          f"{sent[0]}; turn p50 {pct(turns.times, 0.5) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
-          f"{max(turns.times, default=0) * 1000:.0f} ms; bystander /start: {len(waits)} tries, max "
-          f"{max(waits, default=0) * 1000:.0f} ms; 'database is locked' in the log: {locked}")
+    print(
+        f"turns {len(turns.times)} ({len(turns.times) / took:.0f}/s), failed {len(turns.failed)}; requests sent "
+        f"{sent[0]}; turn p50 {pct(turns.times, 0.5) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
+        f"{max(turns.times, default=0) * 1000:.0f} ms; bystander /start: {len(waits)} tries, max "
+        f"{max(waits, default=0) * 1000:.0f} ms; 'database is locked' in the log: {locked}"
+    )
     problems = turns.failed[:5] + failed[:5]
     if turns.failed:
         problems.insert(0, f"{len(turns.failed)} turns failed")
@@ -177,6 +199,7 @@ async def starve_run(args) -> bool:
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
+    from fake_telegram import FakeBotAPI
     from sqlalchemy import text
 
     from bot.coordination import RateLimits
@@ -185,7 +208,6 @@ async def starve_run(args) -> bool:
     from bot.telegram.ratelimit import RateLimited
     from bot.telegram.sender import TelegramSender
     from catalog.db import create_schema, make_engine, sessions
-    from fake_telegram import FakeBotAPI
 
     api = FakeBotAPI()
     api_url = await api.start()
@@ -197,12 +219,25 @@ async def starve_run(args) -> bool:
             await conn.execute(text("CREATE SCHEMA public"))
     await create_schema(engine)
     db = sessions(engine)
-    now = lambda: dt.datetime.now(dt.timezone.utc)  # noqa: E731
+    now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
     card = "🆕 Request No. {n}\n" + "Мамі 82 роки, потрібні ліки та продукти. " * 20
     async with db() as session, session.begin():
-        session.add_all([OutboxMessage(channel="telegram", chat_id=str(GROUP), message={"text": card.format(n=n)},
-                                       status="pending", attempts=0, next_attempt_at=now(), created_at=now(),
-                                       to_staff=True, card=True) for n in range(args.backlog)])
+        session.add_all(
+            [
+                OutboxMessage(
+                    channel="telegram",
+                    chat_id=str(GROUP),
+                    message={"text": card.format(n=n)},
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now(),
+                    created_at=now(),
+                    to_staff=True,
+                    card=True,
+                )
+                for n in range(args.backlog)
+            ]
+        )
     bot = Bot("123456:STARVE", session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
     limited = RateLimited(RateLimits())
     bot.session.middleware(limited)
@@ -213,16 +248,28 @@ async def starve_run(args) -> bool:
     stop = asyncio.Event()
     delivery = Delivery(db, {"telegram": sender}, now)
     runner = asyncio.create_task(delivery.run(stop))
-    print(f"outbox starvation: {args.backlog} cards queued for staff group {GROUP}; a message to another chat "
-          f"4 times a second for {args.duration:.0f} s ({engine.dialect.name})", flush=True)
+    print(
+        f"outbox starvation: {args.backlog} cards queued for staff group {GROUP}; a message to another chat "
+        f"4 times a second for {args.duration:.0f} s ({engine.dialect.name})",
+        flush=True,
+    )
     queued: dict[int, float] = {}
     started = time.monotonic()
     chat = 10_000
     while time.monotonic() - started < args.duration:
         chat += 1
         async with db() as session, session.begin():
-            session.add(OutboxMessage(channel="telegram", chat_id=str(chat), message={"text": f"reply to {chat}"},
-                                      status="pending", attempts=0, next_attempt_at=now(), created_at=now()))
+            session.add(
+                OutboxMessage(
+                    channel="telegram",
+                    chat_id=str(chat),
+                    message={"text": f"reply to {chat}"},
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now(),
+                    created_at=now(),
+                )
+            )
         queued[chat] = time.monotonic()
         delivery.wake()
         await asyncio.sleep(0.25)
@@ -236,20 +283,21 @@ async def starve_run(args) -> bool:
     await bot.session.close()
     await api.stop()
     await engine.dispose()
-    arrived: dict[int, float] = {}
     group: list[int] = []
-    for name, params in api.delivered:
+    for _name, params in api.delivered:
         chat_id = int(params["chat_id"])
         if chat_id == GROUP:
             group.append(int(params["text"].split("No. ")[1].split()[0]))
     # the fake API keeps no time: each arrival's time is taken when it is seen, below, from the calls' order
-    latencies = [arrival for arrival in await _latencies(api, queued)]
+    latencies = list(await _latencies(api, queued))
     late = [lat for lat in latencies if lat > 2.0]
     lost = len(queued) - len(latencies)
-    print(f"other chats: {len(queued)} queued, {len(latencies)} delivered; queued → delivered p50 "
-          f"{pct(latencies, 0.5) * 1000:.0f} ms, p99 {pct(latencies, 0.99) * 1000:.0f} ms, max "
-          f"{max(latencies, default=float('nan')) * 1000:.0f} ms; staff group: {len(group)} cards delivered "
-          f"in {args.duration:.0f} s")
+    print(
+        f"other chats: {len(queued)} queued, {len(latencies)} delivered; queued → delivered p50 "
+        f"{pct(latencies, 0.5) * 1000:.0f} ms, p99 {pct(latencies, 0.99) * 1000:.0f} ms, max "
+        f"{max(latencies, default=float('nan')) * 1000:.0f} ms; staff group: {len(group)} cards delivered "
+        f"in {args.duration:.0f} s"
+    )
     problems = []
     if late or lost:
         problems.append(f"{len(late)} messages took more than 2 s, {lost} never arrived")

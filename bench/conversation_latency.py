@@ -16,17 +16,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import build_app, build_conversation, build_engine, ensure_catalog  # noqa: E402
-from bot.core.events import Event, User  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.app import build_app, build_conversation, build_engine, ensure_catalog
+from bot.core.events import Event, User
+from bot.settings import Settings
 
 SCRIPT = [
-    ("command", {"text": "/start"}), ("button", {"payload": "browse"}), ("button", {"payload": "cat:meals"}),
-    ("button", {"payload": "town:meals:kazanlak"}), ("card", {"payload": "svc:kazanlak-home-patronage"}),
+    ("command", {"text": "/start"}),
+    ("button", {"payload": "browse"}),
+    ("button", {"payload": "cat:meals"}),
+    ("button", {"payload": "town:meals:kazanlak"}),
+    ("card", {"payload": "svc:kazanlak-home-patronage"}),
     ("question", {"text": "Мамі 82 роки, вона лежача, чи можна оформити догляд вдома в Казанлику?"}),
-    ("question", {"text": "psykholohichna dopomoha dnipro"}), ("location", {"location": (42.62, 25.39)}),
-    ("button", {"payload": "scr"}), ("button", {"payload": "scr:who:relative"}), ("text", {"text": "82"}),
-    ("button", {"payload": "scr:s:alone"}), ("button", {"payload": "scr:done"}),
+    ("question", {"text": "psykholohichna dopomoha dnipro"}),
+    ("location", {"location": (42.62, 25.39)}),
+    ("button", {"payload": "scr"}),
+    ("button", {"payload": "scr:who:relative"}),
+    ("text", {"text": "82"}),
+    ("button", {"payload": "scr:s:alone"}),
+    ("button", {"payload": "scr:done"}),
     ("screener", {"payload": "scr:at:kazanlak"}),
 ]
 
@@ -49,8 +56,10 @@ async def main(turns: int) -> None:
     total = sum(len(v) for v in timings.values())
     for kind, values in sorted(timings.items()):
         values.sort()
-        print(f"{kind:9} n={len(values):5}  p50 {statistics.median(values):6.1f} ms  "
-              f"p99 {values[int(len(values) * 0.99) - 1]:6.1f} ms")
+        print(
+            f"{kind:9} n={len(values):5}  p50 {statistics.median(values):6.1f} ms  "
+            f"p99 {values[int(len(values) * 0.99) - 1]:6.1f} ms"
+        )
     print(f"all      {total} turns in {elapsed:.1f} s: {total / elapsed:.0f} turns/s (one process, one at a time)")
 
 

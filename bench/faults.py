@@ -37,12 +37,32 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load  # noqa: E402
+import load
 
-PG = ["pg_ctlcluster", "--skip-systemctl-redirect", sorted(p.name for p in Path("/etc/postgresql").glob("*"))[-1],
-      "main"]
-REDIS = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-         "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
+PG = [
+    "pg_ctlcluster",
+    "--skip-systemctl-redirect",
+    sorted(p.name for p in Path("/etc/postgresql").glob("*"))[-1],
+    "main",
+]
+REDIS = [
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    "6379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
+]
 DURATION = {"kill": 30, "postgres": 30, "redis": 35, "botapi": 60, "none": 20}
 AT = {"botapi": 15}  # once help requests are under way, so that cards meet the failures too
 SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
@@ -96,8 +116,9 @@ class Fault:
         began = time.monotonic()
         while time.monotonic() - began < self.cap:
             try:
-                (left,), = await load.sql(ctx.db, "SELECT count(*) FROM opora_outbox "
-                                                  "WHERE status IN ('pending', 'sending')")
+                ((left,),) = await load.sql(
+                    ctx.db, "SELECT count(*) FROM opora_outbox WHERE status IN ('pending', 'sending')"
+                )
             except Exception as error:
                 left = f"unknown ({type(error).__name__})"
             if left == 0:
@@ -134,8 +155,9 @@ class Fault:
 
     async def botapi(self, ctx) -> None:
         for code in (429, 502):
-            async with ctx.http.post(f"{ctx.api_url}/control/fail",
-                                     json={"seconds": 15, "code": code, "retry_after": 5}) as response:
+            async with ctx.http.post(
+                f"{ctx.api_url}/control/fail", json={"seconds": 15, "code": code, "retry_after": 5}
+            ) as response:
                 response.raise_for_status()
             self.note(ctx, f"Bot API answers send* with {code} for 15 s")
             await asyncio.sleep(15)
@@ -153,10 +175,12 @@ def window(updates: list[tuple[float, int]], t: float) -> int | None:
 
 async def check(fault: Fault, ctx) -> bool:
     from bot.core.i18n import Translator
+
     run, db = ctx.run, ctx.db
     people = set(run.people)
-    sorry = {Translator(lang)(text): kind for lang in ("uk", "bg") for kind, text in (("sorry", SORRY),
-                                                                                    ("stale", STALE))}
+    sorry = {
+        Translator(lang)(text): kind for lang in ("uk", "bg") for kind, text in (("sorry", SORRY), ("stale", STALE))
+    }
     failures = []
 
     def verdict(title: str, problems: list[str], figures: list[str]) -> None:
@@ -175,18 +199,30 @@ async def check(fault: Fault, ctx) -> bool:
             if chat in people and p.startswith("staff:add:"):
                 told[int(p.split(":")[2])] = chat
     presses = Counter(o["chat"] for o in run.outcomes.values() if o["what"] == "staff:send")
-    missing = [f"request No. {n} told to {chat} but not stored" for n, chat in sorted(told.items())
-               if n not in stored] + [f"request No. {n} told to {chat} is stored for {stored[n][0]}"
-                                      for n, chat in sorted(told.items()) if n in stored and stored[n][0] != chat]
-    doubled = [f"user {u}: {n} requests stored, {presses[u]} presses of send" for u, n in sorted(by_user.items())
-               if n > presses[u]]
+    missing = [
+        f"request No. {n} told to {chat} but not stored" for n, chat in sorted(told.items()) if n not in stored
+    ] + [
+        f"request No. {n} told to {chat} is stored for {stored[n][0]}"
+        for n, chat in sorted(told.items())
+        if n in stored and stored[n][0] != chat
+    ]
+    doubled = [
+        f"user {u}: {n} requests stored, {presses[u]} presses of send"
+        for u, n in sorted(by_user.items())
+        if n > presses[u]
+    ]
     untold = sorted(set(stored) - set(told))
-    verdict("1. help requests", missing + doubled, [
-        f"people pressed send {sum(presses.values())} times; the load generator counted {run.requests} completed",
-        f"requests people were told the number of: {len(told)}; stored for those people: "
-        f"{sum(1 for n, c in told.items() if stored.get(n, (None,))[0] == c)}; rows in opora_help_request: "
-        f"{len(stored)}",
-        f"stored but the person was never told the number: {len(untold)}" + (f" {untold[:20]}" if untold else "")])
+    verdict(
+        "1. help requests",
+        missing + doubled,
+        [
+            f"people pressed send {sum(presses.values())} times; the load generator counted {run.requests} completed",
+            f"requests people were told the number of: {len(told)}; stored for those people: "
+            f"{sum(1 for n, c in told.items() if stored.get(n, (None,))[0] == c)}; rows in opora_help_request: "
+            f"{len(stored)}",
+            f"stored but the person was never told the number: {len(untold)}" + (f" {untold[:20]}" if untold else ""),
+        ],
+    )
 
     # 2. the outbox and the staff cards
     chats = defaultdict(list)
@@ -194,8 +230,11 @@ async def check(fault: Fault, ctx) -> bool:
         chats[queue].append(chat)
     outbox = await load.sql(db, "SELECT id, chat_id, request_id, card, status, attempts, last_error FROM opora_outbox")
     statuses = Counter(row[4] for row in outbox)
-    unsent = [f"outbox {i} ({chat}, request {r}) is {status} after {a} attempts: {err}"
-              for i, chat, r, card, status, a, err in outbox if status != "sent"]
+    unsent = [
+        f"outbox {i} ({chat}, request {r}) is {status} after {a} attempts: {err}"
+        for i, chat, r, card, status, a, err in outbox
+        if status != "sent"
+    ]
     card_rows = Counter((chat, r) for _i, chat, r, card, _s, _a, _e in outbox if card)
     delivered = Counter()
     for chat, _t, payloads, _m, text in run.log:
@@ -206,18 +245,26 @@ async def check(fault: Fault, ctx) -> bool:
     twice = sorted((k, n) for k, n in delivered.items() if n > 1)
     stray = sorted(k for k in delivered if k not in expected)
     rows_off = sorted((k, card_rows[k]) for k in expected | set(card_rows) if card_rows[k] != 1)
-    verdict("2. outbox and staff cards", unsent + [f"card of request {r} never reached {c}" for c, r in lost]
-            + [f"card of request {r} reached {c} {n} times" for (c, r), n in twice]
-            + [f"card of request {r} to {c}, which is no staff group of its queue" for c, r in stray]
-            + [f"request {r}, chat {c}: {n} card rows in the outbox" for (c, r), n in rows_off], [
-        f"outbox rows: {dict(statuses)}; rows that needed more than one attempt: "
-        f"{sum(1 for row in outbox if row[5] > 1)}; drained {fault.drained:.0f} s after the load",
-        f"cards expected {len(expected)} (requests x staff groups of their queue), delivered "
-        f"{sum(delivered.values())} ({len(expected) - len(lost)} distinct); other outbox rows "
-        f"{sum(1 for row in outbox if not row[3])}"])
+    verdict(
+        "2. outbox and staff cards",
+        unsent
+        + [f"card of request {r} never reached {c}" for c, r in lost]
+        + [f"card of request {r} reached {c} {n} times" for (c, r), n in twice]
+        + [f"card of request {r} to {c}, which is no staff group of its queue" for c, r in stray]
+        + [f"request {r}, chat {c}: {n} card rows in the outbox" for (c, r), n in rows_off],
+        [
+            f"outbox rows: {dict(statuses)}; rows that needed more than one attempt: "
+            f"{sum(1 for row in outbox if row[5] > 1)}; drained {fault.drained:.0f} s after the load",
+            f"cards expected {len(expected)} (requests x staff groups of their queue), delivered "
+            f"{sum(delivered.values())} ({len(expected) - len(lost)} distinct); other outbox rows "
+            f"{sum(1 for row in outbox if not row[3])}",
+        ],
+    )
 
     # 3. updates
-    keys = Counter(k for k, in await load.sql(db, "SELECT key FROM opora_processed_update WHERE channel = 'telegram'"))
+    keys = Counter(
+        k for (k,) in await load.sql(db, "SELECT key FROM opora_processed_update WHERE channel = 'telegram'")
+    )
     acked = {uid for uid, o in run.outcomes.items() if o["status"] == 200}
     unrecorded = sorted(acked - {int(k) for k in keys})
     silent = sorted(uid for uid in acked if run.outcomes[uid]["first"] is None)
@@ -232,19 +279,35 @@ async def check(fault: Fault, ctx) -> bool:
         if chat in people and (uid := window(sorted(sequences[chat]), t)) is not None:
             replies[uid][(method, text, " ".join(payloads))] += 1
     repeated = sorted(uid for uid, c in replies.items() if max(c.values()) > 1)
-    verdict("3. updates", [f"update {u} answered 200 but not in opora_processed_update" for u in unrecorded]
-            + [f"update {u} of {run.outcomes[u]['chat']} ({run.outcomes[u]['what'] or 'text'}) answered 200 after "
-               f"{run.outcomes[u]['attempts']} tries but no message came" for u in silent]
-            + [f"update_id {k} recorded {n} times" for k, n in keys.items() if n > 1]
-            + [f"update {u} of {run.outcomes[u]['chat']} never answered 200 in {run.outcomes[u]['attempts']} tries: "
-               "Telegram would give up on it" for u in refused], [
-        f"updates sent {len(run.outcomes)}; answered 200 {len(acked)}; got a message {len(run.done)}; "
-        f"never answered 200 (every try failed) {len(refused)}, of which recorded as handled {len(recorded_refused)}"
-        + (f" {recorded_refused[:20]}" if recorded_refused else "") + f", of which got a message anyway {partial}"
-        f"; rows in opora_processed_update {len(keys)}",
-        f"duplicated direct replies (one update answered twice): {len(repeated)} updates"
-        + (f" {repeated[:20]}, delivered {[run.outcomes[u]['attempts'] for u in repeated[:20]]} times"
-           if repeated else " — it did not happen")])
+    verdict(
+        "3. updates",
+        [f"update {u} answered 200 but not in opora_processed_update" for u in unrecorded]
+        + [
+            f"update {u} of {run.outcomes[u]['chat']} ({run.outcomes[u]['what'] or 'text'}) answered 200 after "
+            f"{run.outcomes[u]['attempts']} tries but no message came"
+            for u in silent
+        ]
+        + [f"update_id {k} recorded {n} times" for k, n in keys.items() if n > 1]
+        + [
+            f"update {u} of {run.outcomes[u]['chat']} never answered 200 in {run.outcomes[u]['attempts']} tries: "
+            "Telegram would give up on it"
+            for u in refused
+        ],
+        [
+            f"updates sent {len(run.outcomes)}; answered 200 {len(acked)}; got a message {len(run.done)}; "
+            f"never answered 200 (every try failed) {len(refused)}, "
+            f"of which recorded as handled {len(recorded_refused)}"
+            + (f" {recorded_refused[:20]}" if recorded_refused else "")
+            + f", of which got a message anyway {partial}"
+            f"; rows in opora_processed_update {len(keys)}",
+            f"duplicated direct replies (one update answered twice): {len(repeated)} updates"
+            + (
+                f" {repeated[:20]}, delivered {[run.outcomes[u]['attempts'] for u in repeated[:20]]} times"
+                if repeated
+                else " — it did not happen"
+            ),
+        ],
+    )
 
     # figures
     said = Counter()
@@ -254,12 +317,20 @@ async def check(fault: Fault, ctx) -> bool:
             said[kind] += 1
             errors_at.append(t)
     after = [t for t in errors_at if fault.start and t >= fault.start]
-    print(f"figures: errors seen by people {sum(run.errors.values())} {dict(run.errors)}; 'sorry, something went "
-          f"wrong' {said['sorry']}, 'button out of date' {said['stale']}")
+    print(
+        f"figures: errors seen by people {sum(run.errors.values())} {dict(run.errors)}; 'sorry, something went "
+        f"wrong' {said['sorry']}, 'button out of date' {said['stale']}"
+    )
     if fault.start:
-        print(f"  fault at {fault.start - ctx.started:.1f} s, over at {fault.lifted - ctx.started:.1f} s; "
-              + (f"last error seen by people {max(after) - fault.start:.1f} s after the fault began "
-                 f"({max(after) - fault.lifted:+.1f} s after it was over)" if after else "no error seen by people"))
+        print(
+            f"  fault at {fault.start - ctx.started:.1f} s, over at {fault.lifted - ctx.started:.1f} s; "
+            + (
+                f"last error seen by people {max(after) - fault.start:.1f} s after the fault began "
+                f"({max(after) - fault.lifted:+.1f} s after it was over)"
+                if after
+                else "no error seen by people"
+            )
+        )
     for note in fault.notes:
         print(f"  {note}")
     return not failures
@@ -268,9 +339,18 @@ async def check(fault: Fault, ctx) -> bool:
 async def one(name: str, args) -> bool:
     print(f"\n===== fault: {name} =====", flush=True)
     fault = Fault(name, args)
-    options = argparse.Namespace(sqlite=False, workers=2, users=args.users, think=args.think, connections=40,
-                                 duration=args.duration or DURATION[name], timeout=args.timeout, drain=0,
-                                 overall_limit=args.overall_limit, carry_on=True)
+    options = argparse.Namespace(
+        sqlite=False,
+        workers=2,
+        users=args.users,
+        think=args.think,
+        connections=40,
+        duration=args.duration or DURATION[name],
+        timeout=args.timeout,
+        drain=0,
+        overall_limit=args.overall_limit,
+        carry_on=True,
+    )
     try:
         ctx = await load.main(options, fault)
     finally:
@@ -283,6 +363,7 @@ async def one(name: str, args) -> bool:
 
 async def contention(name: str) -> bool:
     import contention as runs
+
     print(f"\n===== {name} =====", flush=True)
     options = runs.parser().parse_args([name])
     options.duration = 60.0 if name == "sqlite" else 30.0
@@ -303,8 +384,9 @@ async def main(args) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fault", choices=["kill", "postgres", "redis", "botapi", "sqlite", "starve", "all", "none"],
-                        default="all")
+    parser.add_argument(
+        "--fault", choices=["kill", "postgres", "redis", "botapi", "sqlite", "starve", "all", "none"], default="all"
+    )
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--duration", type=float, help="seconds of load (default: per fault, 30 to 45)")
     parser.add_argument("--at", type=float, help="seconds into the load when the fault begins (default: 8, botapi 15)")

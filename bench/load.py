@@ -52,10 +52,14 @@ REDIS_URL = "redis://127.0.0.1:6379/3"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TRIES = 8  # deliveries of an update whose webhook request failed; Telegram keeps trying for longer
 PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
-NEED = {"uk": "Мамі 82 роки, живе сама, потрібні ліки та продукти",
-        "bg": "Баба ми е на 85, живее сама, трябват ѝ лекарства"}
-LIMIT = ("import sys; from limits import RateLimitItemPerSecond; from bot.coordination import RateLimits; from bot.cli "
-         "import main; RateLimits.OVERALL = RateLimitItemPerSecond(int(sys.argv[1])); sys.exit(main(['run']))")
+NEED = {
+    "uk": "Мамі 82 роки, живе сама, потрібні ліки та продукти",
+    "bg": "Баба ми е на 85, живее сама, трябват ѝ лекарства",
+}
+LIMIT = (
+    "import sys; from limits import RateLimitItemPerSecond; from bot.coordination import RateLimits; from bot.cli "
+    "import main; RateLimits.OVERALL = RateLimitItemPerSecond(int(sys.argv[1])); sys.exit(main(['run']))"
+)
 
 
 def fake_api() -> None:
@@ -66,8 +70,9 @@ def fake_api() -> None:
 
     async def control(request: web.Request) -> web.Response:
         order = await request.json()
-        failing.update(until=time.monotonic() + order["seconds"], code=order["code"],
-                       retry_after=order.get("retry_after", 5))
+        failing.update(
+            until=time.monotonic() + order["seconds"], code=order["code"], retry_after=order.get("retry_after", 5)
+        )
         return web.json_response({"ok": True})
 
     async def method(request: web.Request) -> web.Response:
@@ -75,9 +80,11 @@ def fake_api() -> None:
         result = {"id": 42, "is_bot": True, "first_name": "Opora", "username": "opora_bot"} if name == "getMe" else True
         if name.startswith("send") and time.monotonic() < failing["until"]:
             code = failing["code"]
-            return web.json_response({"ok": False, "error_code": code, "description": f"failing on purpose: {code}"}
-                                     | ({"parameters": {"retry_after": failing["retry_after"]}} if code == 429 else {}),
-                                     status=code)
+            return web.json_response(
+                {"ok": False, "error_code": code, "description": f"failing on purpose: {code}"}
+                | ({"parameters": {"retry_after": failing["retry_after"]}} if code == 429 else {}),
+                status=code,
+            )
         if name.startswith("send") or name == "editMessageText":
             rows = json.loads(form.get("reply_markup") or "{}").get("inline_keyboard", [])
             buttons = " ".join(b.get("callback_data", "") for row in rows for b in row)
@@ -116,8 +123,17 @@ class Person:
             self.first.set_result(t)
 
     async def says(self, text: str) -> None:
-        await self.send({"message": {"message_id": next(self.run.ids), "date": int(time.time()), "text": text,
-                                     "chat": self.chat, "from": self.sender}})
+        await self.send(
+            {
+                "message": {
+                    "message_id": next(self.run.ids),
+                    "date": int(time.time()),
+                    "text": text,
+                    "chat": self.chat,
+                    "from": self.sender,
+                }
+            }
+        )
 
     async def tap(self, *prefixes: str) -> str:
         """Press a button of the latest message that has one: the payload `x`, or any `x:…`."""
@@ -125,9 +141,17 @@ class Person:
             for payloads, prefix in itertools.product(reversed(self.keyboards), prefixes):
                 if found := [p for p in payloads if p == prefix or prefix.endswith(":") and p.startswith(prefix)]:
                     data = random.choice(found)
-                    await self.send({"callback_query": {"id": str(next(self.run.ids)), "from": self.sender,
-                                     "chat_instance": "1", "data": data,
-                                     "message": {"message_id": 1, "date": 0, "chat": self.chat}}})
+                    await self.send(
+                        {
+                            "callback_query": {
+                                "id": str(next(self.run.ids)),
+                                "from": self.sender,
+                                "chat_instance": "1",
+                                "data": data,
+                                "message": {"message_id": 1, "date": 0, "chat": self.chat},
+                            }
+                        }
+                    )
                     return data
             await asyncio.sleep(0.05)
         raise Missing(prefixes[0])
@@ -136,14 +160,21 @@ class Person:
         run = self.run
         self.t0, self.first = time.monotonic(), asyncio.get_running_loop().create_future()
         body = {"update_id": next(run.ids), **update}
-        outcome = run.outcomes[body["update_id"]] = {"chat": str(self.chat["id"]), "t0": self.t0, "status": None,
-                                                     "attempts": 0, "first": None,
-                                                     "what": update.get("callback_query", {}).get("data")}
+        outcome = run.outcomes[body["update_id"]] = {
+            "chat": str(self.chat["id"]),
+            "t0": self.t0,
+            "status": None,
+            "attempts": 0,
+            "first": None,
+            "what": update.get("callback_query", {}).get("data"),
+        }
         for attempt in range(1, TRIES + 1):  # as Telegram, which delivers an update again when the webhook failed
             url = run.url()
             try:
-                async with run.connections, run.http.post(url, json=body,
-                                                          headers={SECRET_HEADER: run.secret}) as response:
+                async with (
+                    run.connections,
+                    run.http.post(url, json=body, headers={SECRET_HEADER: run.secret}) as response,
+                ):
                     await response.read()
                 outcome.update(status=response.status, attempts=attempt)
                 if response.status < 500:
@@ -242,15 +273,20 @@ def processes() -> dict[int, tuple[str, float]]:
     for proc in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError, IndexError):
             cmd = (proc / "cmdline").read_text().replace("\0", " ").strip()
-            kind = "PostgreSQL + Redis" if cmd.startswith("redis-server") or cmd.startswith("postgres") and (
-                " opora_load " in cmd or "(" not in cmd) else cmd[:50] or "kernel threads"
+            kind = (
+                "PostgreSQL + Redis"
+                if cmd.startswith("redis-server")
+                or cmd.startswith("postgres")
+                and (" opora_load " in cmd or "(" not in cmd)
+                else cmd[:50] or "kernel threads"
+            )
             found[int(proc.name)] = kind, cpu_seconds(int(proc.name))
     return found
 
 
 def cpu_shares(ours: dict[str, int], before: dict[int, tuple[str, float]], machine: float) -> dict[str, float]:
     """CPU seconds since `before`: ours by name, the servers, the busiest other process, the rest."""
-    shares, others = Counter({name: 0.0 for name in ours}), Counter()
+    shares, others = Counter(dict.fromkeys(ours, 0.0)), Counter()
     for pid, (kind, seconds) in processes().items():
         used = seconds - before.get(pid, (kind, 0.0))[1]
         name = next((k for k, p in ours.items() if p == pid), None)
@@ -263,7 +299,9 @@ def cpu_shares(ours: dict[str, int], before: dict[int, tuple[str, float]], machi
 
 async def sql(url: str, statement, **params) -> list:
     from sqlalchemy import text
+
     from catalog.db import make_engine
+
     engine = make_engine(url)
     async with engine.begin() as conn:
         result = await conn.execute(text(statement) if isinstance(statement, str) else statement, params)
@@ -274,12 +312,14 @@ async def sql(url: str, statement, **params) -> list:
 
 async def outbox(url: str) -> str:
     from sqlalchemy import select
+
     from bot.helpdesk.models import OutboxMessage as Row
+
     rows = await sql(url, select(Row.status, Row.created_at, Row.sent_at))
     lags = [(sent - created).total_seconds() for _, created, sent in rows if sent]
     return f"{dict(Counter(status for status, _, _ in rows))}" + (
-        f", sent {statistics.mean(lags):.0f} s after being queued on average, at most {max(lags):.0f} s"
-        if lags else "")
+        f", sent {statistics.mean(lags):.0f} s after being queued on average, at most {max(lags):.0f} s" if lags else ""
+    )
 
 
 async def ready(http: ClientSession, port: int) -> None:
@@ -295,9 +335,14 @@ async def ready(http: ClientSession, port: int) -> None:
 async def start_worker(command: list[str], env: dict, port: int, work: Path) -> asyncio.subprocess.Process:
     """One `opora run` on `port`, its output appended to work/worker-PORT.log."""
     return await asyncio.create_subprocess_exec(
-        sys.executable, *command, cwd=ROOT, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        sys.executable,
+        *command,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         stdout=open(work / f"worker-{port}.log", "a"),
-        env={**env, "OPORA_HTTP_PORT": str(port), "OPORA_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}"})
+        env={**env, "OPORA_HTTP_PORT": str(port), "OPORA_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}"},
+    )
 
 
 async def main(args, fault=None) -> SimpleNamespace:
@@ -305,6 +350,7 @@ async def main(args, fault=None) -> SimpleNamespace:
     awaited after them), `drain(ctx)` replaces the --drain wait; ctx, returned, holds the run and its parts."""
     from bot.settings import Settings
     from bot.telegram.runner import webhook_secret
+
     work = Path(tempfile.mkdtemp(prefix="opora-load-"))
     env, n = {**os.environ, "OPORA_TELEGRAM_TOKEN": TOKEN}, 1 if args.sqlite else args.workers
     if args.sqlite:
@@ -312,12 +358,19 @@ async def main(args, fault=None) -> SimpleNamespace:
     else:
         env |= {"OPORA_DATABASE_URL": PG_URL, "OPORA_REDIS_URL": REDIS_URL}
         subprocess.run([*PSQL, "CREATE DATABASE opora_load"], stderr=subprocess.DEVNULL)  # fails when it exists
-        subprocess.run([*PSQL, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
-                        "CREATE SCHEMA public", "opora_load"], check=True)
+        subprocess.run(
+            [
+                *PSQL,
+                "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public",
+                "opora_load",
+            ],
+            check=True,
+        )
         subprocess.run(["redis-cli", "-u", REDIS_URL, "FLUSHDB"], check=True, stdout=subprocess.DEVNULL)
     db = env["OPORA_DATABASE_URL"]
-    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     api = await asyncio.create_subprocess_exec(sys.executable, __file__, "--fake-api", stdout=subprocess.PIPE)
     env["OPORA_TELEGRAM_API_URL"] = f"http://127.0.0.1:{int(await api.stdout.readline())}"
     ports = [18100 + i for i in range(n)]
@@ -328,20 +381,39 @@ async def main(args, fault=None) -> SimpleNamespace:
         async with ClientSession(connector=TCPConnector(limit=0), timeout=ClientTimeout(total=args.timeout)) as http:
             for port in ports:
                 await ready(http, port)
-            queues = [q for q, in await sql(db, "SELECT id FROM opora_queue ORDER BY id")]
+            queues = [q for (q,) in await sql(db, "SELECT id FROM opora_queue ORDER BY id")]
             for i, queue in enumerate(queues, 1):
-                await sql(db, "INSERT INTO opora_staff_chat (queue_id, channel, chat_id, bound_at) VALUES "
-                              "(:q, 'telegram', :c, CURRENT_TIMESTAMP)", q=queue, c=str(-1_000_000 - i))
-            print(f"{n} worker(s) on {'SQLite' if args.sqlite else 'PostgreSQL + Redis'}, {len(queues)} staff "
-                  f"groups, {args.users} users, {os.cpu_count()} CPUs, logs in {work}", flush=True)
+                await sql(
+                    db,
+                    "INSERT INTO opora_staff_chat (queue_id, channel, chat_id, bound_at) VALUES "
+                    "(:q, 'telegram', :c, CURRENT_TIMESTAMP)",
+                    q=queue,
+                    c=str(-1_000_000 - i),
+                )
+            print(
+                f"{n} worker(s) on {'SQLite' if args.sqlite else 'PostgreSQL + Redis'}, {len(queues)} staff "
+                f"groups, {args.users} users, {os.cpu_count()} CPUs, logs in {work}",
+                flush=True,
+            )
 
             run = Run(args, ports, webhook_secret(Settings(telegram_token=TOKEN)), http)
             reading = asyncio.create_task(run.read(api))
             pids = {"fake Bot API": api.pid} | {f"worker {i + 1}": w.pid for i, w in enumerate(workers)}
             pids["load generator"] = os.getpid()
             before, machine, started = processes(), cpu_seconds(), time.monotonic()
-            ctx = SimpleNamespace(args=args, run=run, http=http, db=db, env=env, command=command, work=work,
-                                  ports=ports, workers=workers, api_url=env["OPORA_TELEGRAM_API_URL"], started=started)
+            ctx = SimpleNamespace(
+                args=args,
+                run=run,
+                http=http,
+                db=db,
+                env=env,
+                command=command,
+                work=work,
+                ports=ports,
+                workers=workers,
+                api_url=env["OPORA_TELEGRAM_API_URL"],
+                started=started,
+            )
             injecting = asyncio.create_task(fault.inject(ctx)) if fault else None
 
             async def person(i: int) -> None:
@@ -358,6 +430,7 @@ async def main(args, fault=None) -> SimpleNamespace:
                         except GaveUp:  # gone, unless told to begin again (faults.py) while the load lasts
                             if not getattr(args, "carry_on", False) or time.monotonic() >= started + args.duration:
                                 raise
+
             await asyncio.gather(*(person(i) for i in range(args.users)))
             if injecting:
                 await injecting
@@ -368,8 +441,9 @@ async def main(args, fault=None) -> SimpleNamespace:
                 with contextlib.suppress(ClientError):  # a worker may be down
                     async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
                         scraped = await response.text()
-                    for part, kind, value in re.findall(r'^opora_turn_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$',
-                                                        scraped, re.M):
+                    for part, kind, value in re.findall(
+                        r'^opora_turn_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$', scraped, re.M
+                    ):
                         turns[kind][part == "count"] += float(value)
             queued, waited = await outbox(db), time.monotonic()
             await (fault.drain(ctx) if fault else asyncio.sleep(args.drain))
@@ -388,29 +462,46 @@ async def main(args, fault=None) -> SimpleNamespace:
     per_10s = Counter(int((t - started) // 10) for t in run.done)
     q = statistics.quantiles(ms, n=100) if len(ms) > 1 else [float("nan")] * 99
     print(f"run: {elapsed:.1f} s; load for {window:.0f} s, then the sessions under way finished")
-    print(f"updates answered: {len(run.done)}; {sum(t - started <= window for t in run.done) / window:.1f}/s over "
-          f"the {window:.0f} s; per 10 s: {' '.join(f'{per_10s[k] / 10:.0f}' for k in range(int(elapsed // 10) + 1))}")
+    print(
+        f"updates answered: {len(run.done)}; {sum(t - started <= window for t in run.done) / window:.1f}/s over "
+        f"the {window:.0f} s; per 10 s: {' '.join(f'{per_10s[k] / 10:.0f}' for k in range(int(elapsed // 10) + 1))}"
+    )
     rate = sum(t - started <= window for t in run.messages)
     busiest = max(Counter(map(int, run.messages)).values(), default=0)
-    print(f"messages sent by the bot: {len(run.messages)}; {rate / window:.1f}/s over the {window:.0f} s; "
-          f"{busiest} in the busiest second")
-    print(f"update -> first message: p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
-          f"max {max(ms, default=0):.0f} ms")
-    print(f"errors: {sum(run.errors.values())} {dict(run.errors)}; help requests {run.requests}, "
-          f"messages to staff groups {run.cards}")
+    print(
+        f"messages sent by the bot: {len(run.messages)}; {rate / window:.1f}/s over the {window:.0f} s; "
+        f"{busiest} in the busiest second"
+    )
+    print(
+        f"update -> first message: p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
+        f"max {max(ms, default=0):.0f} ms"
+    )
+    print(
+        f"errors: {sum(run.errors.values())} {dict(run.errors)}; help requests {run.requests}, "
+        f"messages to staff groups {run.cards}"
+    )
     count = sum(c for _, c in turns.values())
-    print(f"opora_turn_seconds: mean {1000 * sum(s for s, _ in turns.values()) / max(count, 1):.1f} ms over {count:.0f}"
-          f" turns ({', '.join(f'{k} {1000 * s / c:.1f} ms' for k, (s, c) in sorted(turns.items()) if c)})")
+    print(
+        f"opora_turn_seconds: mean {1000 * sum(s for s, _ in turns.values()) / max(count, 1):.1f} ms over {count:.0f}"
+        f" turns ({', '.join(f'{k} {1000 * s / c:.1f} ms' for k, (s, c) in sorted(turns.items()) if c)})"
+    )
     print(f"outbox at the end: {queued}\n  {waited:.0f} s later: {drained}")
     cores = os.cpu_count() * elapsed
-    print(f"CPU over the run, of {os.cpu_count()} CPUs x {elapsed:.0f} s: "
-          + ", ".join(f"{k} {v:.0f} s ({100 * v / cores:.0f} %)" for k, v in cpu.items())
-          + f"; idle {100 - 100 * sum(cpu.values()) / cores:.0f} %")
-    logs = Counter(re.sub(r"\d+", "N", line.split(" ", 2)[-1] if line[:2] == "20" else line)[:150]
-                   for port in ports for line in (work / f"worker-{port}.log").read_text().splitlines()
-                   if re.search(r" (WARNING|ERROR|CRITICAL) |^\w[\w.]*(Error|Exception|Warning): ", line))
-    print(f"worker logs, warnings and errors: {sum(logs.values())}"
-          + "".join(f"\n  {n} x {k}" for k, n in logs.most_common(6)))
+    print(
+        f"CPU over the run, of {os.cpu_count()} CPUs x {elapsed:.0f} s: "
+        + ", ".join(f"{k} {v:.0f} s ({100 * v / cores:.0f} %)" for k, v in cpu.items())
+        + f"; idle {100 - 100 * sum(cpu.values()) / cores:.0f} %"
+    )
+    logs = Counter(
+        re.sub(r"\d+", "N", line.split(" ", 2)[-1] if line[:2] == "20" else line)[:150]
+        for port in ports
+        for line in (work / f"worker-{port}.log").read_text().splitlines()
+        if re.search(r" (WARNING|ERROR|CRITICAL) |^\w[\w.]*(Error|Exception|Warning): ", line)
+    )
+    print(
+        f"worker logs, warnings and errors: {sum(logs.values())}"
+        + "".join(f"\n  {n} x {k}" for k, n in logs.most_common(6))
+    )
     print(f"workers' exit codes after SIGTERM: {codes}")
     return ctx
 
@@ -423,8 +514,12 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--duration", type=float, help="seconds of load (default: one session per person)")
     parser.add_argument("--think", type=float, default=0.0, help="mean pause between a person's updates, s")
-    parser.add_argument("--connections", type=int, default=40,
-                        help="webhook requests at once, as Telegram's max_connections (its default: 40); 0: no limit")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=40,
+        help="webhook requests at once, as Telegram's max_connections (its default: 40); 0: no limit",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="for a webhook request and its first message, s")
     parser.add_argument("--drain", type=float, default=10.0, help="wait before counting the outbox again, s")
     parser.add_argument("--overall-limit", type=int, help="messages/s to all chats together (Opora's: 30)")

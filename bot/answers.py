@@ -7,11 +7,16 @@ from catalog.search.engine import Answer
 def render(answer: Answer) -> str:
     _ = Translator(answer.language)
     if answer.intent == "greeting":
-        return _("Hello! I am Opora. Ask me about social services: what they are, who can get them, where and when to go.")
+        return _(
+            "Hello! I am Opora. Ask me about social services: what they are, who can get them, where and when to go."
+        )
     if answer.intent == "handoff":
         return _("I will pass your question to a social worker. They will answer you here.")
     if answer.intent == "fallback":
-        return _("Sorry, I could not find an answer to that. I know about social services. Try other words, open the menu, or talk to a member of staff.")
+        return _(
+            "Sorry, I could not find an answer to that. I know about social services. "
+            "Try other words, open the menu, or talk to a member of staff."
+        )
     lines = [_.plural("I found %(n)d service:", "I found %(n)d services:", len(answer.results))]
     if not answer.place_matched:
         lines.insert(0, _("I found nothing in the place you named. These services are elsewhere."))

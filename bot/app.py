@@ -1,11 +1,11 @@
 """Composition root: settings → database engine → catalogue → answer engine → channels."""
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
 import secrets
 import signal
-
-import datetime as dt
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -14,22 +14,22 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.coordination import ChatLocks, Limits, OutboxSignal, RateLimits
+from bot.core import staffdesk, verification
 from bot.core.conversation import Conversation
 from bot.core.dialogs.common import Services
-from bot.core import staffdesk, verification
 from bot.core.state import UPDATES_KEPT, StateStore
 from bot.helpdesk.desk import HelpDesk
+from bot.helpdesk.models import OutboxMessage
 from bot.helpdesk.outbox import Delivery
 from bot.helpdesk.worktime import working_time
-from bot.coordination import ChatLocks, Limits, OutboxSignal, RateLimits
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
-from bot.helpdesk.models import OutboxMessage
 from bot.web.inbox import WebInbox, WebInboxMessage
 from bot.web.sessions import WebSession  # noqa: F401  (its tables belong in the schema)
-from catalog.directory import TIMEZONES, Directory
 from catalog.db import create_schema, make_engine, sessions
+from catalog.directory import TIMEZONES, Directory
 from catalog.loader import load_catalog
 from catalog.migrate import check_current, is_new
 from catalog.models import Service
@@ -80,6 +80,7 @@ async def build_app(settings: Settings | None = None, migrate: bool = True) -> A
 
 async def ensure_catalog(app: App) -> bool:
     """Load the seed catalogue on first start, when the database has no services."""
+
     async def has_services() -> bool:
         async with app.sessions() as session:
             return bool(await session.scalar(select(func.count()).select_from(Service)))
@@ -101,16 +102,22 @@ async def build_engine(app: App) -> AnswerEngine:
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, str] | None) -> None:
     """What the web inbox holds of erased requests and of a forgotten person: the cards and
     messages delivered to the staff view, and the person's own unread messages."""
     if request_ids:
-        delivered = (await session.scalars(select(OutboxMessage.sent_message_id).where(
-            OutboxMessage.request_id.in_(request_ids), OutboxMessage.channel == WEB_CHANNEL,
-            OutboxMessage.sent_message_id.is_not(None)))).all()
+        delivered = (
+            await session.scalars(
+                select(OutboxMessage.sent_message_id).where(
+                    OutboxMessage.request_id.in_(request_ids),
+                    OutboxMessage.channel == WEB_CHANNEL,
+                    OutboxMessage.sent_message_id.is_not(None),
+                )
+            )
+        ).all()
         ids = [int(i) for i in delivered if i.isdigit()]
         if ids:
             await session.execute(delete(WebInboxMessage).where(WebInboxMessage.id.in_(ids)))
@@ -120,8 +127,11 @@ async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, st
 
 # Failures counted across workers before a chat or an address must wait: wrong /join codes (40
 # bits, but guessing is not free), and wrong staff tokens, per address and from everywhere.
-FAILURE_LIMITS = {"join failures": "5/hour", "staff log-in failures": "10/15minutes",
-                  "staff log-in failures, all": "600/minute"}
+FAILURE_LIMITS = {
+    "join failures": "5/hour",
+    "staff log-in failures": "10/15minutes",
+    "staff log-in failures, all": "600/minute",
+}
 
 
 def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Services:
@@ -129,22 +139,42 @@ def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Servi
     staff commands need."""
     settings = app.settings
     desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
-    limits = Limits({"turns": settings.limit_turns, "requests": settings.limit_requests,
-                     "messages": settings.limit_messages, "slow-down notice": "1/minute",
-                     "web-address": settings.limit_web_address, **FAILURE_LIMITS}, settings.redis_url)
+    limits = Limits(
+        {
+            "turns": settings.limit_turns,
+            "requests": settings.limit_requests,
+            "messages": settings.limit_messages,
+            "slow-down notice": "1/minute",
+            "web-address": settings.limit_web_address,
+            **FAILURE_LIMITS,
+        },
+        settings.redis_url,
+    )
     return Services(
-        answers=answers, directory=Directory(app.sessions),
-        states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now), desk=desk, now=now,
-        default_language=settings.default_language, retention_days=settings.retention_days,
-        metrics=app.metrics, locks=ChatLocks(app.redis), limits=limits)
+        answers=answers,
+        directory=Directory(app.sessions),
+        states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now),
+        desk=desk,
+        now=now,
+        default_language=settings.default_language,
+        retention_days=settings.retention_days,
+        metrics=app.metrics,
+        locks=ChatLocks(app.redis),
+        limits=limits,
+    )
 
 
 def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
     return Conversation(build_services(app, answers, now))
 
 
-async def staff_duties(conversation: Conversation, settings: Settings, stop: asyncio.Event,
-                       every: float = 60.0, inbox: WebInbox | None = None) -> None:
+async def staff_duties(
+    conversation: Conversation,
+    settings: Settings,
+    stop: asyncio.Event,
+    every: float = 60.0,
+    inbox: WebInbox | None = None,
+) -> None:
     """Remind staff of unanswered requests, ask staff chats to confirm their offices' facts when
     they are due, and erase expired personal data, once a minute."""
     services = conversation.services
@@ -157,9 +187,10 @@ async def staff_duties(conversation: Conversation, settings: Settings, stop: asy
                 zones[queue.id] = TIMEZONES.get(queue.country or "", "Europe/Sofia")
             now = services.now()
             await services.desk.due_reminders(
-                waited=lambda r: working_time(r.created_at, now, hours.get(r.queue_id), zones.get(r.queue_id, "UTC")),
+                waited=lambda r: working_time(r.created_at, now, hours.get(r.queue_id), zones.get(r.queue_id, "UTC")),  # noqa: B023 (used at once)
                 after=dt.timedelta(hours=settings.staff_reminder_hours),
-                remind=lambda r: staffdesk.reminder(services, r))
+                remind=lambda r: staffdesk.reminder(services, r),
+            )
             await verification.ask_due(services)
             await services.desk.erase_expired(dt.timedelta(days=settings.retention_days))
             if inbox:
@@ -169,10 +200,8 @@ async def staff_duties(conversation: Conversation, settings: Settings, stop: asy
             await services.states.prune(dt.timedelta(days=settings.idle_state_days))
         except Exception:
             log.exception("staff duties failed; trying again later")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
-        except TimeoutError:
-            pass
 
 
 async def chat_in_terminal(app: App, lang: str | None) -> None:
@@ -183,8 +212,9 @@ async def chat_in_terminal(app: App, lang: str | None) -> None:
         log.info("seed catalogue loaded")
     conversation = build_conversation(app, await build_engine(app))
     stop = asyncio.Event()
-    delivery = Delivery(app.sessions, {terminal.CHANNEL: terminal.Printer()}, conversation.services.now,
-                        woken=app.outbox_waiting)
+    delivery = Delivery(
+        app.sessions, {terminal.CHANNEL: terminal.Printer()}, conversation.services.now, woken=app.outbox_waiting
+    )
     delivering = asyncio.create_task(delivery.run(stop))
     try:
         await terminal.chat(conversation, lang)
@@ -196,15 +226,18 @@ async def chat_in_terminal(app: App, lang: str | None) -> None:
 async def serve(app: App) -> None:
     """`opora run`: every channel whose token is configured, and the web chat with the staff
     view (by default when there is no token), until SIGINT or SIGTERM."""
-    from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
     from bot.telegram.ratelimit import RateLimited
+    from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
     from bot.telegram.sender import TelegramSender
     from bot.viber.client import ViberClient
-    from bot.viber.webhook import PATH as VIBER_PATH, ViberWebhook
-    from bot.web.chat import CHANNEL as WEB, WebChat
+    from bot.viber.webhook import PATH as VIBER_PATH
+    from bot.viber.webhook import ViberWebhook
+    from bot.web.chat import CHANNEL as WEB
+    from bot.web.chat import WebChat
     from bot.web.guard import HEADER_SECONDS, Guard, GuardedSite
     from bot.web.sessions import Sessions, shared_key
-    from bot.web.staff import CHAT as STAFF_CHAT, StaffView
+    from bot.web.staff import CHAT as STAFF_CHAT
+    from bot.web.staff import StaffView
 
     settings = app.settings
     if await ensure_catalog(app):
@@ -232,17 +265,25 @@ async def serve(app: App) -> None:
         else:
             await bot.delete_webhook()
             # One update at a time: a person's messages are answered in the order they were sent.
-            tasks.append(asyncio.create_task(dispatcher.start_polling(
-                bot, handle_signals=False, handle_as_tasks=False, close_bot_session=False)))
+            tasks.append(
+                asyncio.create_task(
+                    dispatcher.start_polling(bot, handle_signals=False, handle_as_tasks=False, close_bot_session=False)
+                )
+            )
     if settings.viber_token:
-        viber = ViberClient(settings.viber_api_url, settings.viber_token.get_secret_value(),
-                            settings.viber_bot_name, settings.viber_bot_avatar)
+        viber = ViberClient(
+            settings.viber_api_url,
+            settings.viber_token.get_secret_value(),
+            settings.viber_bot_name,
+            settings.viber_bot_avatar,
+        )
         ViberWebhook(viber, conversation).register(http)
         senders["viber"] = viber
         closing.append(viber.close)
     inbox = None
-    web_chat = settings.web_chat if settings.web_chat is not None else not (
-        settings.telegram_token or settings.viber_token)
+    web_chat = (
+        settings.web_chat if settings.web_chat is not None else not (settings.telegram_token or settings.viber_token)
+    )
     if web_chat:
         inbox = senders["web"] = WebInbox(app.sessions)
         sessions = Sessions(app.sessions, conversation.services.now, await shared_key(app.sessions, "web-session"))
@@ -250,11 +291,13 @@ async def serve(app: App) -> None:
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
         StaffView(conversation.services, inbox, token, sessions).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
-    delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting,
-                        metrics=app.metrics)
-    tasks += [asyncio.create_task(delivery.run(stop)), asyncio.create_task(app.outbox_signal.listen(stop)),
-              asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox)),
-              asyncio.create_task(guard.watch(stop))]
+    delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting, metrics=app.metrics)
+    tasks += [
+        asyncio.create_task(delivery.run(stop)),
+        asyncio.create_task(app.outbox_signal.listen(stop)),
+        asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox)),
+        asyncio.create_task(guard.watch(stop)),
+    ]
     runner = web.AppRunner(http, access_log_class=AccessLogger, keepalive_timeout=HEADER_SECONDS)
     await runner.setup()
     await GuardedSite(runner, guard, settings.http_host, settings.http_port).start()
@@ -262,8 +305,11 @@ async def serve(app: App) -> None:
     if web_chat:
         # On standard output, not in the log, and only when it was made here: the token is a secret.
         login = f"?token={token}" if settings.staff_token is None else "  (log in with OPORA_STAFF_TOKEN)"
-        print(f"Opora web chat: http://{settings.http_host}:{settings.http_port}/\n"
-              f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff{login}", flush=True)
+        print(
+            f"Opora web chat: http://{settings.http_host}:{settings.http_port}/\n"
+            f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff{login}",
+            flush=True,
+        )
     if viber and settings.viber_webhook_url:
         # Viber checks the webhook by calling it, so the server must be up first.
         await viber.set_webhook(settings.viber_webhook_url.rstrip("/").removesuffix(VIBER_PATH) + VIBER_PATH)

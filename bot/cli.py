@@ -8,7 +8,17 @@ import sys
 from pathlib import Path
 
 from bot.answers import render
-from bot.app import App, OutdatedSchema, build_app, build_engine, build_services, chat_in_terminal, ensure_catalog, serve, utc_now
+from bot.app import (
+    App,
+    OutdatedSchema,
+    build_app,
+    build_engine,
+    build_services,
+    chat_in_terminal,
+    ensure_catalog,
+    serve,
+    utc_now,
+)
 from bot.helpdesk.desk import HelpDesk, NotFound
 from bot.operations import configure_logging
 from bot.settings import Settings
@@ -18,9 +28,9 @@ from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.provenance import STALE_MONTHS
 from catalog.stale import stale_facts
-from catalog.yaml_export import export_yaml
 from catalog.texts import pick
 from catalog.validation import fact_lines, read_catalog
+from catalog.yaml_export import export_yaml
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,13 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     validate.set_defaults(handler=cmd_validate)
     load = catalog_commands.add_parser("load", help="validate, then load into the database")
     load.add_argument("path", nargs="?", type=Path, default=SEED_DATA)
-    load.add_argument("--force", action="store_true",
-                      help="load the file's facts even over newer ones that staff confirmed")
+    load.add_argument(
+        "--force", action="store_true", help="load the file's facts even over newer ones that staff confirmed"
+    )
     load.set_defaults(handler=cmd_load)
     export = catalog_commands.add_parser("export", help="export as HSDS 3, or as the YAML provider files")
     export.add_argument("--format", choices=["hsds-csv", "hsds-json", "yaml"], required=True)
-    export.add_argument("--from", dest="base", type=Path, default=SEED_DATA,
-                        help="yaml: the files to start from (default: the seed catalogue)")
+    export.add_argument(
+        "--from",
+        dest="base",
+        type=Path,
+        default=SEED_DATA,
+        help="yaml: the files to start from (default: the seed catalogue)",
+    )
     export.add_argument("target", type=Path, help="a directory (hsds-csv, yaml) or a file (hsds-json)")
     export.set_defaults(handler=cmd_export)
     stale = catalog_commands.add_parser("stale", help="list the facts older than a limit, as file:line")
@@ -74,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("queue_id")
     invite.set_defaults(handler=cmd_invite)
     verify = staff_commands.add_parser(
-        "verify", help="ask the queue's staff chats now to confirm or correct each office's facts")
+        "verify", help="ask the queue's staff chats now to confirm or correct each office's facts"
+    )
     verify.add_argument("queue_id")
     verify.set_defaults(handler=cmd_verify)
     report = staff_commands.add_parser("report", help="the queue's statistics as CSV")
@@ -86,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(handler=cmd_db_upgrade)
     db_commands.add_parser("current", help="the schema's revision; exit 1 if out of date").set_defaults(
-        handler=cmd_db_current)
+        handler=cmd_db_current
+    )
 
     args = parser.parse_args(argv)
     configure_logging(json_lines=Settings().log_format == "json")
@@ -107,6 +125,7 @@ def with_app(action, migrate: bool = True):
             return await action(app, args)
         finally:
             await app.close()
+
     return lambda args: asyncio.run(runner(args))
 
 
@@ -124,14 +143,16 @@ def cmd_validate(args) -> int:
 
 def cmd_stale(args) -> int:
     """Every fact older than --months (or undated) as `file:line: service or office: fact, date`."""
-    today = args.today or dt.date.today()
+    today = args.today or dt.datetime.now().astimezone().date()
     found, problems = stale_facts(args.path, today, args.months)
     for problem in problems:
         print(problem, file=sys.stderr)
     for fact in found:
         print(fact)
-    print(f"{len(found)} fact(s) dated more than {args.months} months before {today.isoformat()}, or undated",
-          file=sys.stderr)
+    print(
+        f"{len(found)} fact(s) dated more than {args.months} months before {today.isoformat()}, or undated",
+        file=sys.stderr,
+    )
     return 1 if problems else 0
 
 
@@ -146,11 +167,16 @@ async def cmd_load(app: App, args) -> int:
     report = await load_catalog(app.sessions, catalog, force=args.force)
     where = fact_lines(args.path)
     for conflict in report.conflicts:
-        outcome = ("kept the confirmed one (`--force` loads the file's)" if conflict.kept
-                   else "the file's was loaded (--force)")
-        print(f"{where.get((conflict.location_id, conflict.fact), '?:0')}: office {conflict.location_id}: "
-              f"{conflict.fact} {conflict.confirmed} is newer than the file's ({conflict.file}); {outcome}",
-              file=sys.stderr)
+        outcome = (
+            "kept the confirmed one (`--force` loads the file's)"
+            if conflict.kept
+            else "the file's was loaded (--force)"
+        )
+        print(
+            f"{where.get((conflict.location_id, conflict.fact), '?:0')}: office {conflict.location_id}: "
+            f"{conflict.fact} {conflict.confirmed} is newer than the file's ({conflict.file}); {outcome}",
+            file=sys.stderr,
+        )
     print(f"loaded: {report}")
     return 0
 
@@ -273,12 +299,14 @@ async def cmd_chat(app: App, args) -> int:
 
 def with_database(action):
     """Only the database: no app, whose start migrates it."""
+
     async def runner(args) -> int:
         engine = make_engine(Settings().database_url)
         try:
             return await action(engine, args)
         finally:
             await engine.dispose()
+
     return lambda args: asyncio.run(runner(args))
 
 

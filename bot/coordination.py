@@ -1,14 +1,16 @@
 """What several workers share through Redis: one event at a time per chat, the Bot API's rate
-limits, limits per person (`Limits`), and outbox wake-ups. Without Redis, in-process equivalents serve a single process; when
+limits, limits per person (`Limits`), and outbox wake-ups. Without Redis, in-process equivalents
+serve a single process; when
 Redis goes away, each worker carries on alone (and says so in the log) rather than stop answering."""
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage
@@ -36,16 +38,16 @@ class ChatLocks:
                 try:
                     acquired = await lock.acquire()
                 except RedisError as error:
-                    log.warning("Redis is away (%s): chat events are ordered within this worker only",
-                                type(error).__name__)
+                    log.warning(
+                        "Redis is away (%s): chat events are ordered within this worker only", type(error).__name__
+                    )
             try:
                 yield
             finally:
                 if acquired:
-                    try:
+                    # it expired, or Redis went away: either way it is no longer held
+                    with contextlib.suppress(LockError, RedisError):
                         await lock.release()
-                    except (LockError, RedisError):
-                        pass  # it expired, or Redis went away: either way it is no longer held
 
 
 class RateLimits:
@@ -87,8 +89,11 @@ class RateLimits:
 
 
 def _storage(redis_url: str | None):
-    return RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy") \
-        if redis_url else MemoryStorage()
+    return (
+        RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy")
+        if redis_url
+        else MemoryStorage()
+    )
 
 
 class Limits:
@@ -156,10 +161,8 @@ class OutboxSignal:
         await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def _publish(self) -> None:
-        try:
+        with contextlib.suppress(RedisError):  # the others look at the outbox on their own every few seconds
             await self.redis.publish(WAKE_CHANNEL, b"1")
-        except RedisError:
-            pass  # the others look at the outbox on their own every few seconds
 
     async def listen(self, stop: asyncio.Event, retry: float = 5.0) -> None:
         while self.redis is not None and not stop.is_set():
@@ -174,7 +177,5 @@ class OutboxSignal:
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

@@ -57,15 +57,24 @@ class Operations:
 
     async def measure(self) -> None:
         async with self.sessions() as session:
-            by_status = dict((await session.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
-            oldest = await session.scalar(select(func.min(OutboxMessage.created_at))
-                                          .where(OutboxMessage.status == "pending"))
-            by_queue = dict((await session.execute(select(HelpRequest.queue_id, func.count()).where(
-                HelpRequest.status.in_(OPEN)).group_by(HelpRequest.queue_id))).all())
+            by_status = dict(
+                (await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all()
+            )
+            oldest = await session.scalar(
+                select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+            )
+            by_queue = dict(
+                (
+                    await session.execute(
+                        select(HelpRequest.queue_id, func.count())
+                        .where(HelpRequest.status.in_(OPEN))
+                        .group_by(HelpRequest.queue_id)
+                    )
+                ).all()
+            )
         for status in ("pending", "sending", "sent", "unreachable", "failed"):
             self.metrics.outbox.labels(status).set(by_status.get(status, 0))
-        lag = (dt.datetime.now(dt.timezone.utc) - aware(oldest)).total_seconds() if oldest else 0.0
+        lag = (dt.datetime.now(dt.UTC) - aware(oldest)).total_seconds() if oldest else 0.0
         self.metrics.outbox_lag.set(max(0.0, lag))
         self.metrics.open_requests.clear()
         for queue, n in by_queue.items():
@@ -86,9 +95,18 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, duration: float) -> None:
         if request.path in self.QUIET and response.status < 400:
             return
-        self.logger.info("%s %s %s", request.method, request.path, response.status,
-                         extra={"method": request.method, "path": request.path, "status": response.status,
-                                "duration_ms": round(duration * 1000, 1)})
+        self.logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status,
+                "duration_ms": round(duration * 1000, 1),
+            },
+        )
 
 
 class JsonFormatter(logging.Formatter):
@@ -97,8 +115,12 @@ class JsonFormatter(logging.Formatter):
     FIELDS = ("method", "path", "status", "duration_ms", "channel", "outbox_id", "request_id")
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-                 "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         entry |= {f: getattr(record, f) for f in self.FIELDS if hasattr(record, f)}
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
@@ -107,7 +129,8 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(json_lines: bool) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if json_lines else
-                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries", at every start

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from catalog.models import Address, Location, Phone, Place, Provider, Organization, Schedule
+from catalog.models import Address, Location, Organization, Phone, Place, Provider, Schedule
 from catalog.provenance import Fact
 from catalog.schema import ScheduleIn
 from catalog.texts import Texts
@@ -44,7 +44,9 @@ _DAY = r"[а-яёіїєґʼ'’]+\.?"
 _TIME = r"\d{1,2}(?:[:.]\d{2})?"
 _SEGMENT = re.compile(
     rf"(?P<days>{_DAY}(?:\s*(?:[-–—,]|и|і|та)\s*{_DAY})*)\s*:?\s*(?:от\s+|з\s+|с\s+)?(?P<opens>{_TIME})"
-    rf"(?:\s*(?:ч\.?|год\.?))?(?:{_DASH}|\s+до\s+)(?P<closes>{_TIME})(?:\s*(?:ч\.?|год\.?))?", re.IGNORECASE)
+    rf"(?:\s*(?:ч\.?|год\.?))?(?:{_DASH}|\s+до\s+)(?P<closes>{_TIME})(?:\s*(?:ч\.?|год\.?))?",
+    re.IGNORECASE,
+)
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-()/.]{6,24}$")
 
 
@@ -72,13 +74,21 @@ class Correction:
     hours: tuple[Opening, ...] = ()
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "phone": self.phone, "address": self.address,
-                "hours": [[list(h.days), h.opens, h.closes] for h in self.hours]}
+        return {
+            "kind": self.kind,
+            "phone": self.phone,
+            "address": self.address,
+            "hours": [[list(h.days), h.opens, h.closes] for h in self.hours],
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "Correction":
-        return cls(data["kind"], data.get("phone"), data.get("address"),
-                   tuple(Opening(tuple(d), o, c) for d, o, c in data.get("hours") or []))
+        return cls(
+            data["kind"],
+            data.get("phone"),
+            data.get("address"),
+            tuple(Opening(tuple(d), o, c) for d, o, c in data.get("hours") or []),
+        )
 
 
 def parse(text: str, country: str) -> Correction:
@@ -130,7 +140,7 @@ def _days(spec: str) -> tuple[str, ...]:
             first, last = WEEKDAYS.index(found[0]), WEEKDAYS.index(found[1])
             if last < first:
                 raise BadCorrection("hours", spec)
-            days += WEEKDAYS[first:last + 1]
+            days += WEEKDAYS[first : last + 1]
         else:
             days += found
     return tuple(sorted(set(days), key=WEEKDAYS.index))
@@ -144,7 +154,7 @@ def _clock(value: str) -> str:
 def _hours(text: str) -> tuple[Opening, ...]:
     found, at = [], 0
     for match in _SEGMENT.finditer(text):
-        if text[at:match.start()].strip(" ,;") or not _days_known(match["days"]):
+        if text[at : match.start()].strip(" ,;") or not _days_known(match["days"]):
             raise BadCorrection("hours", text)
         opens, closes = _clock(match["opens"]), _clock(match["closes"])
         try:
@@ -168,6 +178,7 @@ def _days_known(spec: str) -> bool:
 
 
 # --- what an office shows, and when it is due ----------------------------------------------
+
 
 @dataclass
 class OfficeFacts:
@@ -202,19 +213,36 @@ async def office_facts(sessions: async_sessionmaker, location_id: str) -> Office
 
 async def _facts(session, location: Location) -> OfficeFacts:
     country = await session.scalar(
-        select(Provider.country).join(Organization, Organization.provider_id == Provider.id)
-        .where(Organization.id == location.organization_id))
+        select(Provider.country)
+        .join(Organization, Organization.provider_id == Provider.id)
+        .where(Organization.id == location.organization_id)
+    )
     if country is None:
         country = await session.scalar(select(Place.country).where(Place.id == location.place_id))
-    address = await session.scalar(select(Address).where(Address.location_id == location.id).order_by(Address.id).limit(1))
-    phones = sorted((await session.scalars(select(Phone).where(
-        Phone.location_id == location.id, Phone.type.is_distinct_from("fax")))).all(), key=lambda p: _number(p.id))
-    hours = sorted((await session.scalars(select(Schedule).where(
-        Schedule.location_id == location.id, Schedule.byday.is_not(None)))).all(), key=lambda s: _number(s.id))
+    address = await session.scalar(
+        select(Address).where(Address.location_id == location.id).order_by(Address.id).limit(1)
+    )
+    phones = sorted(
+        (
+            await session.scalars(
+                select(Phone).where(Phone.location_id == location.id, Phone.type.is_distinct_from("fax"))
+            )
+        ).all(),
+        key=lambda p: _number(p.id),
+    )
+    hours = sorted(
+        (
+            await session.scalars(
+                select(Schedule).where(Schedule.location_id == location.id, Schedule.byday.is_not(None))
+            )
+        ).all(),
+        key=lambda s: _number(s.id),
+    )
     return OfficeFacts(location.id, country or "BG", address, list(phones), list(hours))
 
 
 # --- writing confirmations and corrections -------------------------------------------------
+
 
 def staff_source(queue_id: str) -> str:
     """The source of a fact staff typed: their chat with Opora."""
@@ -234,7 +262,7 @@ def _as_typed(record, who: Texts, lang: str, today: dt.date, queue_id: str) -> N
 
 
 async def confirm_office(sessions: async_sessionmaker, location_id: str, who: Texts, today: dt.date) -> bool:
-    """"All correct": the office, its address, phones and hours are confirmed today by `who`."""
+    """ "All correct": the office, its address, phones and hours are confirmed today by `who`."""
     async with sessions() as session, session.begin():
         location = await session.get(Location, location_id)
         if location is None:
@@ -246,8 +274,15 @@ async def confirm_office(sessions: async_sessionmaker, location_id: str, who: Te
     return True
 
 
-async def correct_office(sessions: async_sessionmaker, location_id: str, correction: Correction, who: Texts,
-                         today: dt.date, queue_id: str, replace: int | None = None) -> bool:
+async def correct_office(
+    sessions: async_sessionmaker,
+    location_id: str,
+    correction: Correction,
+    who: Texts,
+    today: dt.date,
+    queue_id: str,
+    replace: int | None = None,
+) -> bool:
     """Store a checked correction: a phone (replacing the office's phone number `replace`, 0-based
     among its voice lines, or added), the address, or the weekly hours (replacing them)."""
     async with sessions() as session, session.begin():
@@ -263,34 +298,55 @@ async def correct_office(sessions: async_sessionmaker, location_id: str, correct
                 phone.translations = {k: v for k, v in (phone.translations or {}).items() if k != "description"}
             else:
                 every = (await session.scalars(select(Phone.id).where(Phone.location_id == location_id))).all()
-                phone = Phone(id=f"{location_id}-phone-{max(map(_number, every), default=0) + 1}",
-                              location_id=location_id, number=correction.phone, type="voice", translations={})
+                phone = Phone(
+                    id=f"{location_id}-phone-{max(map(_number, every), default=0) + 1}",
+                    location_id=location_id,
+                    number=correction.phone,
+                    type="voice",
+                    translations={},
+                )
                 session.add(phone)
             _as_typed(phone, who, lang, today, queue_id)
         elif correction.kind == "address":
             address = facts.address
             if address is None:
                 place = await session.get(Place, location.place_id) if location.place_id else None
-                address = Address(id=f"{location_id}-address", location_id=location_id, country=facts.country,
-                                  city=place.name if place else None,
-                                  translations={"city": dict((place.translations or {}).get("name") or {})} if place else {})
+                address = Address(
+                    id=f"{location_id}-address",
+                    location_id=location_id,
+                    country=facts.country,
+                    city=place.name if place else None,
+                    translations={"city": dict((place.translations or {}).get("name") or {})} if place else {},
+                )
                 session.add(address)
             address.address_1 = correction.address
-            address.translations = {**(address.translations or {}), "address_1": {"bg": correction.address,
-                                                                                   "uk": correction.address}}
+            address.translations = {
+                **(address.translations or {}),
+                "address_1": {"bg": correction.address, "uk": correction.address},
+            }
             _as_typed(address, who, lang, today, queue_id)
             location.latitude = location.longitude = None  # they were the old address's
         elif correction.kind == "hours":
-            await session.execute(delete(Schedule).where(Schedule.location_id == location_id,
-                                                         Schedule.byday.is_not(None)))
-            taken = {_number(i) for i in (await session.scalars(
-                select(Schedule.id).where(Schedule.location_id == location_id))).all()}
+            await session.execute(
+                delete(Schedule).where(Schedule.location_id == location_id, Schedule.byday.is_not(None))
+            )
+            taken = {
+                _number(i)
+                for i in (await session.scalars(select(Schedule.id).where(Schedule.location_id == location_id))).all()
+            }
             number = max(taken, default=0)
             for opening in correction.hours:
                 number += 1
-                schedule = Schedule(id=f"{location_id}-schedule-{number}", location_id=location_id, freq="WEEKLY",
-                                    wkst="MO", byday=",".join(opening.days), opens_at=f"{opening.opens}:00",
-                                    closes_at=f"{opening.closes}:00", translations={})
+                schedule = Schedule(
+                    id=f"{location_id}-schedule-{number}",
+                    location_id=location_id,
+                    freq="WEEKLY",
+                    wkst="MO",
+                    byday=",".join(opening.days),
+                    opens_at=f"{opening.opens}:00",
+                    closes_at=f"{opening.closes}:00",
+                    translations={},
+                )
                 _as_typed(schedule, who, lang, today, queue_id)
                 session.add(schedule)
         else:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -31,10 +30,12 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, pool_pre_ping=parsed.get_backend_name() != "sqlite",
+        url,
+        pool_pre_ping=parsed.get_backend_name() != "sqlite",
         hide_parameters=True,  # an error's log line never carries what people wrote (texts, phones)
         # orjson: reading the JSON columns of 20,000 services is the largest part of start-up
-        json_serializer=lambda value: orjson.dumps(value).decode(), json_deserializer=orjson.loads,
+        json_serializer=lambda value: orjson.dumps(value).decode(),
+        json_deserializer=orjson.loads,
     )
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

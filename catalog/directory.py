@@ -16,11 +16,20 @@ from cachetools import TTLCache
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog.models import (
-    Address, CostOption, Location, Organization, Phone, Place, RequiredDocument, Schedule, Service,
-    ServiceArea, ServiceAtLocation,
-)
 from catalog.geo import distance_km, valid
+from catalog.models import (
+    Address,
+    CostOption,
+    Location,
+    Organization,
+    Phone,
+    Place,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+)
 from catalog.provenance import STALE_MONTHS, Fact
 from catalog.texts import Texts, local_texts
 from catalog.vocabulary import WEEKDAYS
@@ -168,8 +177,14 @@ class Directory:
 
     async def categories(self) -> dict[str, int]:
         """Categories with active services, and how many each has."""
-        rows = await self._read(("categories",), lambda session: _all(session.execute(
-            select(Service.category, func.count()).where(Service.status == ACTIVE).group_by(Service.category))))
+        rows = await self._read(
+            ("categories",),
+            lambda session: _all(
+                session.execute(
+                    select(Service.category, func.count()).where(Service.status == ACTIVE).group_by(Service.category)
+                )
+            ),
+        )
         return {category: n for category, n in rows if category}
 
     async def places(self, category: str | None = None) -> list[PlaceItem]:
@@ -194,8 +209,9 @@ class Directory:
         items = await self._items(ids)
         return sorted(items, key=lambda s: (min(s.name.values(), default=""), s.id))
 
-    async def eligible(self, groups: set[str], ages: tuple[int, int] | None,
-                       place: str | None) -> list[tuple[ServiceItem, list[str]]]:
+    async def eligible(
+        self, groups: set[str], ages: tuple[int, int] | None, place: str | None
+    ) -> list[tuple[ServiceItem, list[str]]]:
         """Active services meant for any of the groups and open to the ages, in the town,
         each with the groups that made it match."""
         _, by_service = await self._service_places(None)
@@ -205,8 +221,10 @@ class Directory:
             matched = [g for g in item.target_groups if g in groups]
             if not matched:
                 continue
-            if ages and ((item.min_age is not None and ages[1] < item.min_age)
-                         or (item.max_age is not None and ages[0] > item.max_age)):
+            if ages and (
+                (item.min_age is not None and ages[1] < item.min_age)
+                or (item.max_age is not None and ages[0] > item.max_age)
+            ):
                 continue
             found.append((item, matched))
         found.sort(key=lambda f: (-len(f[1]), min(f[0].name.values(), default="")))
@@ -218,17 +236,32 @@ class Directory:
             if service is None:
                 return None
             organization = await session.get(Organization, service.organization_id)
-            documents = (await session.scalars(
-                select(RequiredDocument).where(RequiredDocument.service_id == service_id)
-                .order_by(RequiredDocument.id))).all()
-            costs = (await session.scalars(
-                select(CostOption).where(CostOption.service_id == service_id).order_by(CostOption.id))).all()
-            phones = (await session.scalars(
-                select(Phone.number).where(Phone.service_id == service_id, Phone.type.is_distinct_from(FAX))
-                .order_by(Phone.id))).all()
-            location_ids = (await session.scalars(
-                select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id == service_id)
-                .order_by(ServiceAtLocation.id))).all()
+            documents = (
+                await session.scalars(
+                    select(RequiredDocument)
+                    .where(RequiredDocument.service_id == service_id)
+                    .order_by(RequiredDocument.id)
+                )
+            ).all()
+            costs = (
+                await session.scalars(
+                    select(CostOption).where(CostOption.service_id == service_id).order_by(CostOption.id)
+                )
+            ).all()
+            phones = (
+                await session.scalars(
+                    select(Phone.number)
+                    .where(Phone.service_id == service_id, Phone.type.is_distinct_from(FAX))
+                    .order_by(Phone.id)
+                )
+            ).all()
+            location_ids = (
+                await session.scalars(
+                    select(ServiceAtLocation.location_id)
+                    .where(ServiceAtLocation.service_id == service_id)
+                    .order_by(ServiceAtLocation.id)
+                )
+            ).all()
             return service, organization, documents, costs, phones, location_ids
 
         if (found := await self._read(("card", service_id), query)) is None:
@@ -236,15 +269,26 @@ class Directory:
         service, organization, documents, costs, phones, location_ids = found
         offices = await self._offices(location_ids)
         return ServiceCard(
-            id=service.id, name=_t(service, "name"),
+            id=service.id,
+            name=_t(service, "name"),
             organization=_t(organization, "name") if organization else {},
-            description=_t(service, "description"), eligibility=_t(service, "eligibility_description"),
-            application=_t(service, "application_process"), alert=_t(service, "alert"),
-            documents=[_t(d, "document") for d in documents], costs=[_t(c, "option") for c in costs],
-            phones=list(phones), url=service.url, status=service.status,
-            target_groups=list(service.target_groups or []), min_age=service.minimum_age,
-            max_age=service.maximum_age, offices=[offices[i] for i in location_ids if i in offices],
-            sources=list(service.sources or []), assured_date=service.assured_date, fact=Fact.of(service))
+            description=_t(service, "description"),
+            eligibility=_t(service, "eligibility_description"),
+            application=_t(service, "application_process"),
+            alert=_t(service, "alert"),
+            documents=[_t(d, "document") for d in documents],
+            costs=[_t(c, "option") for c in costs],
+            phones=list(phones),
+            url=service.url,
+            status=service.status,
+            target_groups=list(service.target_groups or []),
+            min_age=service.minimum_age,
+            max_age=service.maximum_age,
+            offices=[offices[i] for i in location_ids if i in offices],
+            sources=list(service.sources or []),
+            assured_date=service.assured_date,
+            fact=Fact.of(service),
+        )
 
     async def office(self, location_id: str) -> Office | None:
         return (await self._offices([location_id])).get(location_id)
@@ -252,10 +296,21 @@ class Directory:
     async def nearest(self, latitude: float, longitude: float, limit: int = 3) -> list[Office]:
         """The offices nearest to a point, with their active services. An office whose own
         coordinates are unknown is placed at its town's centre, and marked approximate."""
-        towns = {p.id: p for p in await self._read(("towns",), lambda session: _all(session.execute(
-            select(Place.id, Place.latitude, Place.longitude, Place.within_id))))}
-        points = await self._read(("points",), lambda session: _all(session.execute(
-            select(Location.id, Location.latitude, Location.longitude, Location.place_id))))
+        towns = {
+            p.id: p
+            for p in await self._read(
+                ("towns",),
+                lambda session: _all(
+                    session.execute(select(Place.id, Place.latitude, Place.longitude, Place.within_id))
+                ),
+            )
+        }
+        points = await self._read(
+            ("points",),
+            lambda session: _all(
+                session.execute(select(Location.id, Location.latitude, Location.longitude, Location.place_id))
+            ),
+        )
 
         def town_point(place_id: str | None) -> tuple[float, float] | None:
             for _ in range(5):
@@ -267,9 +322,16 @@ class Directory:
                 place_id = town.within_id
             return None
 
-        statuses = await self._read(("location statuses",), lambda session: _all(session.execute(
-            select(ServiceAtLocation.location_id, Service.status)
-            .join(Service, Service.id == ServiceAtLocation.service_id))))
+        statuses = await self._read(
+            ("location statuses",),
+            lambda session: _all(
+                session.execute(
+                    select(ServiceAtLocation.location_id, Service.status).join(
+                        Service, Service.id == ServiceAtLocation.service_id
+                    )
+                )
+            ),
+        )
         operating, linked = set(), set()
         for location_id, status in statuses:
             linked.add(location_id)
@@ -285,11 +347,17 @@ class Directory:
                 ranked.append((distance_km(latitude, longitude, *point), not own, p.id))
         ranked = sorted(ranked)[:limit]
         offices = await self._offices([i for *_, i in ranked])
-        links = await self._read(("links", *offices), lambda session: _all(session.execute(
-            select(ServiceAtLocation.location_id, ServiceAtLocation.service_id)
-            .join(Service, Service.id == ServiceAtLocation.service_id)
-            .where(ServiceAtLocation.location_id.in_(list(offices)), Service.status == ACTIVE)
-            .order_by(ServiceAtLocation.id))))
+        links = await self._read(
+            ("links", *offices),
+            lambda session: _all(
+                session.execute(
+                    select(ServiceAtLocation.location_id, ServiceAtLocation.service_id)
+                    .join(Service, Service.id == ServiceAtLocation.service_id)
+                    .where(ServiceAtLocation.location_id.in_(list(offices)), Service.status == ACTIVE)
+                    .order_by(ServiceAtLocation.id)
+                )
+            ),
+        )
         items = {s.id: s for s in await self._items([link.service_id for link in links])}
         for link in links:
             offices[link.location_id].services.append(items[link.service_id])
@@ -300,16 +368,25 @@ class Directory:
     async def _offices(self, location_ids: list[str]) -> dict[str, Office]:
         if not location_ids:
             return {}
+
         async def query(session: AsyncSession):
             locations = (await session.scalars(select(Location).where(Location.id.in_(location_ids)))).all()
             place_ids = {loc.place_id for loc in locations if loc.place_id}
-            addresses = (await session.scalars(
-                select(Address).where(Address.location_id.in_(location_ids)).order_by(Address.id))).all()
-            phones = (await session.scalars(
-                select(Phone).where(Phone.location_id.in_(location_ids), Phone.type.is_distinct_from(FAX))
-                .order_by(Phone.id))).all()
-            schedules = (await session.scalars(
-                select(Schedule).where(Schedule.location_id.in_(location_ids)).order_by(Schedule.id))).all()
+            addresses = (
+                await session.scalars(select(Address).where(Address.location_id.in_(location_ids)).order_by(Address.id))
+            ).all()
+            phones = (
+                await session.scalars(
+                    select(Phone)
+                    .where(Phone.location_id.in_(location_ids), Phone.type.is_distinct_from(FAX))
+                    .order_by(Phone.id)
+                )
+            ).all()
+            schedules = (
+                await session.scalars(
+                    select(Schedule).where(Schedule.location_id.in_(location_ids)).order_by(Schedule.id)
+                )
+            ).all()
             places = (await session.scalars(select(Place).where(Place.id.in_(place_ids)))).all()
             return locations, addresses, phones, schedules, places
 
@@ -326,8 +403,9 @@ class Directory:
         hours, hours_facts, notes, zones = defaultdict(list), defaultdict(list), {}, {}
         for s in schedules:
             if s.byday and s.opens_at and s.closes_at:
-                hours[s.location_id].append(Hours(s.byday.split(","), dt.time.fromisoformat(s.opens_at),
-                                                  dt.time.fromisoformat(s.closes_at)))
+                hours[s.location_id].append(
+                    Hours(s.byday.split(","), dt.time.fromisoformat(s.opens_at), dt.time.fromisoformat(s.closes_at))
+                )
                 hours_facts[s.location_id].append(Fact.of(s))
             if s.notes:
                 notes[s.location_id] = _t(s, "notes")
@@ -338,14 +416,21 @@ class Directory:
             place, a = places.get(loc.place_id or ""), address.get(loc.id)
             country = (place.country if place else None) or (a.country if a else None)
             offices[loc.id] = Office(
-                id=loc.id, name=_t(loc, "name"),
+                id=loc.id,
+                name=_t(loc, "name"),
                 city=_t(place, "name") if place else (_t(a, "city") if a else {}),
-                address=_t(a, "address_1") if a else {}, phones=numbers[loc.id], hours=hours[loc.id],
+                address=_t(a, "address_1") if a else {},
+                phones=numbers[loc.id],
+                hours=hours[loc.id],
                 hours_note=notes.get(loc.id, {}),
                 timezone=zones.get(loc.id) or TIMEZONES.get(country or "", "Europe/Sofia"),
-                latitude=loc.latitude, longitude=loc.longitude, address_fact=Fact.of(a or loc),
-                phone_facts=phone_facts[loc.id], phone_descriptions=phone_descriptions[loc.id],
-                hours_fact=_oldest(hours_facts[loc.id]))
+                latitude=loc.latitude,
+                longitude=loc.longitude,
+                address_fact=Fact.of(a or loc),
+                phone_facts=phone_facts[loc.id],
+                phone_descriptions=phone_descriptions[loc.id],
+                hours_fact=_oldest(hours_facts[loc.id]),
+            )
         return offices
 
     async def _service_places(self, category: str | None) -> tuple[dict[str, PlaceItem], dict[str, set[str]]]:
@@ -356,16 +441,34 @@ class Directory:
             wanted &= Service.category == category
 
         async def query(session: AsyncSession):
-            place_rows = (await session.execute(
-                select(Place.id, Place.kind, Place.within_id, Place.translations, Place.name,
-                       Place.latitude, Place.longitude))).all()
-            at = (await session.execute(
-                select(ServiceAtLocation.service_id, Location.place_id)
-                .join(Location, Location.id == ServiceAtLocation.location_id)
-                .join(Service, Service.id == ServiceAtLocation.service_id).where(wanted))).all()
-            areas = (await session.execute(
-                select(ServiceArea.service_id, ServiceArea.place_id)
-                .join(Service, Service.id == ServiceArea.service_id).where(wanted))).all()
+            place_rows = (
+                await session.execute(
+                    select(
+                        Place.id,
+                        Place.kind,
+                        Place.within_id,
+                        Place.translations,
+                        Place.name,
+                        Place.latitude,
+                        Place.longitude,
+                    )
+                )
+            ).all()
+            at = (
+                await session.execute(
+                    select(ServiceAtLocation.service_id, Location.place_id)
+                    .join(Location, Location.id == ServiceAtLocation.location_id)
+                    .join(Service, Service.id == ServiceAtLocation.service_id)
+                    .where(wanted)
+                )
+            ).all()
+            areas = (
+                await session.execute(
+                    select(ServiceArea.service_id, ServiceArea.place_id)
+                    .join(Service, Service.id == ServiceArea.service_id)
+                    .where(wanted)
+                )
+            ).all()
             bare = (await session.scalars(select(Service.id).where(wanted))).all()
             return place_rows, at, areas, bare
 
@@ -384,19 +487,38 @@ class Directory:
         for service_id, place_id in [*at, *areas]:
             if (place := town(place_id)) is not None:
                 by_service.setdefault(service_id, set()).add(place)
-        places = {p.id: PlaceItem(p.id, local_texts(p.translations, "name", p.name), 0, *_point(p))
-                  for p in place_rows}
+        places = {p.id: PlaceItem(p.id, local_texts(p.translations, "name", p.name), 0, *_point(p)) for p in place_rows}
         return places, by_service
 
     async def _items(self, ids: list[str]) -> list[ServiceItem]:
         async def query(session: AsyncSession):
-            return [row for start in range(0, len(ids), 500) for row in (await session.execute(
-                select(Service.id, Service.translations, Service.name, Service.target_groups,
-                       Service.minimum_age, Service.maximum_age)
-                .where(Service.id.in_(ids[start:start + 500])))).all()]
+            return [
+                row
+                for start in range(0, len(ids), 500)
+                for row in (
+                    await session.execute(
+                        select(
+                            Service.id,
+                            Service.translations,
+                            Service.name,
+                            Service.target_groups,
+                            Service.minimum_age,
+                            Service.maximum_age,
+                        ).where(Service.id.in_(ids[start : start + 500]))
+                    )
+                ).all()
+            ]
 
-        return [ServiceItem(r.id, local_texts(r.translations, "name", r.name), list(r.target_groups or []),
-                            r.minimum_age, r.maximum_age) for r in await self._read(("items", *ids), query)]
+        return [
+            ServiceItem(
+                r.id,
+                local_texts(r.translations, "name", r.name),
+                list(r.target_groups or []),
+                r.minimum_age,
+                r.maximum_age,
+            )
+            for r in await self._read(("items", *ids), query)
+        ]
 
 
 def _oldest(facts: list[Fact]) -> Fact | None:

@@ -20,8 +20,22 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from catalog.models import (
-    JSON, Address, CostOption, Language, Location, Organization, Phone, Place, Provider, Record,
-    RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation, ServiceTerms,
+    JSON,
+    Address,
+    CostOption,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Place,
+    Provider,
+    Record,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceTerms,
 )
 from catalog.search.terms import store_terms
 from catalog.validation import Problem
@@ -29,19 +43,34 @@ from catalog.validation import Problem
 HSDS_DATAPACKAGE = Path(__file__).with_name("hsds_datapackage.json")
 OPORA_NAMESPACE = uuid.UUID("5f0c3b8e-2a61-4d0e-9a51-6f7c0e1d2b44")
 RESOURCES: dict[str, type[Record]] = {
-    "organization": Organization, "service": Service, "location": Location,
-    "service_at_location": ServiceAtLocation, "address": Address, "phone": Phone,
-    "schedule": Schedule, "language": Language, "service_area": ServiceArea,
-    "required_document": RequiredDocument, "cost_option": CostOption,
+    "organization": Organization,
+    "service": Service,
+    "location": Location,
+    "service_at_location": ServiceAtLocation,
+    "address": Address,
+    "phone": Phone,
+    "schedule": Schedule,
+    "language": Language,
+    "service_area": ServiceArea,
+    "required_document": RequiredDocument,
+    "cost_option": CostOption,
 }
 EXTENSION_ONLY: dict[str, type[Record]] = {"opora_place": Place, "opora_provider": Provider}
 EXTENSION = {
-    "name": "x_opora", "path": "x_opora.csv", "format": "csv", "mediatype": "text/csv",
+    "name": "x_opora",
+    "path": "x_opora.csv",
+    "format": "csv",
+    "mediatype": "text/csv",
     "profile": "tabular-data-resource",
     "description": "Opora extension: readable ids, translations (bg/uk/en), provenance, "
-                   "structured eligibility, synonyms and places. HSDS tools may ignore it.",
-    "schema": {"fields": [{"name": "entity", "type": "string"}, {"name": "id", "type": "string"},
-                          {"name": "data", "type": "string", "format": "default"}]},
+    "structured eligibility, synonyms and places. HSDS tools may ignore it.",
+    "schema": {
+        "fields": [
+            {"name": "entity", "type": "string"},
+            {"name": "id", "type": "string"},
+            {"name": "data", "type": "string", "format": "default"},
+        ]
+    },
 }
 
 
@@ -60,8 +89,7 @@ def hsds_fields(name: str) -> list[str]:
 
 
 def required_fields(name: str) -> list[str]:
-    return [f["name"] for f in hsds_resource(name)["schema"]["fields"]
-            if f.get("constraints", {}).get("required")]
+    return [f["name"] for f in hsds_resource(name)["schema"]["fields"] if f.get("constraints", {}).get("required")]
 
 
 def columns(model: type[Record]) -> dict[str, Any]:
@@ -128,7 +156,7 @@ async def _all(sessions: async_sessionmaker, model: type[Record]) -> list[Record
 async def export_csv(sessions: async_sessionmaker, out_dir: Path) -> dict[str, int]:
     """Write an HSDS 3 tabular datapackage. Records lacking a field HSDS requires (an address
     without a known postal code) stay out of the HSDS tables; x_opora keeps them whole."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a command, nothing else runs)
     counts: dict[str, int] = {}
     extension_rows: list[list[str]] = []
     resources = []
@@ -143,7 +171,9 @@ async def export_csv(sessions: async_sessionmaker, out_dir: Path) -> dict[str, i
             else:
                 data["hsds_omitted"] = {k: _json_value(getattr(record, k)) for k in columns(model)}
             extension_rows.append([name, hsds_id(record.id), json.dumps(data, ensure_ascii=False)])
-        _write_csv(out_dir / descriptor["path"], hsds_fields(name), [[_cell(r[f]) for f in hsds_fields(name)] for r in rows])
+        _write_csv(
+            out_dir / descriptor["path"], hsds_fields(name), [[_cell(r[f]) for f in hsds_fields(name)] for r in rows]
+        )
         resources.append(descriptor)
         counts[name] = len(rows)
     for descriptor in hsds_package()["resources"]:
@@ -179,37 +209,62 @@ async def export_json(sessions: async_sessionmaker, out_file: Path) -> int:
         return {**row, **nested, "x_opora": _extension_data(name, record)}
 
     async with sessions() as session:
-        services = (await session.scalars(select(Service).order_by(Service.id).options(
-            selectinload(Service.organization), selectinload(Service.phones),
-            selectinload(Service.schedules), selectinload(Service.service_areas),
-            selectinload(Service.languages), selectinload(Service.cost_options),
-            selectinload(Service.required_documents),
-            selectinload(Service.at_locations).selectinload(ServiceAtLocation.location).options(
-                selectinload(Location.addresses), selectinload(Location.phones),
-                selectinload(Location.schedules)),
-        ))).all()
+        services = (
+            await session.scalars(
+                select(Service)
+                .order_by(Service.id)
+                .options(
+                    selectinload(Service.organization),
+                    selectinload(Service.phones),
+                    selectinload(Service.schedules),
+                    selectinload(Service.service_areas),
+                    selectinload(Service.languages),
+                    selectinload(Service.cost_options),
+                    selectinload(Service.required_documents),
+                    selectinload(Service.at_locations)
+                    .selectinload(ServiceAtLocation.location)
+                    .options(
+                        selectinload(Location.addresses),
+                        selectinload(Location.phones),
+                        selectinload(Location.schedules),
+                    ),
+                )
+            )
+        ).all()
         documents = []
         for s in services:
-            documents.append(obj(
-                "service", s,
-                organization=obj("organization", s.organization) if s.organization else None,
-                phones=[obj("phone", p) for p in s.phones],
-                schedules=[obj("schedule", x) for x in s.schedules],
-                service_areas=[obj("service_area", a) for a in s.service_areas],
-                languages=[obj("language", x) for x in s.languages],
-                cost_options=[obj("cost_option", c) for c in s.cost_options],
-                required_documents=[obj("required_document", d) for d in s.required_documents],
-                service_at_locations=[obj(
-                    "service_at_location", sal,
-                    location=obj("location", sal.location,
-                                 addresses=[obj("address", a) for a in sal.location.addresses],
-                                 phones=[obj("phone", p) for p in sal.location.phones],
-                                 schedules=[obj("schedule", x) for x in sal.location.schedules])
-                    if sal.location else None,
-                ) for sal in s.at_locations],
-            ))
+            documents.append(
+                obj(
+                    "service",
+                    s,
+                    organization=obj("organization", s.organization) if s.organization else None,
+                    phones=[obj("phone", p) for p in s.phones],
+                    schedules=[obj("schedule", x) for x in s.schedules],
+                    service_areas=[obj("service_area", a) for a in s.service_areas],
+                    languages=[obj("language", x) for x in s.languages],
+                    cost_options=[obj("cost_option", c) for c in s.cost_options],
+                    required_documents=[obj("required_document", d) for d in s.required_documents],
+                    service_at_locations=[
+                        obj(
+                            "service_at_location",
+                            sal,
+                            location=obj(
+                                "location",
+                                sal.location,
+                                addresses=[obj("address", a) for a in sal.location.addresses],
+                                phones=[obj("phone", p) for p in sal.location.phones],
+                                schedules=[obj("schedule", x) for x in sal.location.schedules],
+                            )
+                            if sal.location
+                            else None,
+                        )
+                        for sal in s.at_locations
+                    ],
+                )
+            )
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(json.dumps(documents, ensure_ascii=False, indent=2), encoding="utf-8")
+    text = json.dumps(documents, ensure_ascii=False, indent=2)
+    out_file.write_text(text, encoding="utf-8")  # noqa: ASYNC240 (a command, nothing else runs)
     return len(documents)
 
 
@@ -292,16 +347,24 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
             rows.append(_with_defaults(model, values))
             origins[(model, values["id"])] = (str(path), line)
             report.warnings += _warnings(name, values, str(path), line)
-        for (entity, hid), data in extension.items():
+        for (entity, _hid), data in extension.items():
             if entity == name and "hsds_omitted" in data:
-                rows.append(_with_defaults(model, {**_decoded(model, data["hsds_omitted"]),
-                                                   **_decoded(model, {k: v for k, v in data.items() if k in kinds})}))
+                rows.append(
+                    _with_defaults(
+                        model,
+                        {
+                            **_decoded(model, data["hsds_omitted"]),
+                            **_decoded(model, {k: v for k, v in data.items() if k in kinds}),
+                        },
+                    )
+                )
         rows_by_model[model] = rows
     for (entity, _), data in extension.items():
         if entity in EXTENSION_ONLY:
             model = EXTENSION_ONLY[entity]
             rows_by_model.setdefault(model, []).append(
-                _with_defaults(model, _decoded(model, {k: v for k, v in data.items() if k in columns(model)})))
+                _with_defaults(model, _decoded(model, {k: v for k, v in data.items() if k in columns(model)}))
+            )
     if problems:
         raise HsdsImportError(problems)
     report.warnings += _dangling(rows_by_model, origins)
@@ -310,12 +373,14 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
         for model, rows in rows_by_model.items():
             ids = [r["id"] for r in rows]
             for start in range(0, len(ids), 500):
-                await session.execute(delete(model).where(model.id.in_(ids[start:start + 500])))
+                await session.execute(delete(model).where(model.id.in_(ids[start : start + 500])))
                 if model is Service:
-                    await session.execute(delete(ServiceTerms).where(ServiceTerms.service_id.in_(ids[start:start + 500])))
+                    await session.execute(
+                        delete(ServiceTerms).where(ServiceTerms.service_id.in_(ids[start : start + 500]))
+                    )
             for start in range(0, len(rows), 1000):
-                if rows[start:start + 1000]:
-                    await session.execute(insert(model), rows[start:start + 1000])
+                if rows[start : start + 1000]:
+                    await session.execute(insert(model), rows[start : start + 1000])
             report.counts[model.__tablename__] = len(rows)
         await store_terms(session)
     return report
@@ -323,12 +388,22 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
 
 def _decoded(model: type[Record], data: dict[str, Any]) -> dict[str, Any]:
     kinds = columns(model)
-    return {k: (dt.date.fromisoformat(v) if isinstance(kinds[k], Date) and isinstance(v, str) else v)
-            for k, v in data.items() if k in kinds}
+    return {
+        k: (dt.date.fromisoformat(v) if isinstance(kinds[k], Date) and isinstance(v, str) else v)
+        for k, v in data.items()
+        if k in kinds
+    }
 
 
-_EMPTY = {"translations": dict, "sources": list, "target_groups": list, "serves_areas": list,
-          "serves_groups": list, "synonyms": dict, "aliases": dict}
+_EMPTY = {
+    "translations": dict,
+    "sources": list,
+    "target_groups": list,
+    "serves_areas": list,
+    "serves_groups": list,
+    "synonyms": dict,
+    "aliases": dict,
+}
 _DEFAULTS = {"status": "active", "location_type": "physical", "address_type": "physical"}
 
 
@@ -355,12 +430,17 @@ def _resource_paths(src_dir: Path, problems: list[Problem]) -> dict[str, Path]:
         return {}
 
 
-_REFERENCES = {"organization_id": Organization, "service_id": Service, "location_id": Location,
-               "service_at_location_id": ServiceAtLocation}
+_REFERENCES = {
+    "organization_id": Organization,
+    "service_id": Service,
+    "location_id": Location,
+    "service_at_location_id": ServiceAtLocation,
+}
 
 
-def _dangling(rows_by_model: dict[type[Record], list[dict[str, Any]]],
-              origins: dict[tuple[type[Record], str], tuple[str, int]]) -> list[Problem]:
+def _dangling(
+    rows_by_model: dict[type[Record], list[dict[str, Any]]], origins: dict[tuple[type[Record], str], tuple[str, int]]
+) -> list[Problem]:
     """References to records the datapackage does not hold: kept as given, reported."""
     ids = {model: {r["id"] for r in rows_by_model.get(model, [])} for model in _REFERENCES.values()}
     out = []
@@ -370,8 +450,14 @@ def _dangling(rows_by_model: dict[type[Record], list[dict[str, Any]]],
                 value = row.get(column)
                 if value and value not in ids[target]:
                     path, line = origins.get((model, row["id"]), (EXTENSION["path"], 0))
-                    out.append(Problem(path, line, f"{model.__tablename__}.{column} {value} refers to "
-                                       f"a {target.__tablename__} that is not in the datapackage; kept as given"))
+                    out.append(
+                        Problem(
+                            path,
+                            line,
+                            f"{model.__tablename__}.{column} {value} refers to "
+                            f"a {target.__tablename__} that is not in the datapackage; kept as given",
+                        )
+                    )
     return out
 
 
@@ -381,5 +467,7 @@ def _warnings(name: str, values: dict[str, Any], path: str, line: int) -> list[P
     if lat is not None and not -90 <= lat <= 90:
         out.append(Problem(path, line, f"{name}.latitude {lat} is out of range; kept as given, not used for distances"))
     if lon is not None and not -180 <= lon <= 180:
-        out.append(Problem(path, line, f"{name}.longitude {lon} is out of range; kept as given, not used for distances"))
+        out.append(
+            Problem(path, line, f"{name}.longitude {lon} is out of range; kept as given, not used for distances")
+        )
     return out

@@ -7,8 +7,22 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import (
-    Address, CostOption, Language, Location, Organization, Phone, Place, Provider, Queue, Record,
-    RequiredDocument, Schedule, Service, ServiceArea, ServiceAtLocation, ServiceTerms,
+    Address,
+    CostOption,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Place,
+    Provider,
+    Queue,
+    Record,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceTerms,
 )
 from catalog.schema import LocalText, PhoneIn, Provenance, ProviderFile, QueueIn
 from catalog.search.terms import store_terms
@@ -21,9 +35,7 @@ def texts(model: type[Record], lang: str, **fields: LocalText | None) -> dict[st
     """HSDS columns in the record's own language, plus the `translations` extension
     (which also holds texts HSDS has no column for, such as a location's `serves_note`)."""
     present = {name: text for name, text in fields.items() if text is not None}
-    columns: dict[str, Any] = {
-        name: text.as_dict().get(lang) for name, text in present.items() if hasattr(model, name)
-    }
+    columns: dict[str, Any] = {name: text.as_dict().get(lang) for name, text in present.items() if hasattr(model, name)}
     columns["translations"] = {name: text.as_dict() for name, text in present.items()}
     return columns
 
@@ -42,8 +54,9 @@ def provenance(node: Provenance, parent: Provenance | None = None) -> dict[str, 
     }
 
 
-def with_provenance(model: type[Record], lang: str, node: Provenance, parent: Provenance | None = None,
-                    **fields: LocalText | None) -> dict[str, Any]:
+def with_provenance(
+    model: type[Record], lang: str, node: Provenance, parent: Provenance | None = None, **fields: LocalText | None
+) -> dict[str, Any]:
     """A record's texts (`texts`) and provenance; who confirmed it is a text like the others."""
     found = provenance(node, parent)
     who = found.pop("assured_by")
@@ -57,9 +70,16 @@ def with_provenance(model: type[Record], lang: str, node: Provenance, parent: Pr
 def build_records(catalog: Catalog) -> list[Record]:
     places = {p.id: p for p in catalog.places}
     out: list[Record] = [
-        Place(id=p.id, country=p.country, kind=p.kind, within_id=p.within, latitude=p.latitude,
-              longitude=p.longitude, aliases=p.aliases.model_dump(),
-              **with_provenance(Place, PRIMARY_LANGUAGE[p.country], p, name=p.name))
+        Place(
+            id=p.id,
+            country=p.country,
+            kind=p.kind,
+            within_id=p.within,
+            latitude=p.latitude,
+            longitude=p.longitude,
+            aliases=p.aliases.model_dump(),
+            **with_provenance(Place, PRIMARY_LANGUAGE[p.country], p, name=p.name),
+        )
         for p in catalog.places
     ]
     for pf in catalog.providers:
@@ -73,79 +93,183 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
 
     def phones(items: list[PhoneIn], parent: Provenance, owner: str, **ref: str) -> list[Record]:
         return [
-            Phone(id=f"{owner}-phone-{i}", number=format_phone(p.number, country), type=p.type,
-                  **ref, **with_provenance(Phone, lang, p, parent, description=p.description))
+            Phone(
+                id=f"{owner}-phone-{i}",
+                number=format_phone(p.number, country),
+                type=p.type,
+                **ref,
+                **with_provenance(Phone, lang, p, parent, description=p.description),
+            )
             for i, p in enumerate(items, 1)
         ]
 
-    out: list[Record] = [Provider(id=prov.id, country=country, place_id=prov.place,
-                                  **with_provenance(Provider, lang, prov, name=prov.name))]
+    out: list[Record] = [
+        Provider(
+            id=prov.id, country=country, place_id=prov.place, **with_provenance(Provider, lang, prov, name=prov.name)
+        )
+    ]
     for org in pf.organizations:
-        out.append(Organization(
-            id=org.id, provider_id=prov.id, parent_organization_id=org.parent, website=org.website,
-            email=org.email, **with_provenance(Organization, lang, org, name=org.name,
-                                               alternate_name=org.alternate_name, description=org.description)))
+        out.append(
+            Organization(
+                id=org.id,
+                provider_id=prov.id,
+                parent_organization_id=org.parent,
+                website=org.website,
+                email=org.email,
+                **with_provenance(
+                    Organization,
+                    lang,
+                    org,
+                    name=org.name,
+                    alternate_name=org.alternate_name,
+                    description=org.description,
+                ),
+            )
+        )
         out += phones(org.phones, org, org.id, organization_id=org.id)
 
     for loc in pf.locations:
         serves = loc.serves
-        out.append(Location(
-            id=loc.id, organization_id=loc.organization, place_id=loc.place,
-            latitude=loc.latitude, longitude=loc.longitude,
-            serves_areas=list(serves.areas) if serves else [],
-            serves_groups=[str(g) for g in serves.target_groups] if serves else [],
-            **with_provenance(Location, lang, loc, name=loc.name, description=loc.description,
-                              transportation=loc.transportation, serves_note=serves.note if serves else None)))
+        out.append(
+            Location(
+                id=loc.id,
+                organization_id=loc.organization,
+                place_id=loc.place,
+                latitude=loc.latitude,
+                longitude=loc.longitude,
+                serves_areas=list(serves.areas) if serves else [],
+                serves_groups=[str(g) for g in serves.target_groups] if serves else [],
+                **with_provenance(
+                    Location,
+                    lang,
+                    loc,
+                    name=loc.name,
+                    description=loc.description,
+                    transportation=loc.transportation,
+                    serves_note=serves.note if serves else None,
+                ),
+            )
+        )
         if loc.address:
-            out.append(Address(
-                id=f"{loc.id}-address", location_id=loc.id, postal_code=loc.postal_code,
-                country=country, **with_provenance(Address, lang, loc.address_provenance or loc,
-                                                   loc if loc.address_provenance else None,
-                                                   address_1=loc.address, city=places[loc.place].name)))
+            out.append(
+                Address(
+                    id=f"{loc.id}-address",
+                    location_id=loc.id,
+                    postal_code=loc.postal_code,
+                    country=country,
+                    **with_provenance(
+                        Address,
+                        lang,
+                        loc.address_provenance or loc,
+                        loc if loc.address_provenance else None,
+                        address_1=loc.address,
+                        city=places[loc.place].name,
+                    ),
+                )
+            )
         out += phones(loc.phones, loc, loc.id, location_id=loc.id)
         for i, s in enumerate(loc.schedule, 1):
-            out.append(Schedule(
-                id=f"{loc.id}-schedule-{i}", location_id=loc.id, freq="WEEKLY", wkst="MO",
-                byday=",".join(s.days), opens_at=f"{s.opens}:00", closes_at=f"{s.closes}:00",
-                **with_provenance(Schedule, lang, s, loc, description=s.note)))
+            out.append(
+                Schedule(
+                    id=f"{loc.id}-schedule-{i}",
+                    location_id=loc.id,
+                    freq="WEEKLY",
+                    wkst="MO",
+                    byday=",".join(s.days),
+                    opens_at=f"{s.opens}:00",
+                    closes_at=f"{s.closes}:00",
+                    **with_provenance(Schedule, lang, s, loc, description=s.note),
+                )
+            )
         if loc.schedule_note:
-            out.append(Schedule(id=f"{loc.id}-schedule-note", location_id=loc.id,
-                                **with_provenance(Schedule, lang, loc, notes=loc.schedule_note)))
+            out.append(
+                Schedule(
+                    id=f"{loc.id}-schedule-note",
+                    location_id=loc.id,
+                    **with_provenance(Schedule, lang, loc, notes=loc.schedule_note),
+                )
+            )
 
     for svc in pf.services:
         elig = svc.eligibility
-        out.append(Service(
-            id=svc.id, organization_id=svc.organization, status=str(svc.status), url=svc.url,
-            email=svc.email, category=str(svc.category), minimum_age=elig.min_age,
-            maximum_age=elig.max_age, target_groups=[str(g) for g in elig.target_groups],
-            residence=str(elig.residence) if elig.residence else None,
-            synonyms={k: v for k, v in svc.synonyms.model_dump().items() if v},
-            **with_provenance(Service, lang, svc, name=svc.name, alternate_name=svc.alternate_name,
-                              description=svc.description, eligibility_description=elig.text,
-                              application_process=svc.application_process, alert=svc.alert)))
+        out.append(
+            Service(
+                id=svc.id,
+                organization_id=svc.organization,
+                status=str(svc.status),
+                url=svc.url,
+                email=svc.email,
+                category=str(svc.category),
+                minimum_age=elig.min_age,
+                maximum_age=elig.max_age,
+                target_groups=[str(g) for g in elig.target_groups],
+                residence=str(elig.residence) if elig.residence else None,
+                synonyms={k: v for k, v in svc.synonyms.model_dump().items() if v},
+                **with_provenance(
+                    Service,
+                    lang,
+                    svc,
+                    name=svc.name,
+                    alternate_name=svc.alternate_name,
+                    description=svc.description,
+                    eligibility_description=elig.text,
+                    application_process=svc.application_process,
+                    alert=svc.alert,
+                ),
+            )
+        )
 
         def prov_svc(model: type[Record], **fields: LocalText | None) -> dict[str, Any]:
-            return with_provenance(model, lang, svc, **fields)
+            return with_provenance(model, lang, svc, **fields)  # noqa: B023 (used at once)
 
-        out += [ServiceAtLocation(id=f"{svc.id}@{loc_id}", service_id=svc.id, location_id=loc_id,
-                                  **prov_svc(ServiceAtLocation)) for loc_id in svc.locations]
-        out += [RequiredDocument(id=f"{svc.id}-document-{i}", service_id=svc.id,
-                                 **prov_svc(RequiredDocument, document=doc))
-                for i, doc in enumerate(svc.documents, 1)]
-        out += [CostOption(id=f"{svc.id}-cost-{i}", service_id=svc.id, amount=c.amount,
-                           currency=c.currency, **prov_svc(CostOption, option=c.description))
-                for i, c in enumerate(svc.costs, 1)]
-        out += [ServiceArea(id=f"{svc.id}-area-{area}", service_id=svc.id, place_id=area,
-                            extent_type="place", **prov_svc(ServiceArea, name=places[area].name))
-                for area in svc.areas]
-        out += [Language(id=f"{svc.id}-language-{code}", service_id=svc.id, code=code, **prov_svc(Language))
-                for code in svc.languages]
+        out += [
+            ServiceAtLocation(
+                id=f"{svc.id}@{loc_id}", service_id=svc.id, location_id=loc_id, **prov_svc(ServiceAtLocation)
+            )
+            for loc_id in svc.locations
+        ]
+        out += [
+            RequiredDocument(id=f"{svc.id}-document-{i}", service_id=svc.id, **prov_svc(RequiredDocument, document=doc))
+            for i, doc in enumerate(svc.documents, 1)
+        ]
+        out += [
+            CostOption(
+                id=f"{svc.id}-cost-{i}",
+                service_id=svc.id,
+                amount=c.amount,
+                currency=c.currency,
+                **prov_svc(CostOption, option=c.description),
+            )
+            for i, c in enumerate(svc.costs, 1)
+        ]
+        out += [
+            ServiceArea(
+                id=f"{svc.id}-area-{area}",
+                service_id=svc.id,
+                place_id=area,
+                extent_type="place",
+                **prov_svc(ServiceArea, name=places[area].name),
+            )
+            for area in svc.areas
+        ]
+        out += [
+            Language(id=f"{svc.id}-language-{code}", service_id=svc.id, code=code, **prov_svc(Language))
+            for code in svc.languages
+        ]
         out += phones(svc.phones, svc, svc.id, service_id=svc.id)
     queues = pf.queues or [QueueIn(id=prov.id, name=prov.name, default=True)]
-    out += [Queue(id=q.id, provider_id=prov.id, location_id=q.office, services=list(q.services),
-                  is_default=q.default, name=q.name.as_dict().get(lang, ""),
-                  translations={"name": q.name.as_dict(), "canned": [c.as_dict() for c in q.canned]})
-            for q in queues]
+    out += [
+        Queue(
+            id=q.id,
+            provider_id=prov.id,
+            location_id=q.office,
+            services=list(q.services),
+            is_default=q.default,
+            name=q.name.as_dict().get(lang, ""),
+            translations={"name": q.name.as_dict(), "canned": [c.as_dict() for c in q.canned]},
+        )
+        for q in queues
+    ]
     return out
 
 
@@ -175,8 +299,9 @@ FACTS = {"address": Address, "phones": Phone, "hours": Schedule}
 
 def _group(records: list, fact: str, location_id: str) -> list:
     model = FACTS[fact]
-    found = [r for r in records if isinstance(r, model) and r.location_id == location_id
-             and (fact != "hours" or r.byday)]
+    found = [
+        r for r in records if isinstance(r, model) and r.location_id == location_id and (fact != "hours" or r.byday)
+    ]
     return sorted(found, key=lambda r: (len(r.id), r.id))
 
 
@@ -202,7 +327,9 @@ def _newest(group: list):
     return max((r.assured_date for r in group if r.assured_date), default=None)
 
 
-async def _keep_confirmed(session: AsyncSession, records: list[Record], force: bool) -> tuple[list[Record], list[Conflict]]:
+async def _keep_confirmed(
+    session: AsyncSession, records: list[Record], force: bool
+) -> tuple[list[Record], list[Conflict]]:
     """Offices' facts (address, phones, hours) that a person confirmed after the file's newest
     confirmation of them are kept as they are in the database, unless `force`: each such fact
     that the file changes is a conflict. Kept records replace the file's."""
@@ -212,8 +339,9 @@ async def _keep_confirmed(session: AsyncSession, records: list[Record], force: b
     stored: list = []
     for model in FACTS.values():
         stored += (await session.scalars(select(model).where(model.location_id.in_(list(locations))))).all()
-    stored_locations = {r.id: r for r in (await session.scalars(
-        select(Location).where(Location.id.in_(list(locations))))).all()}
+    stored_locations = {
+        r.id: r for r in (await session.scalars(select(Location).where(Location.id.in_(list(locations))))).all()
+    }
     session.expunge_all()
     conflicts, drop, keep = [], set(), []
     for location_id, location in locations.items():
@@ -225,8 +353,15 @@ async def _keep_confirmed(session: AsyncSession, records: list[Record], force: b
             differs = _content(fact, old) != _content(fact, new)
             who = next((r.assured_by for r in old if r.assured_date == confirmed), "") or ""
             if differs:
-                conflicts.append(Conflict(location_id, fact, f"{_describe(fact, old)} (confirmed by {who} on "
-                                          f"{confirmed.isoformat()})", _describe(fact, new), not force))
+                conflicts.append(
+                    Conflict(
+                        location_id,
+                        fact,
+                        f"{_describe(fact, old)} (confirmed by {who} on {confirmed.isoformat()})",
+                        _describe(fact, new),
+                        not force,
+                    )
+                )
             if force:
                 continue
             drop |= {id(r) for r in new}
@@ -260,10 +395,10 @@ async def _delete_providers(session: AsyncSession, provider_ids: list[str]) -> N
     services = select(Service.id).where(Service.organization_id.in_(orgs))
     locations = select(Location.id).where(Location.organization_id.in_(orgs))
     by_service_or_location = {
-        ServiceAtLocation: or_(ServiceAtLocation.service_id.in_(services),
-                               ServiceAtLocation.location_id.in_(locations)),
-        Phone: or_(Phone.service_id.in_(services), Phone.location_id.in_(locations),
-                   Phone.organization_id.in_(orgs)),
+        ServiceAtLocation: or_(
+            ServiceAtLocation.service_id.in_(services), ServiceAtLocation.location_id.in_(locations)
+        ),
+        Phone: or_(Phone.service_id.in_(services), Phone.location_id.in_(locations), Phone.organization_id.in_(orgs)),
         Schedule: or_(Schedule.service_id.in_(services), Schedule.location_id.in_(locations)),
         Language: or_(Language.service_id.in_(services), Language.location_id.in_(locations)),
         Address: Address.location_id.in_(locations),

@@ -32,7 +32,8 @@ LOCK = 0x6F706F7261  # "opora": a PostgreSQL advisory lock, so that workers migr
 log = logging.getLogger(__name__)
 # At INFO Alembic tells which dialect it sees each time it looks at a database: keep only the migrations it runs.
 logging.getLogger("alembic.runtime.migration").addFilter(
-    lambda record: not record.getMessage().startswith(("Context impl", "Will assume")))
+    lambda record: not record.getMessage().startswith(("Context impl", "Will assume"))
+)
 
 
 class MigrationError(Exception):
@@ -76,10 +77,11 @@ async def check_current(engine: AsyncEngine) -> str | None:
     if current == needed:
         return None
     if current is not None and current not in known_revisions():
-        return (f"The database schema is at revision {current}, which this Opora does not know"
-                f" (it needs {needed}): a newer Opora migrated it.")
-    return (f"The database schema is at revision {current or 'none'}, this Opora needs {needed}:"
-            " run `opora db upgrade`.")
+        return (
+            f"The database schema is at revision {current}, which this Opora does not know"
+            f" (it needs {needed}): a newer Opora migrated it."
+        )
+    return f"The database schema is at revision {current or 'none'}, this Opora needs {needed}: run `opora db upgrade`."
 
 
 async def is_new(engine: AsyncEngine) -> bool:
@@ -95,8 +97,14 @@ async def new_revision(message: str, metadata: MetaData) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         async with _begin(f"sqlite+aiosqlite:///{scratch}/scratch.sqlite3") as conn:
             await conn.run_sync(_run, command.upgrade, "head")
-            script = await conn.run_sync(_run, command.revision, message=message, autogenerate=True,
-                                         rev_id=f"{int(head()) + 1:04d}", target_metadata=metadata)
+            script = await conn.run_sync(
+                _run,
+                command.revision,
+                message=message,
+                autogenerate=True,
+                rev_id=f"{int(head()) + 1:04d}",
+                target_metadata=metadata,
+            )
     return script.path
 
 
@@ -111,8 +119,13 @@ async def _begin(engine_or_url: AsyncEngine | str) -> AsyncIterator[AsyncConnect
             await engine.dispose()
 
 
-def _run(connection: Connection, action: Callable[..., Any], *args: Any,
-         target_metadata: MetaData | None = None, **kwargs: Any) -> Any:
+def _run(
+    connection: Connection,
+    action: Callable[..., Any],
+    *args: Any,
+    target_metadata: MetaData | None = None,
+    **kwargs: Any,
+) -> Any:
     cfg = config()
     cfg.attributes.update(connection=connection, target_metadata=target_metadata)
     return action(cfg, *args, **kwargs)
@@ -142,16 +155,20 @@ def _adopt(connection: Connection) -> None:
         for table in sorted(set(schema) & tables):
             columns = {column["name"] for column in inspector.get_columns(table)}
             if columns != schema[table]:
-                problems.append(f"table {table}: missing columns {sorted(schema[table] - columns)},"
-                                f" unknown columns {sorted(columns - schema[table])}")
+                problems.append(
+                    f"table {table}: missing columns {sorted(schema[table] - columns)},"
+                    f" unknown columns {sorted(columns - schema[table])}"
+                )
         if not problems:
             _run(connection, command.stamp, revision)
             log.info("The database was made without migrations: stamped at revision %s", revision)
             return
     raise MigrationError(
         f"The database has Opora's tables but no migration history (alembic_version), and they"
-        f" differ from revision {INITIAL}: " + "; ".join(problems)
-        + f". Make them match revision {INITIAL} by hand, then run `opora db upgrade` again.")
+        f" differ from revision {INITIAL}: "
+        + "; ".join(problems)
+        + f". Make them match revision {INITIAL} by hand, then run `opora db upgrade` again."
+    )
 
 
 @cache
@@ -163,7 +180,10 @@ def _schema_at(revision: str) -> dict[str, set[str]]:
         with create_engine("sqlite://").connect() as connection:
             _run(connection, command.upgrade, revision)
             inspector = inspect(connection)
-            return {table: {column["name"] for column in inspector.get_columns(table)}
-                    for table in inspector.get_table_names() if table != "alembic_version"}
+            return {
+                table: {column["name"] for column in inspector.get_columns(table)}
+                for table in inspector.get_table_names()
+                if table != "alembic_version"
+            }
     finally:
         quiet.disabled = False

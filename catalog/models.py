@@ -51,6 +51,7 @@ class Provider(Record):
 
 class Queue(Base):
     """A staff queue (Opora extension): where a provider's help requests go."""
+
     __tablename__ = "opora_queue"
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(100))
@@ -169,9 +170,7 @@ class Location(Record):
     addresses: Mapped[list["Address"]] = relationship(
         primaryjoin="Location.id == foreign(Address.location_id)", viewonly=True
     )
-    phones: Mapped[list["Phone"]] = relationship(
-        primaryjoin="Location.id == foreign(Phone.location_id)", viewonly=True
-    )
+    phones: Mapped[list["Phone"]] = relationship(primaryjoin="Location.id == foreign(Phone.location_id)", viewonly=True)
     schedules: Mapped[list["Schedule"]] = relationship(
         primaryjoin="Location.id == foreign(Schedule.location_id)", viewonly=True
     )
@@ -303,6 +302,17 @@ class ServiceTerms(Base):
 
 # Catalogue tables in dependency order: parents before children (load, delete in reverse).
 CATALOG_MODELS: tuple[type[Record], ...] = (
-    Place, Provider, Organization, Service, Location, ServiceAtLocation, Address, Phone,
-    Schedule, Language, ServiceArea, RequiredDocument, CostOption,
+    Place,
+    Provider,
+    Organization,
+    Service,
+    Location,
+    ServiceAtLocation,
+    Address,
+    Phone,
+    Schedule,
+    Language,
+    ServiceArea,
+    RequiredDocument,
+    CostOption,
 )

@@ -57,7 +57,7 @@ def date_range(text: str) -> tuple[dt.date, dt.date]:
 
 
 def precision(text: str) -> str:
-    """"year", "month" or "day"."""
+    """ "year", "month" or "day"."""
     return ("year", "month", "day")[text.count("-")]
 
 

@@ -48,8 +48,9 @@ def _facts(item: ParsedFile) -> Iterator[tuple[StaleFact, Fact]]:
 
     def fact(loc: Loc, record: OrganizationIn | LocationIn | ServiceIn, what: str, node: Provenance | None = None):
         found = _fact(node or record, record if node is not None else None)
-        return StaleFact(str(item.path), line_of(item.doc, loc), _text(record.name, lang, None), what,
-                         _when(found)), found
+        return StaleFact(
+            str(item.path), line_of(item.doc, loc), _text(record.name, lang, None), what, _when(found)
+        ), found
 
     for i, org in enumerate(content.organizations):
         at = ("organizations", i)
@@ -88,8 +89,7 @@ def _facts(item: ParsedFile) -> Iterator[tuple[StaleFact, Fact]]:
 
 def _fact(node: Provenance, parent: Provenance | None) -> Fact:
     found = provenance(node, parent)
-    return Fact(source_label(found["sources"]), found["source_date"], found["assured_date"],
-                found["assured_by"] or {})
+    return Fact(source_label(found["sources"]), found["source_date"], found["assured_date"], found["assured_by"] or {})
 
 
 def _when(fact: Fact) -> str:
@@ -101,4 +101,4 @@ def _when(fact: Fact) -> str:
 def _text(text: LocalText | None, lang: str, short: int | None = SHORT) -> str:
     """The text in `lang` on one line, cut to `short` characters when it is a fact's value."""
     value = " ".join(((text.as_dict().get(lang) or next(iter(text.as_dict().values()), "")) if text else "").split())
-    return value if short is None or len(value) <= short else value[:short - 1] + "…"
+    return value if short is None or len(value) <= short else value[: short - 1] + "…"

@@ -7,8 +7,7 @@ value, kept under the key "und".
 
 Texts = dict[str, str]
 
-FALLBACK = {"bg": ("bg", "uk", "en", "und"), "uk": ("uk", "bg", "en", "und"),
-            "en": ("en", "uk", "bg", "und")}
+FALLBACK = {"bg": ("bg", "uk", "en", "und"), "uk": ("uk", "bg", "en", "und"), "en": ("en", "uk", "bg", "und")}
 
 
 def pick(texts: dict[str, str] | None, lang: str) -> str | None:

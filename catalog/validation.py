@@ -14,8 +14,19 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from catalog.provenance import date_range
 from catalog.schema import (
-    EligibilityIn, LocalText, LocationIn, OrganizationIn, PhoneIn, PlaceIn, PlacesFile, Provenance,
-    ProviderFile, ProviderIn, QueueIn, ScheduleIn, ServiceIn,
+    EligibilityIn,
+    LocalText,
+    LocationIn,
+    OrganizationIn,
+    PhoneIn,
+    PlaceIn,
+    PlacesFile,
+    Provenance,
+    ProviderFile,
+    ProviderIn,
+    QueueIn,
+    ScheduleIn,
+    ServiceIn,
 )
 from catalog.vocabulary import REQUIRED_LANGUAGES, TargetGroup
 
@@ -59,7 +70,7 @@ def read_catalog(path: Path, today: dt.date | None = None) -> tuple[Catalog, lis
     """Parse and check every file under `path` (a directory or one file). Dates after `today`
     (by default the real one) are errors."""
     parsed, problems = parse_files(path)
-    problems += _cross_check(parsed, today or dt.date.today())
+    problems += _cross_check(parsed, today or dt.datetime.now().astimezone().date())
     catalog = Catalog()
     for item in parsed:
         if isinstance(item.content, PlacesFile):
@@ -182,8 +193,13 @@ def nodes(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, BaseModel]]:
                     yield from nodes(item, loc + (name, i))
 
 
-_RECORD_KINDS = {PlaceIn: "place", ProviderIn: "provider", OrganizationIn: "organization",
-                 LocationIn: "location", ServiceIn: "service"}
+_RECORD_KINDS = {
+    PlaceIn: "place",
+    ProviderIn: "provider",
+    OrganizationIn: "organization",
+    LocationIn: "location",
+    ServiceIn: "service",
+}
 
 
 def _cross_check(parsed: list[ParsedFile], today: dt.date) -> list[Problem]:
@@ -192,6 +208,7 @@ def _cross_check(parsed: list[ParsedFile], today: dt.date) -> list[Problem]:
     refs: list[tuple[str, str, str, Loc, ParsedFile]] = []  # kind, id, what, loc, file
 
     for item in parsed:
+
         def report(loc: Loc, message: str, item: ParsedFile = item) -> None:
             problems.append(Problem(str(item.path), line_of(item.doc, loc), message))
 
@@ -209,8 +226,11 @@ def _cross_check(parsed: list[ParsedFile], today: dt.date) -> list[Problem]:
                     if node.assured_date is None and node.source_date is None:
                         report(loc + ("id",), f"place {node.id!r}: source_date is required")
                 elif "source_date" not in node.model_fields_set:
-                    report(loc + ("id",), f"{kind} {node.id!r}: source_date is required (the date the "
-                                          "source gives; `source_date: null` when it gives none)")
+                    report(
+                        loc + ("id",),
+                        f"{kind} {node.id!r}: source_date is required (the date the "
+                        "source gives; `source_date: null` when it gives none)",
+                    )
             if isinstance(node, Provenance):
                 problems.extend(_provenance_problems(item, loc, node, kind, today))
             if isinstance(node, LocalText):
@@ -223,9 +243,13 @@ def _cross_check(parsed: list[ParsedFile], today: dt.date) -> list[Problem]:
                     report(loc + ("number",), f"{_path(loc)}.number: {problem}")
             elif isinstance(node, ScheduleIn) and node.opens >= node.closes:
                 report(loc + ("opens",), f"{_path(loc)}: opens {node.opens} is not before closes {node.closes}")
-            elif isinstance(node, EligibilityIn):
-                if node.min_age is not None and node.max_age is not None and node.min_age > node.max_age:
-                    report(loc + ("min_age",), f"{_path(loc)}: min_age {node.min_age} > max_age {node.max_age}")
+            elif (
+                isinstance(node, EligibilityIn)
+                and node.min_age is not None
+                and node.max_age is not None
+                and node.min_age > node.max_age
+            ):
+                report(loc + ("min_age",), f"{_path(loc)}: min_age {node.min_age} > max_age {node.max_age}")
             if isinstance(node, (LocationIn, PlaceIn)):
                 problems.extend(_coordinate_problems(item, loc, node))
             refs.extend((k, v, w, loc + rest, item) for k, v, w, rest in _references(node))
@@ -233,8 +257,9 @@ def _cross_check(parsed: list[ParsedFile], today: dt.date) -> list[Problem]:
     problems += _queue_problems(parsed)
     for kind, target, what, loc, item in refs:
         if target not in ids[kind]:
-            problems.append(Problem(str(item.path), line_of(item.doc, loc),
-                                    f"{what} refers to unknown {kind} {target!r}"))
+            problems.append(
+                Problem(str(item.path), line_of(item.doc, loc), f"{what} refers to unknown {kind} {target!r}")
+            )
     return problems
 
 
@@ -276,19 +301,30 @@ def _queue_problems(parsed: list[ParsedFile]) -> list[Problem]:
             seen.setdefault(queue.id, f"{where[0]}:{where[1]}")
             for j, service in enumerate(queue.services):
                 if service in routed:
-                    problems.append(Problem(str(item.path), line_of(item.doc, ("queues", i, "services", j)),
-                                            f"service {service!r} is routed to both {routed[service]!r} and {queue.id!r}"))
+                    problems.append(
+                        Problem(
+                            str(item.path),
+                            line_of(item.doc, ("queues", i, "services", j)),
+                            f"service {service!r} is routed to both {routed[service]!r} and {queue.id!r}",
+                        )
+                    )
                 routed.setdefault(service, queue.id)
         defaults = [i for i, q in enumerate(queues) if q.default]
         if queues and len(defaults) != 1:
             at = defaults[1] if defaults else 0
-            problems.append(Problem(str(item.path), line_of(item.doc, ("queues", at, "id")),
-                                    f"a provider's queues need exactly one `default: true`, found {len(defaults)}"))
+            problems.append(
+                Problem(
+                    str(item.path),
+                    line_of(item.doc, ("queues", at, "id")),
+                    f"a provider's queues need exactly one `default: true`, found {len(defaults)}",
+                )
+            )
     return problems
 
 
-def _provenance_problems(item: ParsedFile, loc: Loc, node: Provenance, kind: str | None,
-                         today: dt.date) -> list[Problem]:
+def _provenance_problems(
+    item: ParsedFile, loc: Loc, node: Provenance, kind: str | None, today: dt.date
+) -> list[Problem]:
     """Dates are not in the future; a confirmation says who confirmed, and when; a phone or
     schedule with a source of its own also gives that source's date."""
     out = []
@@ -302,8 +338,11 @@ def _provenance_problems(item: ParsedFile, loc: Loc, node: Provenance, kind: str
         report("assured_date", f"assured_date {node.assured_date} is in the future")
     if kind != "place" and (node.assured_date is None) != (node.assured_by is None):
         present, missing = ("assured_date", "assured_by") if node.assured_by is None else ("assured_by", "assured_date")
-        report(present, f"{_path(loc) or 'record'}: {present} needs {missing} (a confirmation says who "
-                        "confirmed the fact and when)")
+        report(
+            present,
+            f"{_path(loc) or 'record'}: {present} needs {missing} (a confirmation says who "
+            "confirmed the fact and when)",
+        )
     if kind is None and node.source is not None and "source_date" not in node.model_fields_set:
         report("source", f"{_path(loc)}: a source of its own needs its source_date (`null` when it gives none)")
     return out
@@ -312,14 +351,27 @@ def _provenance_problems(item: ParsedFile, loc: Loc, node: Provenance, kind: str
 def _coordinate_problems(item: ParsedFile, loc: Loc, node: LocationIn | PlaceIn) -> list[Problem]:
     out = []
     if (node.latitude is None) != (node.longitude is None):
-        out.append(Problem(str(item.path), line_of(item.doc, loc + ("latitude",)),
-                           f"{node.id}: latitude and longitude go together"))
+        out.append(
+            Problem(
+                str(item.path), line_of(item.doc, loc + ("latitude",)), f"{node.id}: latitude and longitude go together"
+            )
+        )
     if node.latitude is not None and not -90 <= node.latitude <= 90:
-        out.append(Problem(str(item.path), line_of(item.doc, loc + ("latitude",)),
-                           f"{node.id}: latitude {node.latitude} is out of range (-90..90)"))
+        out.append(
+            Problem(
+                str(item.path),
+                line_of(item.doc, loc + ("latitude",)),
+                f"{node.id}: latitude {node.latitude} is out of range (-90..90)",
+            )
+        )
     if node.longitude is not None and not -180 <= node.longitude <= 180:
-        out.append(Problem(str(item.path), line_of(item.doc, loc + ("longitude",)),
-                           f"{node.id}: longitude {node.longitude} is out of range (-180..180)"))
+        out.append(
+            Problem(
+                str(item.path),
+                line_of(item.doc, loc + ("longitude",)),
+                f"{node.id}: longitude {node.longitude} is out of range (-180..180)",
+            )
+        )
     return out
 
 

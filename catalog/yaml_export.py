@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from catalog.models import Address, Location, Phone, Schedule
 from catalog.validation import catalog_files, format_phone
 
+
 def yaml() -> YAML:
     y = YAML(typ="rt")
     y.width = 4096
@@ -83,14 +84,19 @@ async def _offices(sessions: async_sessionmaker) -> dict[str, _Office]:
         locations = (await session.scalars(select(Location))).all()
         addresses = (await session.scalars(select(Address).order_by(Address.id))).all()
         phones = (await session.scalars(select(Phone).where(Phone.location_id.is_not(None)))).all()
-        schedules = (await session.scalars(select(Schedule).where(
-            Schedule.location_id.is_not(None), Schedule.byday.is_not(None)))).all()
+        schedules = (
+            await session.scalars(
+                select(Schedule).where(Schedule.location_id.is_not(None), Schedule.byday.is_not(None))
+            )
+        ).all()
     offices = {}
     for location in locations:
         offices[location.id] = _Office(
-            location, next((a for a in addresses if a.location_id == location.id), None),
+            location,
+            next((a for a in addresses if a.location_id == location.id), None),
             sorted((p for p in phones if p.location_id == location.id), key=lambda p: _number(p.id)),
-            sorted((s for s in schedules if s.location_id == location.id), key=lambda s: _number(s.id)))
+            sorted((s for s in schedules if s.location_id == location.id), key=lambda s: _number(s.id)),
+        )
     return offices
 
 
@@ -98,7 +104,7 @@ async def export_yaml(sessions: async_sessionmaker, base: Path, target: Path) ->
     """Write every YAML file of `base` to the directory `target`, with each office's address,
     phones and hours (and their provenance) as the database holds them. Returns how many
     offices changed in each file."""
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a command, nothing else runs)
     offices = await _offices(sessions)
     changed = {}
     for file in catalog_files(base):
@@ -123,8 +129,12 @@ def _write_office(node: CommentedMap, office: _Office, country: str) -> bool:
     before = _snapshot(node)
     location, address = office.location, office.address
     _set(node, "assured_date", location.assured_date, after="source_date")
-    _set(node, "assured_by", _text((location.translations or {}).get("assured_by")) if location.assured_date
-         else None, after="assured_date")
+    _set(
+        node,
+        "assured_by",
+        _text((location.translations or {}).get("assured_by")) if location.assured_date else None,
+        after="assured_date",
+    )
     inherited = (list(location.sources or []), location.source_date, location.assured_date)
 
     texts = (address.translations or {}).get("address_1") if address is not None else None
@@ -162,11 +172,16 @@ def _own(record, inherited: tuple) -> dict:
     office's; else its source and date, and its confirmation (a fact with a source of its own
     takes no confirmation from its office)."""
     sources, source_date, assured = inherited
-    if list(record.sources or []) == sources and record.source_date == source_date and \
-            _same_date(record.assured_date, assured):
+    if (
+        list(record.sources or []) == sources
+        and record.source_date == source_date
+        and _same_date(record.assured_date, assured)
+    ):
         return {}
-    own: dict[str, Any] = {"source": record.sources[0] if len(record.sources or []) == 1 else list(record.sources or []),
-                           "source_date": _as_written(record.source_date)}
+    own: dict[str, Any] = {
+        "source": record.sources[0] if len(record.sources or []) == 1 else list(record.sources or []),
+        "source_date": _as_written(record.source_date),
+    }
     if record.assured_date:
         own["assured_date"] = record.assured_date
         own["assured_by"] = _text((record.translations or {}).get("assured_by"))
@@ -176,16 +191,21 @@ def _own(record, inherited: tuple) -> dict:
 def _same_provenance(old: Any, own: dict) -> bool:
     if not own:
         return not _sources(old)
-    return (_sources(old) == ([own["source"]] if isinstance(own["source"], str) else own["source"])
-            and _date(old.get("source_date")) == _date(own["source_date"])
-            and _same_date(old.get("assured_date"), own.get("assured_date")))
+    return (
+        _sources(old) == ([own["source"]] if isinstance(own["source"], str) else own["source"])
+        and _date(old.get("source_date")) == _date(own["source_date"])
+        and _same_date(old.get("assured_date"), own.get("assured_date"))
+    )
 
 
 def _phone(old: Any, phone: Phone, country: str, inherited: tuple) -> Any:
     own = _own(phone, inherited)
-    if isinstance(old, CommentedMap) and _same_number(old.get("number"), phone.number, country) and \
-            _plain(old.get("description")) == _plain((phone.translations or {}).get("description")) and \
-            _same_provenance(old, own):
+    if (
+        isinstance(old, CommentedMap)
+        and _same_number(old.get("number"), phone.number, country)
+        and _plain(old.get("description")) == _plain((phone.translations or {}).get("description"))
+        and _same_provenance(old, own)
+    ):
         return old  # as written, with its comments
     node = CommentedMap(number=phone.number)
     if description := _text((phone.translations or {}).get("description")):
@@ -199,11 +219,17 @@ def _phone(old: Any, phone: Phone, country: str, inherited: tuple) -> Any:
 def _schedule(old: Any, schedule: Schedule, inherited: tuple) -> Any:
     own = _own(schedule, inherited)
     days, opens, closes = schedule.byday.split(","), schedule.opens_at[:5], schedule.closes_at[:5]
-    if isinstance(old, CommentedMap) and list(old.get("days") or []) == days and old.get("opens") == opens and \
-            old.get("closes") == closes and _same_provenance(old, own):
+    if (
+        isinstance(old, CommentedMap)
+        and list(old.get("days") or []) == days
+        and old.get("opens") == opens
+        and old.get("closes") == closes
+        and _same_provenance(old, own)
+    ):
         return old
-    node = CommentedMap(days=_flow_list(days), opens=DoubleQuotedScalarString(opens),
-                        closes=DoubleQuotedScalarString(closes))
+    node = CommentedMap(
+        days=_flow_list(days), opens=DoubleQuotedScalarString(opens), closes=DoubleQuotedScalarString(closes)
+    )
     if note := _text((schedule.translations or {}).get("description")):
         node["note"] = note
     node.update(own)
@@ -250,13 +276,30 @@ def _set(node: CommentedMap, key: str, value: Any, after: str) -> None:
             node[key] = value
         return
     keys = list(node.keys())
-    order = ["id", "organization", "name", "description", "place", "postal_code", "address", "address_provenance",
-             "latitude",
-             "longitude", "transportation", "phones", "schedule", "schedule_note", "serves", "source",
-             "source_date", "assured_date", "assured_by"]
+    order = [
+        "id",
+        "organization",
+        "name",
+        "description",
+        "place",
+        "postal_code",
+        "address",
+        "address_provenance",
+        "latitude",
+        "longitude",
+        "transportation",
+        "phones",
+        "schedule",
+        "schedule_note",
+        "serves",
+        "source",
+        "source_date",
+        "assured_date",
+        "assured_by",
+    ]
     position = len(keys)
     if key in order:
-        later = set(order[order.index(key) + 1:])
+        later = set(order[order.index(key) + 1 :])
         position = next((i for i, k in enumerate(keys) if k in later), len(keys))
     node.insert(position, key, value)
     if position == len(keys) and keys and keys[-1] in node.ca.items:

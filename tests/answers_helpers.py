@@ -9,6 +9,7 @@ from catalog.validation import load_checked
 
 def seed_engine(tmp_dir) -> AnswerEngine:
     """The answer engine over the seed catalogue, loaded into a fresh SQLite database."""
+
     async def build():
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_dir}/answers.sqlite3")
         await create_schema(engine)
@@ -16,4 +17,5 @@ def seed_engine(tmp_dir) -> AnswerEngine:
         answers = await AnswerEngine.from_database(sessions(engine))
         await engine.dispose()
         return answers
+
     return asyncio.run(build())

@@ -1,7 +1,7 @@
 """An in-process channel: a test talks to the conversation core the way a person would."""
 
 from bot.core.conversation import Conversation
-from bot.core.events import Button, Event, Reply, Text, User
+from bot.core.events import Button, Event, Text, User
 
 
 class Said(list):
@@ -9,8 +9,7 @@ class Said(list):
 
     @property
     def text(self) -> str:
-        return "\n".join(filter(None, (f"{r.title or ''}\n{r.text}" if isinstance(r, Text) else r.title
-                                       for r in self)))
+        return "\n".join(filter(None, (f"{r.title or ''}\n{r.text}" if isinstance(r, Text) else r.title for r in self)))
 
     @property
     def buttons(self) -> list[Button]:
@@ -50,5 +49,3 @@ class FakeChannel:
                 if label in button.label:
                     return await self.presses(button.payload)
         raise AssertionError(f"no button {label!r} on screen")
-
-

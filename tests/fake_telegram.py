@@ -2,6 +2,7 @@
 webhook) and records every method the real aiogram code calls, as a person's chat would see it."""
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -63,9 +64,14 @@ class FakeBotAPI:
             self.delivered.append((name, params))
             async with self.changed:
                 self.changed.notify_all()
-            return _ok({"message_id": next(self.message_ids), "date": int(time.time()),
-                        "chat": {"id": int(params["chat_id"]), "type": "private"},
-                        "text": params.get("text", "")})
+            return _ok(
+                {
+                    "message_id": next(self.message_ids),
+                    "date": int(time.time()),
+                    "chat": {"id": int(params["chat_id"]), "type": "private"},
+                    "text": params.get("text", ""),
+                }
+            )
         return _ok(True)
 
     async def _updates(self, params: dict) -> list[dict]:
@@ -73,11 +79,10 @@ class FakeBotAPI:
         async with self.changed:
             self.confirmed = max(self.confirmed, offset)
             self.changed.notify_all()
-            try:
-                await asyncio.wait_for(self.changed.wait_for(lambda: self._pending(offset)),
-                                       float(params.get("timeout") or 0))
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.changed.wait_for(lambda: self._pending(offset)), float(params.get("timeout") or 0)
+                )
         return self._pending(offset)
 
     def _pending(self, offset: int) -> list[dict]:
@@ -97,9 +102,17 @@ class FakeBotAPI:
 
     async def wait_delivered(self, chat_id: int, text: str, timeout: float = 60) -> dict:
         """The first message delivered to a chat whose text contains `text`."""
+
         def found():
-            return next((p for m, p in self.delivered if str(p.get("chat_id")) == str(chat_id)
-                         and text in str(p.get("text", ""))), None)
+            return next(
+                (
+                    p
+                    for m, p in self.delivered
+                    if str(p.get("chat_id")) == str(chat_id) and text in str(p.get("text", ""))
+                ),
+                None,
+            )
+
         async with self.changed:
             await asyncio.wait_for(self.changed.wait_for(lambda: found() is not None), timeout)
         return found()
@@ -124,11 +137,19 @@ def _ok(result) -> web.Response:
 class TelegramChat:
     """One person's private chat with the bot, driven through the fake API."""
 
-    def __init__(self, api: FakeBotAPI, user_id: int, language_code: str, webhook: tuple[str, str] | None = None,
-                 group: int | None = None):
+    def __init__(
+        self,
+        api: FakeBotAPI,
+        user_id: int,
+        language_code: str,
+        webhook: tuple[str, str] | None = None,
+        group: int | None = None,
+    ):
         self.api, self.user_id, self.language_code = api, user_id, language_code
         self.webhook = webhook  # (url, secret) in webhook mode
-        self.chat = {"id": group, "type": "supergroup", "title": "Staff"} if group else {"id": user_id, "type": "private"}
+        self.chat = (
+            {"id": group, "type": "supergroup", "title": "Staff"} if group else {"id": user_id, "type": "private"}
+        )
         self.seen: list[tuple[str, dict]] = []
 
     @property
@@ -136,12 +157,30 @@ class TelegramChat:
         return {"id": self.user_id, "is_bot": False, "first_name": "Olena", "language_code": self.language_code}
 
     def _message(self, **content) -> dict:
-        return {"message": {"message_id": next(self.api.message_ids), "date": int(time.time()),
-                            "chat": self.chat, "from": self.sender, **content}}
+        return {
+            "message": {
+                "message_id": next(self.api.message_ids),
+                "date": int(time.time()),
+                "chat": self.chat,
+                "from": self.sender,
+                **content,
+            }
+        }
 
     async def says(self, text: str, reply_to: int | None = None) -> list[tuple[str, dict]]:
-        quoted = {"reply_to_message": {"message_id": reply_to, "date": int(time.time()), "chat": self.chat,
-                                       "from": BOT, "text": "…"}} if reply_to else {}
+        quoted = (
+            {
+                "reply_to_message": {
+                    "message_id": reply_to,
+                    "date": int(time.time()),
+                    "chat": self.chat,
+                    "from": BOT,
+                    "text": "…",
+                }
+            }
+            if reply_to
+            else {}
+        )
         return await self._deliver(self._message(text=text, **quoted))
 
     async def shares_location(self, latitude: float, longitude: float) -> list[tuple[str, dict]]:
@@ -161,22 +200,36 @@ class TelegramChat:
         return [(m, p) for m, p in self.api.delivered if str(p.get("chat_id")) == str(self.chat["id"])]
 
     async def presses(self, callback_data: str) -> list[tuple[str, dict]]:
-        return await self._deliver({"callback_query": {
-            "id": str(next(self.api.ids)), "from": self.sender, "chat_instance": "1", "data": callback_data,
-            "message": {"message_id": 1, "date": int(time.time()), "chat": self.chat}}})
+        return await self._deliver(
+            {
+                "callback_query": {
+                    "id": str(next(self.api.ids)),
+                    "from": self.sender,
+                    "chat_instance": "1",
+                    "data": callback_data,
+                    "message": {"message_id": 1, "date": int(time.time()), "chat": self.chat},
+                }
+            }
+        )
 
     async def _deliver(self, update: dict) -> list[tuple[str, dict]]:
         before = len(self.api.calls)
         if self.webhook:
             url, secret = self.webhook
             async with ClientSession() as http:
-                response = await http.post(url, json={"update_id": next(self.api.ids), **update},
-                                           headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+                response = await http.post(
+                    url,
+                    json={"update_id": next(self.api.ids), **update},
+                    headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                )
                 assert response.status == 200, response.status
         else:
             await self.api.wait_handled(await self.api.push(update))
-        sent = [(m, p) for m, p in self.api.calls[before:]
-                if str(p.get("chat_id")) == str(self.chat["id"]) or m == "answerCallbackQuery"]
+        sent = [
+            (m, p)
+            for m, p in self.api.calls[before:]
+            if str(p.get("chat_id")) == str(self.chat["id"]) or m == "answerCallbackQuery"
+        ]
         self.seen += sent
         return sent
 

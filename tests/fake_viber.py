@@ -54,6 +54,7 @@ class FakeViberAPI:
     async def wait_sent(self, user_id: str, text: str, timeout: float = 60) -> dict:
         def found():
             return next((p for p in self.sent_to(user_id) if text in p.get("text", "")), None)
+
         async with self.changed:
             await asyncio.wait_for(self.changed.wait_for(lambda: found() is not None), timeout)
         return found()
@@ -75,25 +76,26 @@ class ViberUser:
         headers = {"Content-Type": "application/json"}
         if signed:
             headers["X-Viber-Content-Signature"] = signature(sign_with or self.token, body)
-        async with ClientSession() as http:
-            async with http.post(self.webhook, data=body, headers=headers) as response:
-                return response.status, await response.text()
+        async with ClientSession() as http, http.post(self.webhook, data=body, headers=headers) as response:
+            return response.status, await response.text()
 
     async def event(self, event: str, **fields) -> tuple[int, str]:
         body = json.dumps({"event": event, "timestamp": int(time.time() * 1000), **fields}).encode()
         return await self.post(body)
 
     async def opens_the_chat(self) -> dict:
-        status, text = await self.event("conversation_started", message_token=next(self.tokens), type="open",
-                                        user=self.profile, subscribed=False)
+        status, text = await self.event(
+            "conversation_started", message_token=next(self.tokens), type="open", user=self.profile, subscribed=False
+        )
         assert status == 200, text
         self.welcome = json.loads(text)
         return self.welcome
 
     async def _message(self, message: dict, token: int | None = None) -> list[dict]:
         before = len(self.api.sent_to(self.profile["id"]))
-        status, text = await self.event("message", message_token=token or next(self.tokens),
-                                        sender=self.profile, message=message)
+        status, text = await self.event(
+            "message", message_token=token or next(self.tokens), sender=self.profile, message=message
+        )
         assert status == 200, text
         return self.api.sent_to(self.profile["id"])[before:]
 

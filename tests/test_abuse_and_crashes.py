@@ -7,12 +7,14 @@ import json
 import time
 
 import pytest
+from chat_helpers import FakeChannel
+from conftest import POSTGRES_URL, empty_postgres
 from sqlalchemy import select, text, update
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
+from bot.coordination import Limits, RateLimits
 from bot.core.events import User
 from bot.core.state import ChatState
-from bot.coordination import Limits, RateLimits
 from bot.helpdesk.desk import Draft, HelpDesk, NotFound
 from bot.helpdesk.models import HelpRequest, OutboxMessage
 from bot.helpdesk.outbox import Delivery, RetryLater
@@ -20,10 +22,8 @@ from bot.settings import Settings
 from bot.web.inbox import WebInbox
 from catalog.db import SecondConnection, make_engine, sessions
 from catalog.models import Base
-from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL, empty_postgres
 
-START = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)  # Monday, 10:00 in Kyiv and Sofia
+START = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # Monday, 10:00 in Kyiv and Sofia
 NEED = "Мамі 82 роки, потрібні ліки та продукти"
 
 
@@ -45,8 +45,11 @@ async def make_opora(url: str, **settings):
 
 @pytest.fixture(scope="module")
 async def opora(tmp_path_factory):
-    app = await make_opora(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('abuse')}/opora.sqlite3",
-                           limit_requests="3/hour", limit_turns="40/minute")
+    app = await make_opora(
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('abuse')}/opora.sqlite3",
+        limit_requests="3/hour",
+        limit_turns="40/minute",
+    )
     yield app
     await app.close()
 
@@ -74,6 +77,7 @@ async def requests_of(app, user_id: str) -> list[HelpRequest]:
 
 
 # --- H1: SQLite, one writer --------------------------------------------------------------------
+
 
 async def test_h1_many_people_sending_requests_at_once_on_sqlite_never_freeze(tmp_path):
     """The review's freeze: more flows than the pool's 15 connections, all sending at once."""
@@ -123,6 +127,7 @@ async def _write(db, n: int) -> None:
 
 # --- H2: one chat's backlog holds up no other ------------------------------------------------------
 
+
 class Throttled:
     """A channel whose chat "group" is over its rate limit, as a staff group waiting out 20 a minute."""
 
@@ -137,14 +142,35 @@ class Throttled:
 
 
 async def test_h2_a_backlog_in_one_chat_holds_up_no_other(db):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     async with db() as session, session.begin():
-        session.add_all([OutboxMessage(channel="test", chat_id="group", message={"n": n}, status="pending", attempts=0,
-                                       next_attempt_at=now, created_at=now) for n in range(1000)])
-        session.add(OutboxMessage(channel="test", chat_id="citizen", message={"n": 0}, status="pending", attempts=0,
-                                  next_attempt_at=now, created_at=now))
+        session.add_all(
+            [
+                OutboxMessage(
+                    channel="test",
+                    chat_id="group",
+                    message={"n": n},
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for n in range(1000)
+            ]
+        )
+        session.add(
+            OutboxMessage(
+                channel="test",
+                chat_id="citizen",
+                message={"n": 0},
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
     channel = Throttled()
-    delivery = Delivery(db, {"test": channel}, lambda: dt.datetime.now(dt.timezone.utc))
+    delivery = Delivery(db, {"test": channel}, lambda: dt.datetime.now(dt.UTC))
     started = time.monotonic()
     while "citizen" not in channel.received and time.monotonic() - started < 5:
         await delivery.deliver_due()
@@ -168,6 +194,7 @@ async def test_h2_the_rate_limits_put_off_an_outbox_message_rather_than_sleep():
 
 
 # --- M1: limits per person ---------------------------------------------------------------------
+
 
 async def test_m1_a_flood_from_one_person_is_told_once_to_slow_down_in_their_language(opora):
     flooder = person(opora, "flooder")
@@ -219,6 +246,7 @@ async def test_m1_abandoned_conversations_are_pruned(opora):
 
 # --- M2: one draft, one request ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("channel", ["telegram", "viber", "web"])
 async def test_m2_a_crash_between_the_request_and_the_state_makes_no_second_request(opora, channel):
     """kill -9 after the request's commit and before the state's save: the database then holds the
@@ -231,14 +259,20 @@ async def test_m2_a_crash_between_the_request_and_the_state_makes_no_second_requ
         saved = (before.flow, dict(before.data))
     first = await olena.presses("staff:send")
     async with opora.sessions() as session, session.begin():  # what a kill -9 at that moment leaves
-        await session.execute(update(ChatState).where(ChatState.channel == channel, ChatState.user_id == olena.user.id)
-                              .values(flow=saved[0], data=saved[1]))
+        await session.execute(
+            update(ChatState)
+            .where(ChatState.channel == channel, ChatState.user_id == olena.user.id)
+            .values(flow=saved[0], data=saved[1])
+        )
     again = await olena.presses("staff:send")
     made = await requests_of(opora, olena.user.id)
     assert len(made) == 1 and f"№ {made[0].id}" in first.text and f"№ {made[0].id}" in again.text
     async with opora.sessions() as session:
-        cards = (await session.scalars(select(OutboxMessage).where(OutboxMessage.request_id == made[0].id,
-                                                                   OutboxMessage.card.is_(True)))).all()
+        cards = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.request_id == made[0].id, OutboxMessage.card.is_(True))
+            )
+        ).all()
     assert len(cards) == len({(c.channel, c.chat_id) for c in cards})  # one card per staff chat
 
 
@@ -246,6 +280,7 @@ async def test_m2_the_same_draft_at_once_on_two_workers_is_one_request(db):
     from catalog import SEED_DATA
     from catalog.loader import load_catalog
     from catalog.validation import load_checked
+
     await load_catalog(db, load_checked(SEED_DATA))
 
     async def card(request, text):
@@ -260,9 +295,11 @@ async def test_m2_the_same_draft_at_once_on_two_workers_is_one_request(db):
 
 # --- M4: /forget leaves nothing ----------------------------------------------------------------
 
+
 async def test_m4_after_forget_nothing_of_the_person_is_left_in_any_table(opora):
     from bot.web.chat import CHANNEL
     from bot.web.staff import CHAT
+
     desk = opora.conversation.services.desk
     await desk.bind_everywhere(CHANNEL, CHAT)  # the staff view, whose inbox gets the cards
     web = person(opora, "forget-me-0123456789abcdef", CHANNEL)
@@ -302,6 +339,7 @@ async def _traces(app, user_id: str, marker: str, phone: str) -> list[str]:
 
 # --- M5: drafts expire -------------------------------------------------------------------------
 
+
 async def test_m5_a_draft_never_sent_expires_with_everything_in_it(opora):
     leaver = person(opora, "leaver")
     await to_consent(leaver, "ABANDON син має епілепсію, вул. Трояндова 5", phone="+380 50 123 45 67")
@@ -327,6 +365,7 @@ async def test_m5_a_draft_never_sent_expires_with_everything_in_it(opora):
 
 
 # --- L2, L3: what cannot be stored, and numbers out of range ------------------------------------
+
 
 async def test_l2_a_nul_character_is_cleaned_on_postgresql():
     await empty_postgres()
@@ -355,9 +394,11 @@ async def test_l3_a_huge_request_number_is_out_of_date_and_poisons_nothing(opora
         assert "вже не діє" in said.text
         assert "Вітаю" in (await mallory.says("/start")).text
     async with opora.sessions() as session, session.begin():  # a state poisoned before the fix
-        await session.execute(update(ChatState).where(ChatState.user_id == "mallory").values(flow="request:" + "9" * 30))
+        await session.execute(
+            update(ChatState).where(ChatState.user_id == "mallory").values(flow="request:" + "9" * 30)
+        )
     assert "вже не діє" in (await mallory.says("привіт")).text
     assert "Вітаю" in (await mallory.says("/start")).text
     desk = opora.conversation.services.desk
     with pytest.raises(NotFound):  # the staff API's and staff chats' take, close, reply
-        await desk.take(10 ** 20, "web", "staff", notify=_message)
+        await desk.take(10**20, "web", "staff", notify=_message)

@@ -8,9 +8,26 @@ import pytest
 
 from tests.answers_helpers import seed_engine
 
-BAD = ["", "   ", "\n", "x" * 10_000, "😀😀😀", "🙏", "\x00\x01\x02\x1b[31m", "'; DROP TABLE service; --",
-       '"" \'\' «» „“', "патронаж AND OR NOT * ~ ^ ( ) [ ] { } : -", "%s %d {0} {name}", "\ud800",
-       "Казанлък" * 3000, "?" * 500, "<script>alert(1)</script>", "ⓚⓐⓩⓐⓝⓛⓐⓚ", "١٢٣٤", "🇺🇦 🇧🇬"]
+BAD = [
+    "",
+    "   ",
+    "\n",
+    "x" * 10_000,
+    "😀😀😀",
+    "🙏",
+    "\x00\x01\x02\x1b[31m",
+    "'; DROP TABLE service; --",
+    "\"\" '' «» „“",
+    "патронаж AND OR NOT * ~ ^ ( ) [ ] { } : -",
+    "%s %d {0} {name}",
+    "\ud800",
+    "Казанлък" * 3000,
+    "?" * 500,
+    "<script>alert(1)</script>",
+    "ⓚⓐⓩⓐⓝⓛⓐⓚ",
+    "١٢٣٤",
+    "🇺🇦 🇧🇬",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +52,13 @@ def test_an_unrelated_question_gets_no_service(engine):
 def test_ask_command_answers_each_line_as_json(tmp_path):
     lines = ["кой носи топъл обяд на баба в Казанлък", "", "😀", "'; DROP TABLE service; --", "x" * 10_000]
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "--json"], input="\n".join(lines) + "\n",
-        capture_output=True, text=True, env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/a.sqlite3",
-                                             "PATH": "/usr/bin:/bin"}, timeout=120)
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/a.sqlite3", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(answers) == len(lines)
@@ -50,8 +71,11 @@ def test_ask_command_answers_each_line_as_json(tmp_path):
 
 def test_readable_answer_is_in_the_askers_language(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "psykholohichna dopomoha dnipro"], capture_output=True,
-        text=True, env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/a.sqlite3", "PATH": "/usr/bin:/bin"},
-        timeout=120)
+        [sys.executable, "-m", "bot.cli", "ask", "psykholohichna dopomoha dnipro"],
+        capture_output=True,
+        text=True,
+        env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/a.sqlite3", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "Знайдено" in result.stdout or "знайшла" in result.stdout

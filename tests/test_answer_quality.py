@@ -80,8 +80,11 @@ def names_town(answer, town: str) -> bool:
     place = answer.elsewhere
     if place is None:
         return False
-    return any(fuzz.ratio(key(name), to_cyrillic(key(town), lang)) >= 75 or key(name) == key(town)
-               for name in place.names.values() for lang in ("bg", "uk"))
+    return any(
+        fuzz.ratio(key(name), to_cyrillic(key(town), lang)) >= 75 or key(name) == key(town)
+        for name in place.names.values()
+        for lang in ("bg", "uk")
+    )
 
 
 def measure(engine, questions):
@@ -101,21 +104,34 @@ def measure(engine, questions):
         honest["tp"] += expected and said and (q["intent"] != "not_covered" or names_town(answer, q["town"]))
         honest["fp"] += said and not expected
         honest["fn"] += expected and not said
-        if answer.intent != q["intent"] or (q["intent"] == "search" and not (found[:1] and found[0] in q["expect"])) \
-                or language != q["lang"]:
-            misses.append(f"{q.get('before', '')} {q['q']!r}: {answer.intent} {found[:3]} {language} "
-                          f"expected {q['intent']} {q['expect']} {q['lang']}")
+        if (
+            answer.intent != q["intent"]
+            or (q["intent"] == "search" and not (found[:1] and found[0] in q["expect"]))
+            or language != q["lang"]
+        ):
+            misses.append(
+                f"{q.get('before', '')} {q['q']!r}: {answer.intent} {found[:3]} {language} "
+                f"expected {q['intent']} {q['expect']} {q['lang']}"
+            )
     n = len(questions)
-    return {"n": n, "searches": searches, "top1": top1 / max(searches, 1), "top3": top3 / max(searches, 1),
-            "intent": intents / n, "language": languages_ / n,
-            "honest precision": honest["tp"] / max(honest["tp"] + honest["fp"], 1),
-            "honest recall": honest["tp"] / max(honest["tp"] + honest["fn"], 1)}, misses
+    return {
+        "n": n,
+        "searches": searches,
+        "top1": top1 / max(searches, 1),
+        "top3": top3 / max(searches, 1),
+        "intent": intents / n,
+        "language": languages_ / n,
+        "honest precision": honest["tp"] / max(honest["tp"] + honest["fp"], 1),
+        "honest recall": honest["tp"] / max(honest["tp"] + honest["fn"], 1),
+    }, misses
 
 
 def report(name, f):
-    print(f"\n{name}: questions {f['n']}, search {f['searches']}: top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, "
-          f"intent {f['intent']:.1%}, language {f['language']:.1%}, honest fallback precision "
-          f"{f['honest precision']:.1%} recall {f['honest recall']:.1%}")
+    print(
+        f"\n{name}: questions {f['n']}, search {f['searches']}: top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, "
+        f"intent {f['intent']:.1%}, language {f['language']:.1%}, honest fallback precision "
+        f"{f['honest precision']:.1%} recall {f['honest recall']:.1%}"
+    )
 
 
 def test_answer_quality(engine):

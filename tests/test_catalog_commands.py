@@ -12,8 +12,9 @@ from tests.conftest import HSDS_EXAMPLE
 
 def opora(*args, db):
     env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_load_twice_then_export_both_formats(tmp_path):

@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from catalog import SEED_DATA
 from catalog.loader import load_catalog
@@ -38,7 +39,10 @@ async def test_every_record_keeps_its_source_and_nobody_has_confirmed_the_seed(d
         phone = await session.get(Phone, "kazanlak-home-patronage-office-phone-1")
         office = await session.get(Location, "kazanlak-home-patronage-office")
     assert (phone.number, phone.source_date, phone.sources[0]) == (
-        "+359 88 460 0281", "2020", "https://vestnikiskra.com/obshtinata/udaljavat-sroka-za-uslugata-topal-obyad/")
+        "+359 88 460 0281",
+        "2020",
+        "https://vestnikiskra.com/obshtinata/udaljavat-sroka-za-uslugata-topal-obyad/",
+    )
     assert office.source_date == "2018-04-30"  # the address's own source, not the phones'
 
 
@@ -71,10 +75,13 @@ async def test_a_database_error_midway_rolls_everything_back(db):
     # A record imported from elsewhere already holds the id of a phone this load will insert.
     phone = before["phone"][0]
     async with db() as session, session.begin():
-        await session.execute(Phone.__table__.update().where(Phone.id == phone["id"]).values(
-            location_id=None, service_id=None, organization_id="hsds-import"))
+        await session.execute(
+            Phone.__table__.update()
+            .where(Phone.id == phone["id"])
+            .values(location_id=None, service_id=None, organization_id="hsds-import")
+        )
     changed = await snapshot(db)
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         await load_catalog(db, catalog)
     assert await snapshot(db) == changed
 
@@ -89,8 +96,14 @@ async def test_offices_know_whom_they_serve(db):
 
 def _contents(index) -> tuple:
     ids = [s.id for s in index.services]
-    return ({term: sorted(zip((ids[d] for d in docs.tolist()), weights.tolist()))
-             for term, (docs, weights) in index.postings.items()}, index.vocabulary, index.language_words)
+    return (
+        {
+            term: sorted(zip((ids[d] for d in docs.tolist()), weights.tolist()))
+            for term, (docs, weights) in index.postings.items()
+        },
+        index.vocabulary,
+        index.language_words,
+    )
 
 
 async def test_the_engine_reads_the_terms_stored_at_load_and_a_reload_replaces_them(db, tmp_path):
@@ -98,8 +111,10 @@ async def test_the_engine_reads_the_terms_stored_at_load_and_a_reload_replaces_t
     data = tmp_path / "data"
     shutil.copytree(SEED_DATA, data)
     kazanlak = data / "bg-kazanlak.yaml"
-    kazanlak.write_text(kazanlak.read_text(encoding="utf-8").replace(
-        "Общината носи топъл обяд", "Общината носи гореща лазаня", 1), encoding="utf-8")
+    kazanlak.write_text(
+        kazanlak.read_text(encoding="utf-8").replace("Общината носи топъл обяд", "Общината носи гореща лазаня", 1),
+        encoding="utf-8",
+    )
     await load_catalog(db, load_checked(data))
     async with db() as session:
         services = set((await session.scalars(select(Service.id))).all())

@@ -84,7 +84,8 @@ def test_missing_translation(tmp_path):
     text = PROVIDER.replace("uk: Гарячий обід удома.", "en: Hot lunch.")
     path = tmp_path / "bg-kazanlak.yaml"
     assert problems(tmp_path, text) == [
-        f"{path}:{line_of(text, 'Hot lunch')}: services[0].description: missing uk translation"]
+        f"{path}:{line_of(text, 'Hot lunch')}: services[0].description: missing uk translation"
+    ]
 
 
 def test_unknown_target_group(tmp_path):
@@ -104,12 +105,14 @@ def test_malformed_phone(tmp_path):
 def test_coordinates_out_of_range(tmp_path):
     places = PLACES.replace("42.6194", "142.6194")
     [problem] = problems(tmp_path, places=places)
-    assert problem == (f"{tmp_path / 'places.yaml'}:{line_of(places, '142.6194')}: "
-                       "kazanlak: latitude 142.6194 is out of range (-90..90)")
+    assert problem == (
+        f"{tmp_path / 'places.yaml'}:{line_of(places, '142.6194')}: "
+        "kazanlak: latitude 142.6194 is out of range (-90..90)"
+    )
 
 
 def test_duplicate_id(tmp_path):
-    text = PROVIDER + PROVIDER[PROVIDER.index("  - id: kazanlak-home-patronage"):]
+    text = PROVIDER + PROVIDER[PROVIDER.index("  - id: kazanlak-home-patronage") :]
     [problem] = problems(tmp_path, text)
     second = [i for i, line in enumerate(text.splitlines(), 1) if "id: kazanlak-home-patronage" in line][1]
     assert problem.startswith(f"{tmp_path / 'bg-kazanlak.yaml'}:{second}: duplicate service id")
@@ -119,7 +122,8 @@ def test_dangling_reference(tmp_path):
     text = PROVIDER.replace("locations: [kazanlak-office]", "locations: [kazanlak-nowhere]")
     assert problems(tmp_path, text) == [
         f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, 'kazanlak-nowhere')}: "
-        "service 'kazanlak-home-patronage' refers to unknown location 'kazanlak-nowhere'"]
+        "service 'kazanlak-home-patronage' refers to unknown location 'kazanlak-nowhere'"
+    ]
 
 
 def test_yaml_syntax_error_points_at_its_line(tmp_path):
@@ -136,7 +140,9 @@ def test_missing_source_and_date(tmp_path):
 
 
 def test_an_undated_source_says_so_with_null(tmp_path):
-    text = PROVIDER.replace("    source_date: 2026-01-28\nservices:", "    source_date: null  # undated page\nservices:")
+    text = PROVIDER.replace(
+        "    source_date: 2026-01-28\nservices:", "    source_date: null  # undated page\nservices:"
+    )
     assert problems(tmp_path, text) == []
 
 
@@ -151,18 +157,23 @@ def test_a_source_date_is_as_precise_as_the_source(tmp_path):
 
 
 def test_a_confirmation_says_who_and_when(tmp_path):
-    text = PROVIDER.replace("    source_date: 2026-01-28\nservices:",
-                            "    source_date: 2026-01-28\n    assured_date: 2026-11-20\nservices:")
+    text = PROVIDER.replace(
+        "    source_date: 2026-01-28\nservices:", "    source_date: 2026-01-28\n    assured_date: 2026-11-20\nservices:"
+    )
     [problem] = problems(tmp_path, text)
     assert problem.startswith(f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, '2026-11-20')}: ")
     assert "assured_date needs assured_by" in problem
-    text = text.replace("    assured_date: 2026-11-20\n",
-                        "    assured_date: 2026-11-20\n    assured_by: {bg: Община Казанлък, uk: Община Казанлик}\n")
+    text = text.replace(
+        "    assured_date: 2026-11-20\n",
+        "    assured_date: 2026-11-20\n    assured_by: {bg: Община Казанлък, uk: Община Казанлик}\n",
+    )
     assert problems(tmp_path, text) == []
 
 
 def test_a_phone_with_a_source_of_its_own_gives_its_date(tmp_path):
-    text = PROVIDER.replace("      - number: 0431 98 000\n", "      - number: 0431 98 000\n        source: https://example.org/x\n")
+    text = PROVIDER.replace(
+        "      - number: 0431 98 000\n", "      - number: 0431 98 000\n        source: https://example.org/x\n"
+    )
     [problem] = problems(tmp_path, text)
     assert problem.startswith(f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, 'example.org')}: ")
     assert "needs its source_date" in problem
@@ -171,18 +182,24 @@ def test_a_phone_with_a_source_of_its_own_gives_its_date(tmp_path):
 def test_unknown_key(tmp_path):
     text = PROVIDER.replace("    category: meals", "    category: meals\n    colour: red")
     assert problems(tmp_path, text) == [
-        f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, 'colour')}: services[0].colour: unknown key 'colour'"]
+        f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, 'colour')}: services[0].colour: unknown key 'colour'"
+    ]
 
 
 def test_schedule_must_open_before_it_closes(tmp_path):
-    text = PROVIDER.replace("      - number: 0431 98 000",
-                            "      - number: 0431 98 000\n    schedule:\n      - {days: [MO], opens: '17:00', closes: '09:00'}")
+    text = PROVIDER.replace(
+        "      - number: 0431 98 000",
+        "      - number: 0431 98 000\n    schedule:\n      - {days: [MO], opens: '17:00', closes: '09:00'}",
+    )
     [problem] = problems(tmp_path, text)
     assert "opens 17:00 is not before closes 09:00" in problem
 
 
 def test_age_range_must_be_ordered(tmp_path):
-    text = PROVIDER.replace("      target_groups: [older_people]", "      target_groups: [older_people]\n      min_age: 65\n      max_age: 18")
+    text = PROVIDER.replace(
+        "      target_groups: [older_people]",
+        "      target_groups: [older_people]\n      min_age: 65\n      max_age: 18",
+    )
     [problem] = problems(tmp_path, text)
     assert "min_age 65 > max_age 18" in problem
 
@@ -191,8 +208,10 @@ def test_dates_cannot_be_in_the_future(tmp_path):
     text = PROVIDER.replace("source_date: 2026-01-28\nservices:", "source_date: 2999-01-01\nservices:")
     [problem] = problems(tmp_path, text)
     assert "source_date 2999-01-01 is in the future" in problem
-    text = PROVIDER.replace("source_date: 2026-01-28\nservices:", "source_date: 2026-01-28\n"
-                            "    assured_date: 2999-01-01\n    assured_by: {bg: Офис, uk: Офіс}\nservices:")
+    text = PROVIDER.replace(
+        "source_date: 2026-01-28\nservices:",
+        "source_date: 2026-01-28\n    assured_date: 2999-01-01\n    assured_by: {bg: Офис, uk: Офіс}\nservices:",
+    )
     [problem] = problems(tmp_path, text)
     assert "assured_date 2999-01-01 is in the future" in problem
 
@@ -208,7 +227,8 @@ def test_the_future_is_after_the_given_today(tmp_path):
 def test_validate_command_prints_file_line_and_exits_1(tmp_path):
     text = PROVIDER.replace("[older_people]", "[aliens]")
     write(tmp_path, text)
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "catalog", "validate", str(tmp_path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "validate", str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, 'aliens')}: " in result.stderr

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from chat_helpers import FakeChannel
+from conftest import POSTGRES_URL, empty_postgres
 from sqlalchemy import func, select
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
@@ -10,11 +12,9 @@ from bot.core.events import Text, Venue
 from bot.core.i18n import Translator
 from bot.core.state import ChatState, Claim, StateStore
 from bot.settings import Settings
-from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL, empty_postgres
 
 # Monday 23 November 2026, 10:00 in Kyiv and Sofia.
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ async def test_unknown_facts_are_said_plainly(olena):
 async def test_a_displaced_person_gets_the_hromadas_branch_where_they_live_now(olena):
     said = await olena.says("Я з Краматорська, тепер живу в Дніпрі. Куди звернутися?")
     first_card = next(r for r in said if isinstance(r, Text) and r.title)
-    offices = first_card.text[first_card.text.index("🏢"):]
+    offices = first_card.text[first_card.text.index("🏢") :]
     assert offices.lstrip("🏢 ").startswith("Відділення терцентру Краматорська в Дніпрі")
 
 
@@ -116,8 +116,9 @@ async def test_the_screener_explains_why(olena):
 async def test_forget_deletes_after_confirmation(opora, olena):
     async def stored() -> int:
         async with opora.sessions() as session:
-            return await session.scalar(select(func.count()).select_from(ChatState)
-                                        .where(ChatState.user_id == olena.user.id))
+            return await session.scalar(
+                select(func.count()).select_from(ChatState).where(ChatState.user_id == olena.user.id)
+            )
 
     await olena.says("/start")
     await olena.says("/forget")
@@ -130,7 +131,9 @@ async def test_forget_deletes_after_confirmation(opora, olena):
 
 @pytest.mark.parametrize("url", ["sqlite", "postgresql"])
 async def test_the_chosen_language_survives_a_restart(tmp_path, url):
-    settings = Settings(database_url=POSTGRES_URL if url == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/o.sqlite3")
+    settings = Settings(
+        database_url=POSTGRES_URL if url == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/o.sqlite3"
+    )
     if url == "postgresql":
         await empty_postgres()  # whatever an earlier test left there
     app = await build_app(settings)
@@ -144,16 +147,30 @@ async def test_the_chosen_language_survives_a_restart(tmp_path, url):
         await app.close()
 
 
-@pytest.mark.parametrize("message", ["", "   ", "😀🙏", "\x00\x07", "'; DROP TABLE service; --", "a" * 10_000,
-                                     'NEAR(" OR *) AND -', None])
+@pytest.mark.parametrize(
+    "message", ["", "   ", "😀🙏", "\x00\x07", "'; DROP TABLE service; --", "a" * 10_000, 'NEAR(" OR *) AND -', None]
+)
 async def test_odd_messages_get_a_polite_answer(olena, message):
     said = await olena.says(message)
     assert said.text
     assert has_menu(said) or {"browse", "staff"} <= {b.payload for b in said.buttons}
 
 
-@pytest.mark.parametrize("payload", ["svc:nope", "cat:weather", "scr:s:veteran", "lang:ru", "town:meals:mars",
-                                     "forget:maybe", "near:atlantis", "", ":", "staff:nope"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "svc:nope",
+        "cat:weather",
+        "scr:s:veteran",
+        "lang:ru",
+        "town:meals:mars",
+        "forget:maybe",
+        "near:atlantis",
+        "",
+        ":",
+        "staff:nope",
+    ],
+)
 async def test_forged_or_stale_buttons_get_a_polite_answer(olena, payload):
     said = await olena.presses(payload)
     restarted_screener = said.buttons[0].payload == "scr:who:me"
@@ -189,15 +206,16 @@ async def test_records_of_handled_updates_are_kept_for_a_while_only(db):
     states, minute = StateStore(db), dt.timedelta(minutes=1)
     assert await states.claim_update("telegram", "1", minute) is Claim.NEW
     await states.handled_update("telegram", "1")
-    await states.forget_updates_before(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
+    await states.forget_updates_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
     assert await states.claim_update("telegram", "1", minute) is Claim.HANDLED  # recent: still known
-    await states.forget_updates_before(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1))
+    await states.forget_updates_before(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
     assert await states.claim_update("telegram", "1", minute) is Claim.NEW
 
 
 async def test_pressing_send_again_shows_the_same_request_and_stores_no_second_one(olena, opora):
     """The confirmation may not arrive (the Bot API failed, and Telegram delivers the press again),
     or the person taps twice: either way they are told the number of the one request."""
+
     def first(said, prefix: str) -> str:
         return next(b.payload for b in said.buttons if b.payload.startswith(prefix))
 

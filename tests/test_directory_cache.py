@@ -19,8 +19,9 @@ async def test_a_changed_catalogue_shows_once_the_cache_is_stale(db):
     directory = Directory(db, cache_seconds=0.5)
     before = await directory.card("kazanlak-home-patronage")
     async with db() as session, session.begin():
-        await session.execute(update(Service).where(Service.id == "kazanlak-home-patronage")
-                              .values(url="https://example.org/new"))
+        await session.execute(
+            update(Service).where(Service.id == "kazanlak-home-patronage").values(url="https://example.org/new")
+        )
     assert (await directory.card("kazanlak-home-patronage")).url == before.url
     await asyncio.sleep(0.6)
     assert (await directory.card("kazanlak-home-patronage")).url == "https://example.org/new"

@@ -12,7 +12,7 @@ from catalog import SEED_DATA
 from catalog.loader import load_catalog
 from catalog.validation import load_checked
 
-MONDAY_9 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.timezone.utc)  # 09:00 in Sofia and Kyiv
+MONDAY_9 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # 09:00 in Sofia and Kyiv
 
 
 class Clock:
@@ -34,8 +34,9 @@ async def desk(db):
 
 
 async def ask(desk: HelpDesk, user="501", text="Мамі 82 роки") -> HelpRequest:
-    return await desk.create(Draft("telegram", user, "uk", "kramatorsk-dnipro", None, text, phone="+380501234567"),
-                             card=render)
+    return await desk.create(
+        Draft("telegram", user, "uk", "kramatorsk-dnipro", None, text, phone="+380501234567"), card=render
+    )
 
 
 async def test_an_invite_binds_one_chat_once_and_expires(desk):
@@ -84,8 +85,8 @@ async def test_staff_are_reminded_once_after_four_working_hours(desk):
 
 
 def test_working_time_skips_nights_and_weekends():
-    friday_4pm = dt.datetime(2026, 11, 27, 14, 0, tzinfo=dt.timezone.utc)
-    monday_10am = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc)
+    friday_4pm = dt.datetime(2026, 11, 27, 14, 0, tzinfo=dt.UTC)
+    monday_10am = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
     assert working_time(friday_4pm, monday_10am, None, "Europe/Sofia") == dt.timedelta(hours=3)
 
 

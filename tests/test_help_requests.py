@@ -8,12 +8,12 @@ import sys
 from collections import Counter
 
 import pytest
+from fake_telegram import FakeBotAPI, TelegramChat, texts
 from sqlalchemy import select
+from test_telegram import ROOT, start_opora, stop
 
 from bot.helpdesk.models import OutboxMessage
 from catalog.db import make_engine, sessions
-from fake_telegram import FakeBotAPI, TelegramChat, texts
-from test_telegram import ROOT, start_opora, stop
 
 STAFF_GROUP = -100777
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -21,8 +21,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 def opora_cli(tmp_path, *args) -> str:
     env = {"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3", "PATH": ""}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -96,6 +97,7 @@ async def test_a_request_goes_to_staff_and_back_through_restarts_and_failures(tm
 def expected_text(row: OutboxMessage) -> str:
     from bot.core.events import from_message
     from bot.telegram.render import html
+
     return html(from_message(row.message))
 
 
@@ -113,13 +115,19 @@ async def outbox_rows(tmp_path) -> list[OutboxMessage]:
 
 
 async def test_a_viber_citizen_is_answered_by_telegram_staff(tmp_path):
-    from fake_viber import FakeViberAPI, ViberUser, free_port, texts as viber_texts
+    from fake_viber import FakeViberAPI, ViberUser, free_port
+    from fake_viber import texts as viber_texts
 
     telegram, viber = FakeBotAPI(), FakeViberAPI()
     telegram_url, viber_url = await telegram.start(), await viber.start()
     port = free_port()
-    opora = await start_opora(tmp_path, telegram_url, OPORA_VIBER_TOKEN="viber-token",
-                              OPORA_VIBER_API_URL=viber_url, OPORA_HTTP_PORT=str(port))
+    opora = await start_opora(
+        tmp_path,
+        telegram_url,
+        OPORA_VIBER_TOKEN="viber-token",
+        OPORA_VIBER_API_URL=viber_url,
+        OPORA_HTTP_PORT=str(port),
+    )
     await telegram.wait_for("getUpdates")
     code = opora_cli(tmp_path, "staff", "invite", "kazanlak-social").strip().splitlines()[-1]
     staff = TelegramChat(telegram, 901, "bg", group=STAFF_GROUP)

@@ -51,7 +51,9 @@ async def test_importing_twice_is_idempotent(db):
     await import_csv(db, HSDS_EXAMPLE)
     assert await snapshot(db) == first
     async with db() as session:  # the answer engine's terms, replaced with their services
-        assert (await session.scalars(select(ServiceTerms.service_id))).all() == ["ac148810-d857-441c-9679-408f346de14b"]
+        assert (await session.scalars(select(ServiceTerms.service_id))).all() == [
+            "ac148810-d857-441c-9679-408f346de14b"
+        ]
 
 
 async def test_the_seed_export_is_a_valid_hsds_datapackage(db, tmp_path):
@@ -102,8 +104,10 @@ async def test_export_keeps_the_sources_date_apart_from_a_confirmation(db, tmp_p
     await load_catalog(db, load_checked(SEED_DATA))
     await export_csv(db, tmp_path / "out")
     assert {row["assured_date"] for row in read_rows(tmp_path / "out" / "services.csv")} == {""}
-    extension = {(row["entity"], json.loads(row["data"])["key"]): json.loads(row["data"])
-                 for row in read_rows(tmp_path / "out" / "x_opora.csv")}
+    extension = {
+        (row["entity"], json.loads(row["data"])["key"]): json.loads(row["data"])
+        for row in read_rows(tmp_path / "out" / "x_opora.csv")
+    }
     assert extension[("service", "kazanlak-home-patronage")]["source_date"] == "2026-01-28"
     assert extension[("service", "pazardzhik-temporary-shelter")]["source_date"] == "2022-05-31"
     assert extension[("phone", "kazanlak-home-patronage-office-phone-1")]["source_date"] == "2020"

@@ -1,10 +1,10 @@
 """/join codes cannot be guessed: a chat that sends wrong codes must wait (security review L7)."""
 
 import pytest
+from chat_helpers import FakeChannel
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.settings import Settings
-from chat_helpers import FakeChannel
 
 
 @pytest.fixture(scope="module")
@@ -24,4 +24,6 @@ async def test_wrong_codes_lock_the_chat_out_even_for_a_right_code(opora):
     locked = await guesser.says(f"/join {code}")
     assert "Забагато" in locked.text
     other = FakeChannel(opora.conversation, user_id="staff", language="uk")
-    assert "получава запитванията" in (await other.says(f"/join {code}")).text  # another chat is not locked (in the queue's language)
+    assert (
+        "получава запитванията" in (await other.says(f"/join {code}")).text
+    )  # another chat is not locked (in the queue's language)

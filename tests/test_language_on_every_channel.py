@@ -5,8 +5,6 @@ import os
 import re
 import sys
 
-import pytest
-
 from fake_telegram import FakeBotAPI, TelegramChat, texts
 from test_telegram import ROOT, start_opora, stop
 from web_visitor import Visitor, WebOpora, text
@@ -53,8 +51,18 @@ async def test_telegram_keeps_the_chosen_language(tmp_path):
 async def test_opora_chat_with_lang_uk_holds_ukrainian(tmp_path):
     env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/chat.sqlite3"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "chat", "--lang", "uk", cwd=ROOT, env=env,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "chat",
+        "--lang",
+        "uk",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     typed = "\n".join(["ok", "😀", "Варна", "психолог", "дякую"]) + "\n"
     out, _ = await asyncio.wait_for(process.communicate(typed.encode()), 180)
     printed = out.decode()

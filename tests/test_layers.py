@@ -19,9 +19,12 @@ def imports(package: str) -> set[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize("package, forbidden", [
-    ("bot/core", {"aiogram", "viberbot", "aiohttp"}),
-    ("catalog", {"bot", "aiogram", "viberbot", "aiohttp"}),
-])
+@pytest.mark.parametrize(
+    "package, forbidden",
+    [
+        ("bot/core", {"aiogram", "viberbot", "aiohttp"}),
+        ("catalog", {"bot", "aiogram", "viberbot", "aiohttp"}),
+    ],
+)
 def test_layers_do_not_reach_up(package, forbidden):
     assert {(path, module) for path, module in imports(package) if module in forbidden} == set()

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-import bot.core.state  # noqa: F401  (with the four below: every model, so Base.metadata is complete)
-import bot.helpdesk.models  # noqa: F401
-import bot.web.inbox  # noqa: F401
+import bot.core.state
+import bot.helpdesk.models
+import bot.web.inbox
 import bot.web.sessions  # noqa: F401
 import catalog.models  # noqa: F401
 from catalog import migrate
@@ -62,12 +62,14 @@ async def test_on_sqlite_the_migrations_make_the_very_tables_of_create_all(tmp_p
         async with engine.begin() as conn:
             if how == "create_all":
                 await conn.run_sync(Base.metadata.create_all)
-            rows = await conn.execute(text("SELECT name, sql FROM sqlite_master"
-                                           " WHERE tbl_name NOT IN ('alembic_version', 'sqlite_sequence')"))
+            rows = await conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE tbl_name NOT IN ('alembic_version', 'sqlite_sequence')")
+            )
             # a table that batch mode copied is renamed, and its new name quoted
             ddl[how] = {name: (sql or "").replace('"', "") for name, sql in rows}
         await engine.dispose()
     assert ddl["migrations"] == ddl["create_all"]
+
 
 async def test_check_current_asks_for_an_upgrade_until_there_is_one(engine):
     problem = await migrate.check_current(engine)
@@ -156,8 +158,14 @@ async def test_opora_run_refuses_an_out_of_date_schema(tmp_path):
         await conn.run_sync(lambda sync: migrate._run(sync, migrate.command.upgrade, migrate.INITIAL))
     await engine.dispose()
     env = {**os.environ, "OPORA_DATABASE_URL": url, "OPORA_HTTP_PORT": "9"}
-    refused = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=env, capture_output=True, text=True,
-                             cwd=Path(__file__).resolve().parents[1], timeout=120)
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+    )
     assert refused.returncode == 1
     assert f"at revision {migrate.INITIAL}, this Opora needs {migrate.head()}: run `opora db upgrade`" in refused.stderr
 
@@ -174,9 +182,13 @@ async def test_the_dates_of_sources_are_no_longer_taken_for_confirmations(engine
     The upgrade moves it to `source_date`, so that no fact shows as confirmed by a person."""
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: migrate._run(sync, migrate.command.upgrade, "0003"))
-        await conn.execute(text("INSERT INTO service (id, translations, sources, assured_date, organization_id, name,"
-                                " status, target_groups, synonyms)"
-                                " VALUES ('s', '{}', '[]', '2022-10-11', 'o', 'S', 'active', '[]', '{}')"))
+        await conn.execute(
+            text(
+                "INSERT INTO service (id, translations, sources, assured_date, organization_id, name,"
+                " status, target_groups, synonyms)"
+                " VALUES ('s', '{}', '[]', '2022-10-11', 'o', 'S', 'active', '[]', '{}')"
+            )
+        )
         await conn.execute(text("INSERT INTO phone (id, translations, sources, number) VALUES ('p', '{}', '[]', '1')"))
     await migrate.upgrade(engine)
     async with engine.connect() as conn:

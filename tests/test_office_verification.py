@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 import pytest
+from chat_helpers import FakeChannel, Said
+from conftest import POSTGRES_URL
 from sqlalchemy import select, text
 
 from bot.app import build_app, build_services, ensure_catalog
@@ -22,10 +24,8 @@ from catalog.db import make_engine
 from catalog.loader import load_catalog
 from catalog.models import Location, Phone, Schedule
 from catalog.validation import load_checked, read_catalog
-from chat_helpers import FakeChannel, Said
-from conftest import POSTGRES_URL
 
-NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 OFFICE = "kazanlak-home-patronage-office"
 SERVICE = "kazanlak-home-patronage"
 GROUP = "-100555"
@@ -87,24 +87,41 @@ async def questions(app, chat: str = GROUP) -> dict[str, Verification]:
 
 async def outbox(app, chat: str = GROUP) -> list[OutboxMessage]:
     async with app.sessions() as session:
-        return list((await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.chat_id == chat, OutboxMessage.request_id.is_(None)).order_by(OutboxMessage.id))).all())
+        return list(
+            (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.chat_id == chat, OutboxMessage.request_id.is_(None))
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
+        )
 
 
 def test_corrections_are_read_and_checked_as_catalog_validate_checks():
     assert parse("пн–пт 8–17", "BG").hours[0].days == ("MO", "TU", "WE", "TH", "FR")
-    assert (parse("пн–пт 8:00–17:00", "UA").hours[0].opens, parse("пн–пт 8–17:30", "UA").hours[0].closes) == ("08:00", "17:30")
+    assert (parse("пн–пт 8:00–17:00", "UA").hours[0].opens, parse("пн–пт 8–17:30", "UA").hours[0].closes) == (
+        "08:00",
+        "17:30",
+    )
     week = parse("Пн-Чт 8:00-17:00, пт 8-14", "BG").hours
-    assert [(h.days, h.opens, h.closes) for h in week] == [(("MO", "TU", "WE", "TH"), "08:00", "17:00"),
-                                                           (("FR",), "08:00", "14:00")]
+    assert [(h.days, h.opens, h.closes) for h in week] == [
+        (("MO", "TU", "WE", "TH"), "08:00", "17:00"),
+        (("FR",), "08:00", "14:00"),
+    ]
     assert parse("понеділок–п’ятниця 9–18", "UA").hours[0].days[-1] == "FR"
     assert parse("нд 9-13", "UA").hours[0].days == ("SU",)
     assert parse("0431 6 23 61", "BG").phone == "+359 431 623 61"
     assert parse("050 123 45 67", "UA").phone == "+380 50 123 4567"
     assert parse("ул. „Искра“ № 4", "BG").address == "ул. „Искра“ № 4"
-    for wrong, country, reason in [("0431 1", "BG", "phone"), ("12345", "BG", "phone"),
-                                   ("пн–пт 17–8", "BG", "hours_order"), ("пн-пт 8-25", "BG", "hours"),
-                                   ("   ", "BG", "empty"), ("пн–пт 8–17 и нещо", "BG", "hours")]:
+    for wrong, country, reason in [
+        ("0431 1", "BG", "phone"),
+        ("12345", "BG", "phone"),
+        ("пн–пт 17–8", "BG", "hours_order"),
+        ("пн-пт 8-25", "BG", "hours"),
+        ("   ", "BG", "empty"),
+        ("пн–пт 8–17 и нещо", "BG", "hours"),
+    ]:
         with pytest.raises(BadCorrection) as error:
             parse(wrong, country)
         assert error.value.reason == reason, wrong
@@ -126,7 +143,8 @@ async def test_a_bound_chat_is_asked_at_once_about_its_offices_and_not_again_for
     other = await opora.services.desk.invite("kramatorsk-dnipro")
     await StaffGroup(opora.conversation, chat="-100556").says(f"/join {other}")
     assert set(await questions(opora, "-100556")) == set(
-        await opora.services.desk.verifications.offices("kramatorsk-dnipro"))
+        await opora.services.desk.verifications.offices("kramatorsk-dnipro")
+    )
 
 
 async def _render(verification) -> dict:
@@ -147,8 +165,11 @@ async def test_a_phone_is_corrected_confirmed_and_seen_by_citizens_at_once(opora
     assert (await questions(opora))[OFFICE].status == "fixing"  # nothing lost: still waiting for it
     shown = await staff.says("0431 6 23 61")
     assert "+359 431 623 61" in shown.text
-    assert [b.payload for b in shown.buttons][:3] == [f"sv:save:{question.id}:0", f"sv:save:{question.id}:1",
-                                                       f"sv:save:{question.id}:new"]
+    assert [b.payload for b in shown.buttons][:3] == [
+        f"sv:save:{question.id}:0",
+        f"sv:save:{question.id}:1",
+        f"sv:save:{question.id}:new",
+    ]
     saved = await staff.presses(f"sv:save:{question.id}:0")
     assert "Запазено" in saved.text
 
@@ -169,8 +190,11 @@ async def test_a_phone_is_corrected_confirmed_and_seen_by_citizens_at_once(opora
     cli(opora, "catalog", "export", "--format", "yaml", str(exported))
     catalog, problems = read_catalog(exported)
     assert problems == []
-    diff = subprocess.run(["diff", "-u", str(SEED_DATA / "bg-kazanlak.yaml"), str(exported / "bg-kazanlak.yaml")],
-                          capture_output=True, text=True).stdout
+    diff = subprocess.run(
+        ["diff", "-u", str(SEED_DATA / "bg-kazanlak.yaml"), str(exported / "bg-kazanlak.yaml")],
+        capture_output=True,
+        text=True,
+    ).stdout
     removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     added = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
     assert any("0884 600 281" in line for line in removed)
@@ -203,10 +227,12 @@ async def test_hours_and_address_are_corrected_and_all_correct_confirms_the_rest
     assert "08:00" in shown.text or "8:00" in shown.text
     await staff.presses(f"sv:save:{question.id}")
     async with opora.sessions() as session:
-        hours = (await session.scalars(select(Schedule).where(
-            Schedule.location_id == OFFICE, Schedule.byday.is_not(None)))).all()
+        hours = (
+            await session.scalars(select(Schedule).where(Schedule.location_id == OFFICE, Schedule.byday.is_not(None)))
+        ).all()
     assert [(h.byday, h.opens_at, h.closes_at, h.assured_date) for h in hours] == [
-        ("MO,TU,WE,TH,FR", "08:00:00", "17:00:00", NOW.date())]
+        ("MO,TU,WE,TH,FR", "08:00:00", "17:00:00", NOW.date())
+    ]
 
     await staff.presses(f"sv:fix:{question.id}")
     cancelled = await staff.says("ул. „Искра“ № 4")
@@ -227,6 +253,7 @@ async def test_hours_and_address_are_corrected_and_all_correct_confirms_the_rest
         assert (await session.get(Location, OFFICE)).assured_date == NOW.date()
     # Confirmed today: not due again before six months.
     from catalog.corrections import office_facts
+
     assert not (await office_facts(opora.sessions, OFFICE)).due(NOW.date())
     assert (await office_facts(opora.sessions, OFFICE)).due(NOW.date() + dt.timedelta(days=200))
 
@@ -245,8 +272,13 @@ async def test_staff_verify_asks_every_office_of_the_queue_now(opora):
 def cli(app, *args, check=True) -> subprocess.CompletedProcess:
     from test_telegram import ROOT
 
-    done = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={"OPORA_DATABASE_URL": app.url, "PATH": ""})
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"OPORA_DATABASE_URL": app.url, "PATH": ""},
+    )
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -270,8 +302,12 @@ async def test_end_to_end_a_telegram_staff_group_corrects_a_phone_and_citizens_s
         assert "Казанлък" in texts(await staff.says(f"/join {code}"))
         asked = await api.wait_delivered(-100321, "Домашен социален патронаж – Казанлък")
         assert "+359 88 460 0281" in asked["text"]
-        fix = next(b["callback_data"] for row in asked["reply_markup"]["inline_keyboard"] for b in row
-                   if b["callback_data"].startswith("sv:fix:"))
+        fix = next(
+            b["callback_data"]
+            for row in asked["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["callback_data"].startswith("sv:fix:")
+        )
         number = fix.rsplit(":", 1)[1]
         assert "Напишете верния телефон" in texts(await staff.presses(fix))
         assert "не е валиден" in texts(await staff.says("0431 1", reply_to=1))
@@ -282,8 +318,10 @@ async def test_end_to_end_a_telegram_staff_group_corrects_a_phone_and_citizens_s
         citizen = TelegramChat(api, 501, "bg")
         await citizen.says("/start")
         card = texts(await citizen.says("домашен социален патронаж казанлък"))
-        assert "+359 431 623 61 (потвърдено от Социални услуги – Община Казанлък" in card \
+        assert (
+            "+359 431 623 61 (потвърдено от Социални услуги – Община Казанлък" in card
             or "Потвърдено от Социални услуги – Община Казанлък" in card
+        )
         assert "+359 431 623 61" in card and "+359 88 460 0281" not in card
     finally:
         assert await stop(opora) == 0
@@ -292,6 +330,9 @@ async def test_end_to_end_a_telegram_staff_group_corrects_a_phone_and_citizens_s
     exported = tmp_path / "yaml"
     opora_cli(tmp_path, "catalog", "export", "--format", "yaml", str(exported))
     assert "ok:" in opora_cli(tmp_path, "catalog", "validate", str(exported))
-    diff = subprocess.run(["diff", "-u", str(SEED_DATA / "bg-kazanlak.yaml"), str(exported / "bg-kazanlak.yaml")],
-                          capture_output=True, text=True).stdout
+    diff = subprocess.run(
+        ["diff", "-u", str(SEED_DATA / "bg-kazanlak.yaml"), str(exported / "bg-kazanlak.yaml")],
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "-      - number: 0884 600 281" in diff and "+      - number: +359 431 623 61" in diff

@@ -3,14 +3,13 @@
 import json
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
-from aiohttp import web
+from web_visitor import STAFF_TOKEN, Visitor, WebOpora
 
 from bot.metrics import Metrics
 from bot.operations import Operations
 from catalog.db import make_engine, sessions
-from web_visitor import STAFF_TOKEN, Visitor, WebOpora
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

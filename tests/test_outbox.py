@@ -12,7 +12,7 @@ from bot.helpdesk.outbox import LEASE, Delivery
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Chats:
@@ -31,8 +31,17 @@ async def queue_messages(db, chats: int, each: int) -> None:
     async with db() as session, session.begin():
         for n in range(each):
             for chat in range(chats):
-                session.add(OutboxMessage(channel="test", chat_id=str(chat), message={"text": "", "n": n},
-                                          status="pending", attempts=0, next_attempt_at=now(), created_at=now()))
+                session.add(
+                    OutboxMessage(
+                        channel="test",
+                        chat_id=str(chat),
+                        message={"text": "", "n": n},
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now(),
+                        created_at=now(),
+                    )
+                )
 
 
 async def test_two_workers_deliver_every_message_once_and_in_order(db):

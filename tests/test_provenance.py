@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from chat_helpers import FakeChannel
+from conftest import POSTGRES_URL, empty_postgres
 from sqlalchemy import select
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
@@ -23,13 +25,11 @@ from bot.settings import Settings
 from catalog import SEED_DATA
 from catalog.models import Service
 from catalog.provenance import Fact
-from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL, empty_postgres
 
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)  # 10:00 in Kyiv and Sofia
-SATURDAY_MORNING = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.timezone.utc)
-MONDAY_EVENING = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.timezone.utc)
-NEXT_SPRING = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
+MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv and Sofia
+SATURDAY_MORNING = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
+MONDAY_EVENING = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
+NEXT_SPRING = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)
 UNCONFIRMED_WORDS = ("verified", "перевірено", "проверено", "потвърдено", "підтверджено")
 CONFIRMATION = """\
     assured_date: 2026-11-20
@@ -42,9 +42,11 @@ def confirmed_catalogue(path: Path) -> Path:
     shutil.copytree(SEED_DATA, path)
     kazanlak = path / "bg-kazanlak.yaml"
     text = kazanlak.read_text(encoding="utf-8")
-    for last_line in ("    # in лева is historical and left out.\n    source_date: 2026-01-28\n",
-                      "      - https://vestnikiskra.com/obshtinata/udaljavat-sroka-za-uslugata-topal-obyad/\n"
-                      "    source_date: 2018-04-30\n"):
+    for last_line in (
+        "    # in лева is historical and left out.\n    source_date: 2026-01-28\n",
+        "      - https://vestnikiskra.com/obshtinata/udaljavat-sroka-za-uslugata-topal-obyad/\n"
+        "    source_date: 2018-04-30\n",
+    ):
         assert text.count(last_line) == 1
         text = text.replace(last_line, last_line + CONFIRMATION)
     kazanlak.write_text(text, encoding="utf-8")
@@ -82,7 +84,7 @@ def office_block(said, name: str) -> str:
     text = plain(said.text)
     start = text.index(f"🏢 {name}")
     end = text.find("\n🏢", start + 1)
-    return text[start:end if end != -1 else len(text)]
+    return text[start : end if end != -1 else len(text)]
 
 
 async def test_the_kyiv_branchs_2022_hours_never_say_open_now(opora):
@@ -91,8 +93,9 @@ async def test_the_kyiv_branchs_2022_hours_never_say_open_now(opora):
         olena = chat(opora, "uk", f"kyiv-{when.isoformat()}")
         nearest = await olena.shares_location(50.41, 30.66)  # Darnytskyi district, Kyiv
         kyiv = next(plain(r.text) for r in nearest if isinstance(r, Text) and "в Києві" in r.text)
-        assert ("Години роботи станом на 11 жовтня 2022 р.: пн–пт 09:00–17:00; сб 09:00–15:00. "
-                "Вони могли змінитися.") in kyiv
+        assert (
+            "Години роботи станом на 11 жовтня 2022 р.: пн–пт 09:00–17:00; сб 09:00–15:00. Вони могли змінитися."
+        ) in kyiv
         assert "відчинено" not in kyiv and "зачинено" not in kyiv and "Сьогодні" not in kyiv
         card = await olena.presses("svc:kramatorsk-legal-consultations")
         assert "Години роботи станом на 11 жовтня 2022 р." in office_block(card, "Відділення терцентру")
@@ -134,7 +137,7 @@ async def test_a_confirmed_fact_says_who_confirmed_it_and_when(opora):
     card = plain((await chat(opora, "uk", "confirmed").presses("svc:kazanlak-home-patronage")).text)
     assert "✔ Підтверджено: Домашній соціальний патронаж – Казанлик, 20 листопада 2026 р." in card
     assert "📰 За даними Standart" not in card and "⏳" not in card
-    office = card[card.index("🏢 Домашній соціальний патронаж – Казанлик"):]
+    office = card[card.index("🏢 Домашній соціальний патронаж – Казанлик") :]
     assert "+359 88 460 0281, +359 431 982 85" in office  # the phones of 2020, now confirmed
     assert "неактуально" not in office
 
@@ -178,8 +181,9 @@ async def test_the_closed_shelter_and_the_ended_project_are_not_shown_as_operati
     for card in (r for r in asked if isinstance(r, Text) and r.title):
         if card.title == "Дом за временно настаняване":
             assert "⛔ Закрита" in card.text and "📍" not in card.text
-    groups = await opora.conversation.services.directory.eligible({"homeless", "children_with_disabilities"},
-                                                                 None, "pazardzhik")
+    groups = await opora.conversation.services.directory.eligible(
+        {"homeless", "children_with_disabilities"}, None, "pazardzhik"
+    )
     assert {item.id for item, _ in groups}.isdisjoint({"pazardzhik-temporary-shelter", "pazardzhik-inclusion-centre"})
 
 
@@ -192,8 +196,13 @@ async def test_the_kazanlak_home_patronage_is_found_with_its_phones(opora):
 
 def test_opora_ask_json_gives_the_home_patronages_phone(tmp_path):
     env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", "домашен социален патронаж казанлък"],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "домашен социален патронаж казанлък"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     first = json.loads(result.stdout)["results"][0]
     assert first["service_id"] == "kazanlak-home-patronage"
@@ -201,8 +210,9 @@ def test_opora_ask_json_gives_the_home_patronages_phone(tmp_path):
 
 
 def stale(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.cli", "catalog", "stale", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "stale", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def line_of(path: Path, needle: str, after: str = "") -> int:
@@ -217,10 +227,15 @@ def test_catalog_stale_lists_every_old_fact_where_it_is_written():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     hours = line_of(kramatorsk, "- days: [MO, TU, WE, TH, FR]", after="id: kramatorsk-tercentre-kyiv")
-    assert (f"{kramatorsk}:{hours}: Відділення терцентру Краматорська в Києві – центр «Наш Краматорськ»: "
-            "hours MO–FR 09:00–17:00, 2022-10-11") in lines
+    assert (
+        f"{kramatorsk}:{hours}: Відділення терцентру Краматорська в Києві – центр «Наш Краматорськ»: "
+        "hours MO–FR 09:00–17:00, 2022-10-11"
+    ) in lines
     shelter = line_of(SEED_DATA / "bg-pazardzhik.yaml", "status: defunct")
-    assert f"{SEED_DATA / 'bg-pazardzhik.yaml'}:{shelter}: Дом за временно настаняване: status defunct, 2022-05-31" in lines
+    assert (
+        f"{SEED_DATA / 'bg-pazardzhik.yaml'}:{shelter}: Дом за временно настаняване: status defunct, 2022-05-31"
+        in lines
+    )
     assert any(line.endswith(": description, undated") and "bg-perushtitsa.yaml" in line for line in lines)
     assert not any("Догляд удома: description" in line for line in lines)  # 27.02.2026 is recent
     assert all(line.split(":")[1].isdigit() for line in lines)
@@ -232,11 +247,17 @@ def test_catalog_stale_lists_every_old_fact_where_it_is_written():
     assert "Догляд удома: description, 2026-02-27" in half_a_year
 
 
-@pytest.mark.parametrize("given, today, stale_", [
-    ("2025-11-24", "2026-11-23", False), ("2025-11-22", "2026-11-23", True),
-    ("2025-12", "2026-11-23", False), ("2025", "2026-11-23", True), ("2026", "2026-11-23", False),
-    (None, "2026-11-23", True),
-])
+@pytest.mark.parametrize(
+    "given, today, stale_",
+    [
+        ("2025-11-24", "2026-11-23", False),
+        ("2025-11-22", "2026-11-23", True),
+        ("2025-12", "2026-11-23", False),
+        ("2025", "2026-11-23", True),
+        ("2026", "2026-11-23", False),
+        (None, "2026-11-23", True),
+    ],
+)
 def test_a_fact_may_be_out_of_date_once_it_may_be_a_year_old(given, today, stale_):
     assert Fact("example.org", given).stale(dt.date.fromisoformat(today)) is stale_
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession
-
 from fake_telegram import FakeBotAPI, TelegramChat, texts
 from fake_viber import free_port
 
@@ -17,11 +16,17 @@ TOKEN = "123456:TEST-token"
 
 
 async def start_opora(tmp_path: Path, api_url: str, **env) -> asyncio.subprocess.Process:
-    environment = {**os.environ, "OPORA_TELEGRAM_TOKEN": TOKEN, "OPORA_TELEGRAM_API_URL": api_url,
-                   "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
-                   "OPORA_HTTP_PORT": str(free_port()), **env}  # /healthz and /metrics are always served
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=environment,
-                                                stdin=asyncio.subprocess.DEVNULL)
+    environment = {
+        **os.environ,
+        "OPORA_TELEGRAM_TOKEN": TOKEN,
+        "OPORA_TELEGRAM_API_URL": api_url,
+        "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
+        "OPORA_HTTP_PORT": str(free_port()),
+        **env,
+    }  # /healthz and /metrics are always served
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=environment, stdin=asyncio.subprocess.DEVNULL
+    )
 
 
 async def stop(process: asyncio.subprocess.Process) -> int:
@@ -41,8 +46,9 @@ async def telegram(tmp_path_factory):
 
 
 async def test_commands_are_registered_in_both_languages(telegram):
-    registered = {p.get("language_code"): p["commands"] for m, p in telegram.calls
-                  if m == "setMyCommands" and not p.get("scope")}
+    registered = {
+        p.get("language_code"): p["commands"] for m, p in telegram.calls if m == "setMyCommands" and not p.get("scope")
+    }
     assert {"bg", "uk", None} <= set(registered)
     assert [c["command"] for c in registered["uk"]] == ["start", "help", "language", "myrequests", "forget"]
     assert registered["uk"][3]["description"] != registered["bg"][3]["description"]
@@ -102,15 +108,19 @@ async def test_webhook_mode_checks_the_secret(tmp_path):
     api = FakeBotAPI()
     url = await api.start()
     port = 18000 + os.getpid() % 1000
-    process = await start_opora(tmp_path, url, OPORA_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}",
-                                OPORA_HTTP_PORT=str(port))
+    process = await start_opora(
+        tmp_path, url, OPORA_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}", OPORA_HTTP_PORT=str(port)
+    )
     try:
         webhook = await api.wait_for("setWebhook")
         assert webhook["url"] == f"http://127.0.0.1:{port}/telegram"
         async with ClientSession() as http:
             await asyncio.sleep(0.5)
-            forged = await http.post(webhook["url"], json={"update_id": 1, "message": {}},
-                                     headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            forged = await http.post(
+                webhook["url"],
+                json={"update_id": 1, "message": {}},
+                headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            )
             assert forged.status == 401
         chat = TelegramChat(api, 601, "bg", webhook=(webhook["url"], webhook["secret_token"]))
         assert "Опора" in texts(await chat.says("/start"))

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 
 import pytest
 from aiohttp import ClientSession
+from fake_telegram import FakeBotAPI
+from fake_viber import free_port
 from sqlalchemy import insert
+from test_telegram import start_opora, stop
 
 from bot.core.state import ProcessedUpdate
 from catalog.db import make_engine
-
-from fake_telegram import FakeBotAPI
-from fake_viber import free_port
-from test_telegram import start_opora, stop
 
 CHAT = 701
 
@@ -30,8 +29,9 @@ class Opora:
     async def start(self) -> None:
         url = f"http://127.0.0.1:{free_port()}"
         self.api.calls.clear()
-        self.process = await start_opora(self.tmp_path, self.api.url, OPORA_TELEGRAM_WEBHOOK_URL=url,
-                                         OPORA_HTTP_PORT=url.rsplit(":", 1)[1])
+        self.process = await start_opora(
+            self.tmp_path, self.api.url, OPORA_TELEGRAM_WEBHOOK_URL=url, OPORA_HTTP_PORT=url.rsplit(":", 1)[1]
+        )
         self.webhook = await self.api.wait_for("setWebhook")
         await wait_listening(self.webhook["url"])
 
@@ -41,10 +41,15 @@ class Opora:
 
     async def delivers(self, update: dict) -> int:
         """Telegram posts an update to the webhook; the HTTP status it gets."""
-        async with ClientSession() as http:
-            async with http.post(self.webhook["url"], json=update, headers={
-                    "X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]}) as response:
-                return response.status
+        async with (
+            ClientSession() as http,
+            http.post(
+                self.webhook["url"],
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]},
+            ) as response,
+        ):
+            return response.status
 
 
 async def wait_listening(url: str, timeout: float = 60) -> None:
@@ -77,10 +82,16 @@ def answers(api: FakeBotAPI) -> list[dict]:
 
 
 def start_command(update_id: int) -> dict:
-    return {"update_id": update_id, "message": {
-        "message_id": 1, "date": int(time.time()), "text": "/start",
-        "chat": {"id": CHAT, "type": "private"},
-        "from": {"id": CHAT, "is_bot": False, "first_name": "Olena", "language_code": "uk"}}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": "/start",
+            "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "Olena", "language_code": "uk"},
+        },
+    }
 
 
 async def test_an_update_whose_answer_failed_is_answered_when_telegram_delivers_it_again(opora):
@@ -111,11 +122,15 @@ async def test_an_update_another_worker_is_at_is_left_to_it_and_taken_over_if_th
     """A worker claims an update before handling it. While the claim is fresh, a second delivery
     gets 503 (Telegram tries again later); a claim older than a minute is a dead worker's."""
     engine = make_engine(f"sqlite+aiosqlite:///{opora.tmp_path}/opora.sqlite3")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     async with engine.begin() as conn:
-        await conn.execute(insert(ProcessedUpdate), [
-            {"channel": "telegram", "key": "9201", "at": now},
-            {"channel": "telegram", "key": "9202", "at": now - dt.timedelta(minutes=2)}])
+        await conn.execute(
+            insert(ProcessedUpdate),
+            [
+                {"channel": "telegram", "key": "9201", "at": now},
+                {"channel": "telegram", "key": "9202", "at": now - dt.timedelta(minutes=2)},
+            ],
+        )
     await engine.dispose()
     before = len(answers(opora.api))
     assert await opora.delivers(start_command(9201)) == 503

@@ -13,9 +13,29 @@ PLURALS = {"bg": 2, "uk": 3}
 
 def extracted_ids(tmp_path: Path) -> set:
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "N_", "-k", "ngettext:1,2", "-k", "plural:1,2", "-o", str(pot), "--no-location", "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-k",
+            "ngettext:1,2",
+            "-k",
+            "plural:1,2",
+            "-o",
+            str(pot),
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return {m.id for m in read_po(pot.open("rb")) if m.id}
 
 

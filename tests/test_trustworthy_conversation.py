@@ -4,11 +4,11 @@ does not cover is said plainly. Through the core, as a person talks to it."""
 import re
 
 import pytest
+from chat_helpers import FakeChannel
+from test_conversation import MONDAY_MORNING
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.settings import Settings
-from chat_helpers import FakeChannel
-from test_conversation import MONDAY_MORNING
 
 SHORT = ["ok", "1", "?", "😀", "Варна", "Самоков", "психолог", "не знаю", "сорок п'ять", "дякую"]
 
@@ -26,6 +26,7 @@ async def opora(tmp_path_factory):
 def person(opora, request):
     def make(language: str | None = "uk") -> FakeChannel:
         return FakeChannel(opora.conversation, user_id=f"{request.node.name}-{language}", language=language)
+
     return make
 
 
@@ -45,6 +46,7 @@ def bulgarian(said) -> bool:
 
 
 # --- the language stays ---------------------------------------------------------------------
+
 
 async def test_after_choosing_ukrainian_no_short_message_and_no_bulgarian_sentence_switches_it(person):
     olena = person("bg")
@@ -94,17 +96,21 @@ async def test_russian_is_answered_in_ukrainian_unless_bulgarian_was_chosen(pers
 
 # --- honest coverage --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("question, town, language", [
-    ("домашен патронаж във Варна", "Варна", "bg"),
-    ("дневен център за възрастни в Бургас", "Бургас", "bg"),
-    ("топъл обяд за баба в Пловдив", "Пловдив", "bg"),
-    ("личен асистент за майка ми в София", "София", "bg"),
-    ("психолог у Львові", "Львів", "uk"),
-    ("гуманітарна допомога Харків", "Харків", "uk"),
-    ("соціальні послуги в Одесі для літніх", "Одеса", "uk"),
-    ("мама живе в селі Велика Бурімка, потрібен догляд", "Велика Бурімка", "uk"),
-    ("domashen patronazh varna", "Варна", "bg"),
-])
+
+@pytest.mark.parametrize(
+    "question, town, language",
+    [
+        ("домашен патронаж във Варна", "Варна", "bg"),
+        ("дневен център за възрастни в Бургас", "Бургас", "bg"),
+        ("топъл обяд за баба в Пловдив", "Пловдив", "bg"),
+        ("личен асистент за майка ми в София", "София", "bg"),
+        ("психолог у Львові", "Львів", "uk"),
+        ("гуманітарна допомога Харків", "Харків", "uk"),
+        ("соціальні послуги в Одесі для літніх", "Одеса", "uk"),
+        ("мама живе в селі Велика Бурімка, потрібен догляд", "Велика Бурімка", "uk"),
+        ("domashen patronazh varna", "Варна", "bg"),
+    ],
+)
 async def test_a_town_outside_the_catalogue_is_named_and_said_not_covered(person, question, town, language):
     said = await person(language).says(question)
     first = said[0].text
@@ -151,6 +157,7 @@ async def test_thanks_and_ok_get_a_short_human_answer_not_the_greeting(person):
 
 # --- the place is remembered ------------------------------------------------------------------
 
+
 async def test_a_place_said_once_is_used_and_named_later(person):
     maria = person("bg")
     noted = await maria.says("аз съм от Пазарджик")
@@ -192,6 +199,7 @@ async def test_forget_erases_the_place(person):
 
 async def test_the_age_said_once_counts_later(opora):
     from bot.core.dialogs.answers import understand
+
     engine = opora.conversation.services.answers
     data: dict = {}
     understand(engine, "синът ми е на 24 години и има увреждане", data, "bg")

@@ -6,7 +6,6 @@ import signal
 import sys
 
 import pytest
-
 from fake_viber import FakeViberAPI, ViberUser, free_port, texts
 from test_telegram import ROOT
 
@@ -18,12 +17,18 @@ async def viber(tmp_path_factory):
     api = FakeViberAPI()
     api_url = await api.start()
     port = free_port()
-    env = {**os.environ, "OPORA_VIBER_TOKEN": TOKEN, "OPORA_VIBER_API_URL": api_url,
-           "OPORA_VIBER_WEBHOOK_URL": f"https://opora.example.org", "OPORA_HTTP_PORT": str(port),
-           "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('viber')}/opora.sqlite3"}
+    env = {
+        **os.environ,
+        "OPORA_VIBER_TOKEN": TOKEN,
+        "OPORA_VIBER_API_URL": api_url,
+        "OPORA_VIBER_WEBHOOK_URL": "https://opora.example.org",
+        "OPORA_HTTP_PORT": str(port),
+        "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('viber')}/opora.sqlite3",
+    }
     env.pop("OPORA_TELEGRAM_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env,
-                                                   stdin=asyncio.subprocess.DEVNULL)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
+    )
     api.webhook = await api.wait_for("set_webhook")
     api.url = f"http://127.0.0.1:{port}/viber"
     yield api
@@ -101,7 +106,10 @@ async def test_a_message_whose_answer_failed_is_answered_when_viber_delivers_it_
 async def test_forged_unsigned_and_malformed_requests_never_reach_the_core(viber):
     mallory = user(viber, "mallory==", "uk")
     before = len(viber.calls)
-    body = b'{"event": "message", "timestamp": 1, "message_token": 1, "sender": {"id": "x"}, "message": {"type": "text", "text": "/start"}}'
+    body = (
+        b'{"event": "message", "timestamp": 1, "message_token": 1, "sender": {"id": "x"}, '
+        b'"message": {"type": "text", "text": "/start"}}'
+    )
     assert (await mallory.post(body, signed=False))[0] == 403
     assert (await mallory.post(body, sign_with="another-token"))[0] == 403
     assert (await mallory.post(b"{not json"))[0] == 400
@@ -116,9 +124,15 @@ async def test_a_replay_older_than_the_time_window_is_refused(viber):
     """L8: a captured signed event, replayed after its de-duplication record was pruned (2 days)."""
     import json
     import time as clock
+
     replayer = user(viber, "replayed==", "uk")
-    old = {"event": "message", "timestamp": int((clock.time() - 3 * 86400) * 1000), "message_token": 555000111,
-           "sender": replayer.profile, "message": {"type": "text", "text": "/start"}}
+    old = {
+        "event": "message",
+        "timestamp": int((clock.time() - 3 * 86400) * 1000),
+        "message_token": 555000111,
+        "sender": replayer.profile,
+        "message": {"type": "text", "text": "/start"},
+    }
     status, answer = await replayer.post(json.dumps(old).encode())
     assert (status, answer) == (200, "too old")
     await asyncio.sleep(0.2)

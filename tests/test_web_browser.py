@@ -4,11 +4,9 @@ from /staff in a second window."""
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright, expect
-
 from web_visitor import STAFF_TOKEN, WebOpora
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -20,8 +18,9 @@ async def test_a_question_and_a_staff_round_trip_in_chromium(tmp_path):
     try:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            phone = await browser.new_page(viewport={"width": 412, "height": 900}, locale="bg-BG",
-                                           device_scale_factor=2)
+            phone = await browser.new_page(
+                viewport={"width": 412, "height": 900}, locale="bg-BG", device_scale_factor=2
+            )
             await phone.goto(opora.url + "/")
             await expect(phone.locator(".msg.bot").first).to_contain_text("Опора")  # the welcome, in Bulgarian
 

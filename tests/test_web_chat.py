@@ -4,7 +4,6 @@ import asyncio
 
 import pytest
 from aiohttp import ClientSession, CookieJar
-
 from web_visitor import STAFF_TOKEN, Visitor, WebOpora, text
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -79,15 +78,23 @@ async def test_bad_input_gets_a_polite_answer_in_the_persons_language(visitor):
     assert status == 400 and answer["error"]
     status, answer = await visitor.post([1, 2])
     assert status == 400
-    async with visitor.http.post(visitor.opora.url + "/api/messages", data=b"\xff{not json",
-                                 headers={**await visitor.headers(), "Content-Type": "application/json"}) as response:
+    async with visitor.http.post(
+        visitor.opora.url + "/api/messages",
+        data=b"\xff{not json",
+        headers={**await visitor.headers(), "Content-Type": "application/json"},
+    ) as response:
         assert response.status == 400 and "Вибачте" in (await response.json())["error"]
-    async with ClientSession() as stranger:  # no session and no page: not from Opora's page, said in the browser's language
-        async with stranger.post(visitor.opora.url + "/api/messages", data=b"{",
-                                 headers={"Accept-Language": "bg-BG,bg;q=0.9"}) as response:
-            assert response.status == 403 and "презаредете" in (await response.json())["error"]
-    async with visitor.http.post(visitor.opora.url + "/api/messages", json={"text": "я" * 50_000},
-                                 headers=await visitor.headers()) as response:
+    # no session and no page: not from Opora's page, said in the browser's language
+    async with (
+        ClientSession() as stranger,
+        stranger.post(
+            visitor.opora.url + "/api/messages", data=b"{", headers={"Accept-Language": "bg-BG,bg;q=0.9"}
+        ) as response,
+    ):
+        assert response.status == 403 and "презаредете" in (await response.json())["error"]
+    async with visitor.http.post(
+        visitor.opora.url + "/api/messages", json={"text": "я" * 50_000}, headers=await visitor.headers()
+    ) as response:
         assert response.status == 413 and "задовге" in (await response.json())["error"]
 
     forged = await visitor.sends(payload="svc:no-such-service")
@@ -121,7 +128,7 @@ async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor)
         received = await visitor.taps("Згоден")
         number = int(text(received).split("№ ")[1].split()[0].strip(".,"))
 
-        async with staff.get(opora.url + f"/staff/api/inbox?after=0") as response:
+        async with staff.get(opora.url + "/staff/api/inbox?after=0") as response:
             cards = (await response.json())["messages"]
         assert any(f"№ {number}" in text(m["replies"][0]) for m in cards)
 
@@ -135,8 +142,10 @@ async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor)
         async with staff.post(opora.url + f"/staff/api/requests/{number}/take?lang=uk") as response:
             assert response.status == 200 and str(number) in (await response.json())["message"]
         await visitor.receives("взяв")
-        async with staff.post(opora.url + f"/staff/api/requests/{number}/reply?lang=uk",
-                              json={"text": "Приходьте завтра о 10:00, візьміть паспорт."}) as response:
+        async with staff.post(
+            opora.url + f"/staff/api/requests/{number}/reply?lang=uk",
+            json={"text": "Приходьте завтра о 10:00, візьміть паспорт."},
+        ) as response:
             assert response.status == 200
         answer = await visitor.receives("Приходьте завтра")
         assert any(b["payload"] == f"staff:add:{number}" for row in answer["buttons"] for b in row)
@@ -184,8 +193,9 @@ async def test_staff_correct_an_offices_phone_from_the_staff_view(opora, visitor
         async with staff.post(address, json={"text": "0431 6 23 61"}) as response:
             shown = await response.json()
         assert "+359 431 623 61" in text(shown)
-        save = next(b["payload"] for r in shown["replies"] for row in r["buttons"] for b in row
-                    if b["payload"].endswith(":0"))
+        save = next(
+            b["payload"] for r in shown["replies"] for row in r["buttons"] for b in row if b["payload"].endswith(":0")
+        )
         async with staff.post(address, json={"payload": save}) as response:
             assert "Запазено" in text(await response.json())
         async with staff.post(opora.url + "/staff/api/offices/999999", json={"payload": "sv:ok:999999"}) as response:

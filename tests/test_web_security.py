@@ -7,7 +7,6 @@ import time
 
 import pytest
 from aiohttp import ClientSession, CookieJar
-
 from web_visitor import STAFF_TOKEN, StaffBrowser, Visitor, WebOpora, text
 
 
@@ -28,15 +27,18 @@ async def visitor(opora):
 
 # --- M3: cross-site request forgery from a same-site page -------------------------------------
 
+
 async def test_a_form_on_another_port_cannot_act_for_a_citizen(opora, visitor):
     await visitor.says("/start")
     for headers in ({"Origin": "http://127.0.0.1:18222"}, {"Sec-Fetch-Site": "same-site"}):
-        async with visitor.http.post(opora.url + "/api/messages", json={"payload": "forget:yes"},
-                                     headers={**await visitor.headers(), **headers}) as response:
+        async with visitor.http.post(
+            opora.url + "/api/messages", json={"payload": "forget:yes"}, headers={**await visitor.headers(), **headers}
+        ) as response:
             assert response.status == 403
     # A text/plain form (no CORS preflight) carries no CSRF token: refused, nothing forgotten.
-    async with visitor.http.post(opora.url + "/api/messages", data='{"payload":"forget:yes","x":"="}',
-                                 headers={"Content-Type": "text/plain"}) as response:
+    async with visitor.http.post(
+        opora.url + "/api/messages", data='{"payload":"forget:yes","x":"="}', headers={"Content-Type": "text/plain"}
+    ) as response:
         assert response.status == 403
     assert (await visitor.says("/menu"))["language"] == "uk"  # the conversation is still there
 
@@ -50,8 +52,10 @@ async def test_staff_actions_need_the_pages_token(opora, visitor):
         status, _answer = await staff.post("/staff/api/requests/1/take")
         assert status == 403
         staff.csrf = token
-        async with staff.http.post(opora.url + "/staff/api/requests/1/take",
-                                   headers={"X-CSRF-Token": token, "Origin": "http://127.0.0.1:18222"}) as response:
+        async with staff.http.post(
+            opora.url + "/staff/api/requests/1/take",
+            headers={"X-CSRF-Token": token, "Origin": "http://127.0.0.1:18222"},
+        ) as response:
             assert response.status == 403
         async with staff.http.get(opora.url + "/staff/logout") as response:
             assert response.status == 405  # log-out is a POST: a link or an image cannot do it
@@ -61,6 +65,7 @@ async def test_staff_actions_need_the_pages_token(opora, visitor):
 
 # --- L1: session fixation ---------------------------------------------------------------------
 
+
 async def test_a_session_id_the_client_chose_is_replaced(opora):
     async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as browser:
         browser.cookie_jar.update_cookies({"opora_web": "fixed-by-attacker-42"})
@@ -69,24 +74,34 @@ async def test_a_session_id_the_client_chose_is_replaced(opora):
         assert issued != "fixed-by-attacker-42" and len(issued) > 40
         async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as attacker:
             attacker.cookie_jar.update_cookies({"opora_web": "a"})
-            async with attacker.post(opora.url + "/api/messages", json={"text": "/start"},
-                                     headers={"X-CSRF-Token": hashlib.sha256(b"csrf:a").hexdigest()[:32]}) as response:
+            async with attacker.post(
+                opora.url + "/api/messages",
+                json={"text": "/start"},
+                headers={"X-CSRF-Token": hashlib.sha256(b"csrf:a").hexdigest()[:32]},
+            ) as response:
                 assert response.status == 403 and response.cookies["opora_web"].value != "a"
 
 
 # --- L4 and L5: bodies ------------------------------------------------------------------------
 
+
 async def test_deeply_nested_json_is_a_400_not_a_500(opora, visitor):
     nested = b"[" * 100_000 + b"]" * 100_000
-    async with visitor.http.post(opora.url + "/api/messages", data=nested,
-                                 headers={**await visitor.headers(), "Content-Type": "application/json"}) as response:
+    async with visitor.http.post(
+        opora.url + "/api/messages",
+        data=nested,
+        headers={**await visitor.headers(), "Content-Type": "application/json"},
+    ) as response:
         assert response.status in (400, 413) and "error" in await response.json()
     staff = StaffBrowser(opora)
     try:
         await staff.logs_in()
         await staff.get("/staff/api/requests")
-        status, answer = await staff.post("/staff/api/requests/1/note", data=b"[" * 20_000 + b"]" * 20_000,
-                                          headers={"Content-Type": "application/json"})
+        status, answer = await staff.post(
+            "/staff/api/requests/1/note",
+            data=b"[" * 20_000 + b"]" * 20_000,
+            headers={"Content-Type": "application/json"},
+        )
         assert status == 400 and "error" in answer
     finally:
         await staff.close()
@@ -97,12 +112,17 @@ async def test_the_body_limit_holds_for_chunked_bodies(opora, visitor):
         for _ in range(90):
             yield b'{"text": "' + b"a" * 10_000 if _ == 0 else b"a" * 10_000
         yield b'"}'
-    async with visitor.http.post(opora.url + "/api/messages", data=chunks(),
-                                 headers={**await visitor.headers(), "Content-Type": "application/json"}) as response:
+
+    async with visitor.http.post(
+        opora.url + "/api/messages",
+        data=chunks(),
+        headers={**await visitor.headers(), "Content-Type": "application/json"},
+    ) as response:
         assert response.status == 413
 
 
 # --- L6: staff log-in -------------------------------------------------------------------------
+
 
 async def test_staff_log_in_is_limited_rotated_and_ended_by_log_out(opora):
     staff = StaffBrowser(opora)
@@ -131,11 +151,13 @@ async def test_staff_log_in_is_limited_rotated_and_ended_by_log_out(opora):
 async def test_guessing_the_staff_token_is_stopped(opora):
     async with ClientSession() as guesser:
         for attempt in range(12):
-            async with guesser.get(opora.url + "/staff/api/requests",
-                                   headers={"Authorization": f"Bearer wrong-{attempt}"}) as response:
+            async with guesser.get(
+                opora.url + "/staff/api/requests", headers={"Authorization": f"Bearer wrong-{attempt}"}
+            ) as response:
                 assert response.status == 401
-        async with guesser.get(opora.url + "/staff/api/requests",
-                               headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as response:
+        async with guesser.get(
+            opora.url + "/staff/api/requests", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+        ) as response:
             assert response.status == 401  # this address is locked out for a while, even with the right token
 
 
@@ -153,12 +175,14 @@ async def test_every_answer_has_the_security_headers_and_https_cookies_are_secur
 
 # --- M6: what reaches the output and the log --------------------------------------------------
 
+
 async def test_a_configured_staff_token_is_never_printed(opora):
     assert STAFF_TOKEN not in "".join(opora.printed)
     assert STAFF_TOKEN not in opora.log.read_text(errors="replace")
 
 
 # --- M7: slow clients -------------------------------------------------------------------------
+
 
 async def test_healthz_answers_while_many_slow_connections_are_open_and_they_are_closed(opora):
     port = opora.port
@@ -168,9 +192,8 @@ async def test_healthz_answers_while_many_slow_connections_are_open_and_they_are
         writer.write(b"POST /api/messages HTTP/1.1\r\nHost: x\r\n")  # and then nothing more
         held.append((reader, writer))
     started = time.monotonic()
-    async with ClientSession() as probe:
-        async with probe.get(opora.url + "/healthz") as response:
-            assert response.status == 200
+    async with ClientSession() as probe, probe.get(opora.url + "/healthz") as response:
+        assert response.status == 200
     assert time.monotonic() - started < 1.0
     await asyncio.sleep(13)  # past the head timeout
     closed = 0
@@ -183,6 +206,7 @@ async def test_healthz_answers_while_many_slow_connections_are_open_and_they_are
 
 
 # --- L7: /join codes --------------------------------------------------------------------------
+
 
 async def test_the_citizen_web_chat_takes_no_staff_commands(opora, visitor):
     said = await visitor.says("/join ABCDEFGH")  # treated as /help: no code is checked
@@ -204,7 +228,7 @@ async def test_one_address_is_limited_but_a_shared_office_is_not(tmp_path):
     people = [Visitor(opora, "bg-BG") for _ in range(4)]
     try:
         statuses = []
-        for turn in range(6):
+        for _turn in range(6):
             for person in people:
                 statuses.append((await person.post({"text": "/menu"}))[0])
         assert statuses[:20] == [200] * 20 and set(statuses[20:]) == {429}

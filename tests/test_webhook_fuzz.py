@@ -17,17 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from fake_telegram import BOT, FakeBotAPI, TelegramChat
+from fake_telegram import texts as telegram_texts
+from fake_viber import FakeViberAPI, ViberUser, free_port, signature
+from fake_viber import texts as viber_texts
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_telegram import ROOT
+from test_telegram import TOKEN as TELEGRAM_TOKEN
 from viberbot.api.viber_requests import EVENT_TYPE_TO_CLASS
 
 from bot.telegram.runner import SECRET_HEADER
-from fake_telegram import BOT, FakeBotAPI, TelegramChat, texts as telegram_texts
-from fake_viber import FakeViberAPI, ViberUser, free_port, signature, texts as viber_texts
-from test_telegram import ROOT, TOKEN as TELEGRAM_TOKEN
 
 VIBER_TOKEN = "viber-fuzz-token"
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 HUGE = 2_000_000
 
 
@@ -60,8 +67,9 @@ class Opora:
     log: Path
 
     def post(self, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
-        request = urllib.request.Request(self.base + path, data=body, method="POST",
-                                         headers={"Content-Type": "application/json", **headers})
+        request = urllib.request.Request(
+            self.base + path, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+        )
         try:
             with urllib.request.urlopen(request, timeout=90) as response:
                 return response.status, response.read()
@@ -90,8 +98,11 @@ class Opora:
         before = len(self.viber.calls)
         status, body = self.viber_posts(json.dumps(event).encode())
         sender = event.get("sender", {}).get("id") if isinstance(event.get("sender"), dict) else None
-        return status, body, [p for e, p in self.viber.calls[before:]
-                              if e == "send_message" and p.get("receiver") == sender]
+        return (
+            status,
+            body,
+            [p for e, p in self.viber.calls[before:] if e == "send_message" and p.get("receiver") == sender],
+        )
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -107,16 +118,31 @@ def opora(tmp_path_factory) -> Opora:
     loop, telegram, viber = Loop(), FakeBotAPI(), FakeViberAPI()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "OPORA_TELEGRAM_TOKEN": TELEGRAM_TOKEN, "OPORA_TELEGRAM_API_URL": loop.run(telegram.start()),
-           "OPORA_TELEGRAM_WEBHOOK_URL": base, "OPORA_VIBER_TOKEN": VIBER_TOKEN,
-           "OPORA_VIBER_API_URL": loop.run(viber.start()), "OPORA_VIBER_WEBHOOK_URL": base,
-           "OPORA_HTTP_PORT": str(port), "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/opora.sqlite3",
-           # thousands of events from a few ids: about parsing, not the limits per person
-           "OPORA_LIMIT_TURNS": "", "OPORA_LIMIT_REQUESTS": "", "OPORA_LIMIT_MESSAGES": ""}
+    env = {
+        **os.environ,
+        "OPORA_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "OPORA_TELEGRAM_API_URL": loop.run(telegram.start()),
+        "OPORA_TELEGRAM_WEBHOOK_URL": base,
+        "OPORA_VIBER_TOKEN": VIBER_TOKEN,
+        "OPORA_VIBER_API_URL": loop.run(viber.start()),
+        "OPORA_VIBER_WEBHOOK_URL": base,
+        "OPORA_HTTP_PORT": str(port),
+        "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/opora.sqlite3",
+        # thousands of events from a few ids: about parsing, not the limits per person
+        "OPORA_LIMIT_TURNS": "",
+        "OPORA_LIMIT_REQUESTS": "",
+        "OPORA_LIMIT_MESSAGES": "",
+    }
     log = tmp / "opora.log"
     with open(log, "wb") as output:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         webhook = loop.run(telegram.wait_for("setWebhook"))
         loop.run(viber.wait_for("set_webhook"))  # sent once the HTTP server is up
@@ -131,43 +157,113 @@ def opora(tmp_path_factory) -> Opora:
 
 
 # What people write: nothing, anything, emoji, very long texts, commands (also with odd arguments).
-COMMANDS = ["start", "help", "language", "forget", "myrequests", "menu", "queue", "take", "close", "note",
-            "canned", "send", "join"]
-PAYLOADS = ["menu", "help", "lang", "forget", "browse", "cat", "town", "svc", "near", "scr", "scr:s", "scr:age",
-            "scr:at", "staff", "staff:add", "staff:q", "staff:topic", "st:take", "st:close"]
+COMMANDS = [
+    "start",
+    "help",
+    "language",
+    "forget",
+    "myrequests",
+    "menu",
+    "queue",
+    "take",
+    "close",
+    "note",
+    "canned",
+    "send",
+    "join",
+]
+PAYLOADS = [
+    "menu",
+    "help",
+    "lang",
+    "forget",
+    "browse",
+    "cat",
+    "town",
+    "svc",
+    "near",
+    "scr",
+    "scr:s",
+    "scr:age",
+    "scr:at",
+    "staff",
+    "staff:add",
+    "staff:q",
+    "staff:topic",
+    "st:take",
+    "st:close",
+]
 emoji = st.text(st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF), min_size=1, max_size=40)
 long_text = st.builds(lambda piece, n: piece * n, st.text(min_size=1, max_size=8), st.integers(600, 2000))
-commands = st.builds(lambda c, arg: f"/{c} {arg}".strip(), st.sampled_from(COMMANDS),
-                     st.one_of(st.text(max_size=20), st.integers().map(str)))
-words = st.one_of(st.text(max_size=200), emoji, long_text, commands,
-                  st.sampled_from(["", " ", "/", "/start@opora_test_bot", "Так", "помощ", "кой носи топъл обяд"]))
-payloads = st.one_of(st.text(max_size=100), st.builds(lambda p, arg: f"{p}:{arg}", st.sampled_from(PAYLOADS),
-                                                       st.one_of(st.text(max_size=80), st.integers().map(str))))
+commands = st.builds(
+    lambda c, arg: f"/{c} {arg}".strip(),
+    st.sampled_from(COMMANDS),
+    st.one_of(st.text(max_size=20), st.integers().map(str)),
+)
+words = st.one_of(
+    st.text(max_size=200),
+    emoji,
+    long_text,
+    commands,
+    st.sampled_from(["", " ", "/", "/start@opora_test_bot", "Так", "помощ", "кой носи топъл обяд"]),
+)
+payloads = st.one_of(
+    st.text(max_size=100),
+    st.builds(
+        lambda p, arg: f"{p}:{arg}", st.sampled_from(PAYLOADS), st.one_of(st.text(max_size=80), st.integers().map(str))
+    ),
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8)
+    max_leaves=8,
+)
 coordinates = st.floats()  # NaN, infinities and values off the Earth too
 phones = st.one_of(st.text(max_size=30), st.sampled_from(["+359888123456", "+380501234567", "0888 123 456"]))
 
 # Telegram updates, valid for the Bot API's types but otherwise anything.
 telegram_users = st.fixed_dictionaries(
     {"id": st.integers(1, 2**52), "is_bot": st.booleans(), "first_name": st.text(max_size=64)},
-    optional={"language_code": st.one_of(st.sampled_from(["uk", "bg", "ru", "en", "uk-UA"]), st.text(max_size=10)),
-              "username": st.text(max_size=32)})
+    optional={
+        "language_code": st.one_of(st.sampled_from(["uk", "bg", "ru", "en", "uk-UA"]), st.text(max_size=10)),
+        "username": st.text(max_size=32),
+    },
+)
 chats = st.fixed_dictionaries(
-    {"id": st.integers(-10**13, 10**13),
-     "type": st.sampled_from(["private", "private", "private", "group", "supergroup", "channel"])},  # mostly people
-    optional={"title": st.text(max_size=40)})
+    {
+        "id": st.integers(-(10**13), 10**13),
+        "type": st.sampled_from(["private", "private", "private", "group", "supergroup", "channel"]),
+    },  # mostly people
+    optional={"title": st.text(max_size=40)},
+)
 contents = st.one_of(
     st.fixed_dictionaries({"text": st.none() | words}),
     st.fixed_dictionaries({"location": st.fixed_dictionaries({"latitude": coordinates, "longitude": coordinates})}),
-    st.fixed_dictionaries({"contact": st.fixed_dictionaries(
-        {"phone_number": phones, "first_name": st.text(max_size=20)}, optional={"user_id": st.integers(1, 2**52)})}),
-    st.fixed_dictionaries({"photo": st.just([{"file_id": "p", "file_unique_id": "p", "width": 9, "height": 9}])},
-                          optional={"caption": words}),
-    st.just({"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512, "height": 512,
-                         "is_animated": False, "is_video": False}}),
+    st.fixed_dictionaries(
+        {
+            "contact": st.fixed_dictionaries(
+                {"phone_number": phones, "first_name": st.text(max_size=20)},
+                optional={"user_id": st.integers(1, 2**52)},
+            )
+        }
+    ),
+    st.fixed_dictionaries(
+        {"photo": st.just([{"file_id": "p", "file_unique_id": "p", "width": 9, "height": 9}])},
+        optional={"caption": words},
+    ),
+    st.just(
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        }
+    ),
 )
 
 
@@ -176,11 +272,21 @@ def telegram_messages(draw) -> dict:
     chat, sender = draw(chats), draw(st.one_of(telegram_users, st.none()))
     if chat["type"] == "private" and sender and draw(st.booleans()):
         chat["id"] = sender["id"]  # a person's own chat, as it is in real life
-    message = {"message_id": draw(st.integers(1, 2**31)), "date": int(time.time()), "chat": chat,
-               **({"from": sender} if sender else {}), **draw(contents)}
+    message = {
+        "message_id": draw(st.integers(1, 2**31)),
+        "date": int(time.time()),
+        "chat": chat,
+        **({"from": sender} if sender else {}),
+        **draw(contents),
+    }
     if draw(st.booleans()):
-        message["reply_to_message"] = {"message_id": draw(st.integers(1, 2**31)), "date": 1, "chat": chat,
-                                       "from": BOT, "text": "…"}
+        message["reply_to_message"] = {
+            "message_id": draw(st.integers(1, 2**31)),
+            "date": 1,
+            "chat": chat,
+            "from": BOT,
+            "text": "…",
+        }
     if draw(st.booleans()):
         message["a_field_of_a_later_bot_api"] = draw(json_values)
     return message
@@ -189,11 +295,20 @@ def telegram_messages(draw) -> dict:
 too_old_messages = st.builds(lambda chat: {"chat": chat, "message_id": 1, "date": 0}, chats)  # 0: inaccessible
 callback_queries = st.fixed_dictionaries(
     {"id": st.text(min_size=1, max_size=20), "from": telegram_users, "chat_instance": st.just("1")},
-    optional={"data": payloads, "message": st.one_of(telegram_messages(), too_old_messages)})
-member_updates = st.builds(lambda chat, sender, status: {
-    "chat": chat, "from": sender, "date": 1, "old_chat_member": {"status": "member", "user": BOT},
-    "new_chat_member": {"status": status, "user": BOT, "until_date": 0}}, chats, telegram_users,
-    st.sampled_from(["kicked", "left", "member"]))
+    optional={"data": payloads, "message": st.one_of(telegram_messages(), too_old_messages)},
+)
+member_updates = st.builds(
+    lambda chat, sender, status: {
+        "chat": chat,
+        "from": sender,
+        "date": 1,
+        "old_chat_member": {"status": "member", "user": BOT},
+        "new_chat_member": {"status": status, "user": BOT, "until_date": 0},
+    },
+    chats,
+    telegram_users,
+    st.sampled_from(["kicked", "left", "member"]),
+)
 telegram_updates = st.one_of(
     st.fixed_dictionaries({"message": telegram_messages()}),  # twice as often: what people send most
     st.fixed_dictionaries({"message": telegram_messages()}),
@@ -202,8 +317,9 @@ telegram_updates = st.one_of(
     st.fixed_dictionaries({"edited_message": telegram_messages()}),
     st.fixed_dictionaries({"channel_post": telegram_messages()}),
     st.fixed_dictionaries({"my_chat_member": member_updates}),
-    st.dictionaries(st.text(min_size=1, max_size=10).map(lambda kind: f"later_{kind}"), json_values,
-                    min_size=1, max_size=2),  # update kinds of a later Bot API
+    st.dictionaries(
+        st.text(min_size=1, max_size=10).map(lambda kind: f"later_{kind}"), json_values, min_size=1, max_size=2
+    ),  # update kinds of a later Bot API
 )
 
 
@@ -240,39 +356,82 @@ tokens = st.integers(0, 2**63)
 viber_ids = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789+/=", min_size=1, max_size=30)
 profiles = st.fixed_dictionaries(
     {"id": viber_ids},
-    optional={"name": st.text(max_size=30), "language": st.sampled_from(["uk", "bg", "ru", "en", ""]),
-              "country": st.sampled_from(["UA", "BG"]), "api_version": st.integers(1, 10),
-              "avatar": st.just("https://example.org/a.jpg")})
+    optional={
+        "name": st.text(max_size=30),
+        "language": st.sampled_from(["uk", "bg", "ru", "en", ""]),
+        "country": st.sampled_from(["UA", "BG"]),
+        "api_version": st.integers(1, 10),
+        "avatar": st.just("https://example.org/a.jpg"),
+    },
+)
 viber_messages = st.one_of(
     st.fixed_dictionaries({"type": st.just("text"), "text": st.one_of(words, payloads.map(lambda p: f"btn:{p}"))}),
-    st.fixed_dictionaries({"type": st.just("location"),
-                           "location": st.fixed_dictionaries({"lat": coordinates, "lon": coordinates})}),
-    st.fixed_dictionaries({"type": st.just("contact"),
-                           "contact": st.fixed_dictionaries({"name": st.text(max_size=20), "phone_number": phones})}),
-    st.fixed_dictionaries({"type": st.just("picture"), "media": st.just("https://example.org/p.jpg")},
-                          optional={"text": words}),
+    st.fixed_dictionaries(
+        {"type": st.just("location"), "location": st.fixed_dictionaries({"lat": coordinates, "lon": coordinates})}
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("contact"),
+            "contact": st.fixed_dictionaries({"name": st.text(max_size=20), "phone_number": phones}),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("picture"), "media": st.just("https://example.org/p.jpg")}, optional={"text": words}
+    ),
     st.fixed_dictionaries({"type": st.just("sticker"), "sticker_id": st.integers(0, 2**40)}),
-    st.fixed_dictionaries({"type": st.sampled_from(["file", "video", "url"]),
-                           "media": st.just("https://example.org/f")},
-                          optional={"file_name": st.text(max_size=20), "size": st.integers(0, 2**31)}),
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["file", "video", "url"]), "media": st.just("https://example.org/f")},
+        optional={"file_name": st.text(max_size=20), "size": st.integers(0, 2**31)},
+    ),
 )
 viber_events = st.one_of(
-    st.fixed_dictionaries({"event": st.just("message"), "timestamp": timestamps, "message_token": tokens,
-                           "sender": profiles, "message": viber_messages}),
-    st.fixed_dictionaries({"event": st.just("conversation_started"), "timestamp": timestamps, "message_token": tokens,
-                           "type": st.just("open"), "user": profiles, "subscribed": st.booleans()},
-                          optional={"context": st.text(max_size=30)}),
-    st.fixed_dictionaries({"event": st.just("subscribed"), "timestamp": timestamps, "message_token": tokens,
-                           "user": profiles}),
-    st.fixed_dictionaries({"event": st.just("unsubscribed"), "timestamp": timestamps, "message_token": tokens,
-                           "user_id": viber_ids}),
-    st.fixed_dictionaries({"event": st.sampled_from(["seen", "delivered"]), "timestamp": timestamps,
-                           "message_token": tokens, "user_id": viber_ids}),
-    st.fixed_dictionaries({"event": st.just("failed"), "timestamp": timestamps, "message_token": tokens,
-                           "user_id": viber_ids, "desc": st.text(max_size=30)}),
+    st.fixed_dictionaries(
+        {
+            "event": st.just("message"),
+            "timestamp": timestamps,
+            "message_token": tokens,
+            "sender": profiles,
+            "message": viber_messages,
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "event": st.just("conversation_started"),
+            "timestamp": timestamps,
+            "message_token": tokens,
+            "type": st.just("open"),
+            "user": profiles,
+            "subscribed": st.booleans(),
+        },
+        optional={"context": st.text(max_size=30)},
+    ),
+    st.fixed_dictionaries(
+        {"event": st.just("subscribed"), "timestamp": timestamps, "message_token": tokens, "user": profiles}
+    ),
+    st.fixed_dictionaries(
+        {"event": st.just("unsubscribed"), "timestamp": timestamps, "message_token": tokens, "user_id": viber_ids}
+    ),
+    st.fixed_dictionaries(
+        {
+            "event": st.sampled_from(["seen", "delivered"]),
+            "timestamp": timestamps,
+            "message_token": tokens,
+            "user_id": viber_ids,
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "event": st.just("failed"),
+            "timestamp": timestamps,
+            "message_token": tokens,
+            "user_id": viber_ids,
+            "desc": st.text(max_size=30),
+        }
+    ),
     st.fixed_dictionaries({"event": st.just("webhook"), "timestamp": timestamps, "message_token": tokens}),
-    st.fixed_dictionaries({"event": st.text(max_size=20).filter(lambda name: name not in EVENT_TYPE_TO_CLASS),
-                           "timestamp": timestamps}),  # events of a later API
+    st.fixed_dictionaries(
+        {"event": st.text(max_size=20).filter(lambda name: name not in EVENT_TYPE_TO_CLASS), "timestamp": timestamps}
+    ),  # events of a later API
 )
 
 
@@ -320,16 +479,33 @@ def test_viber_events_with_missing_or_wrong_fields_are_refused_or_accepted_never
 
 
 # Raw bodies: random bytes, JSON of any shape, truncated JSON, deep nesting.
-valid_bodies = st.one_of(st.builds(lambda update_id, update: {"update_id": update_id, **update},
-                                   st.integers(2 * 10**9, 3 * 10**9), telegram_updates),
-                         viber_events).map(lambda value: json.dumps(value).encode())
+valid_bodies = st.one_of(
+    st.builds(
+        lambda update_id, update: {"update_id": update_id, **update},
+        st.integers(2 * 10**9, 3 * 10**9),
+        telegram_updates,
+    ),
+    viber_events,
+).map(lambda value: json.dumps(value).encode())
 raw_bodies = st.one_of(
     st.binary(max_size=2000),
     json_values.map(lambda value: json.dumps(value).encode()),
-    st.builds(lambda body, cut: body[:int(len(body) * cut)], valid_bodies, st.floats(0, 1)),  # truncated
+    st.builds(lambda body, cut: body[: int(len(body) * cut)], valid_bodies, st.floats(0, 1)),  # truncated
     st.integers(1, 100_000).map(lambda depth: b"[" * depth + b"]" * depth),
-    st.sampled_from([b"", b"null", b"[]", b"{}", b"0", b'"update"', b"NaN", b'{"update_id": NaN}',
-                     b"\xef\xbb\xbf{}", b'{"update_id": 1e999}']),
+    st.sampled_from(
+        [
+            b"",
+            b"null",
+            b"[]",
+            b"{}",
+            b"0",
+            b'"update"',
+            b"NaN",
+            b'{"update_id": NaN}',
+            b"\xef\xbb\xbf{}",
+            b'{"update_id": 1e999}',
+        ]
+    ),
 )
 # Any bytes a header may hold (control characters make a request that is not HTTP, refused with 400).
 wrong_headers = st.lists(st.sampled_from([*range(32, 127), *range(128, 256)]), max_size=80).map(bytes)
@@ -349,8 +525,12 @@ def test_raw_bodies_are_refused_or_accepted_never_a_server_error(opora, body, wr
 
 
 def test_huge_bodies_are_refused(opora):
-    update = json.dumps({"update_id": next(update_ids), "message": {
-        "message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": "а" * HUGE}}).encode()
+    update = json.dumps(
+        {
+            "update_id": next(update_ids),
+            "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": "а" * HUGE},
+        }
+    ).encode()
     for body in (os.urandom(HUGE), update, b"[" * HUGE + b"]" * HUGE):
         assert opora.telegram_posts(body) == 401
         assert opora.telegram_posts(body, opora.secret) == 413

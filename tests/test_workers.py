@@ -11,7 +11,6 @@ import time
 
 import pytest
 from aiohttp import ClientSession
-
 from conftest import POSTGRES_URL, empty_postgres
 from fake_telegram import FakeBotAPI
 from fake_viber import free_port
@@ -22,11 +21,18 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 async def start_worker(api_url: str, port: int) -> asyncio.subprocess.Process:
-    env = {**os.environ, "OPORA_DATABASE_URL": POSTGRES_URL, "OPORA_REDIS_URL": REDIS_URL,
-           "OPORA_TELEGRAM_TOKEN": TOKEN, "OPORA_TELEGRAM_API_URL": api_url,
-           "OPORA_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}", "OPORA_HTTP_PORT": str(port)}
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env,
-                                                stdin=asyncio.subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "OPORA_DATABASE_URL": POSTGRES_URL,
+        "OPORA_REDIS_URL": REDIS_URL,
+        "OPORA_TELEGRAM_TOKEN": TOKEN,
+        "OPORA_TELEGRAM_API_URL": api_url,
+        "OPORA_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}",
+        "OPORA_HTTP_PORT": str(port),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
+    )
 
 
 async def ready(http: ClientSession, port: int) -> None:
@@ -47,13 +53,22 @@ def script(chat_id: int, ids) -> list[dict]:
     chat = {"id": chat_id, "type": "private"}
 
     def message(words: str) -> dict:
-        return {"update_id": next(ids), "message": {"message_id": next(ids), "date": int(time.time()),
-                                                    "chat": chat, "from": person, "text": words}}
+        return {
+            "update_id": next(ids),
+            "message": {"message_id": next(ids), "date": int(time.time()), "chat": chat, "from": person, "text": words},
+        }
 
     def press(data: str) -> dict:
-        return {"update_id": next(ids), "callback_query": {
-            "id": str(next(ids)), "from": person, "chat_instance": "1", "data": data,
-            "message": {"message_id": 1, "date": int(time.time()), "chat": chat}}}
+        return {
+            "update_id": next(ids),
+            "callback_query": {
+                "id": str(next(ids)),
+                "from": person,
+                "chat_instance": "1",
+                "data": data,
+                "message": {"message_id": 1, "date": int(time.time()), "chat": chat},
+            },
+        }
 
     return [message("/start"), message("гарячий обід для бабусі в Казанлику"), press("browse"), press("menu")]
 
@@ -72,8 +87,11 @@ async def test_two_workers_answer_each_update_once(tmp_path):
 
             async def deliver(update: dict, port: int) -> None:
                 while True:  # as Telegram: a 503 (the other worker is at it) is delivered again later
-                    async with http.post(f"http://127.0.0.1:{port}/telegram", json=update,
-                                         headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as response:
+                    async with http.post(
+                        f"http://127.0.0.1:{port}/telegram",
+                        json=update,
+                        headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                    ) as response:
                         if response.status != 503:
                             assert response.status == 200
                             return

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from aiohttp import ClientSession, CookieJar
-
 from fake_viber import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,8 +20,12 @@ class WebOpora:
         self.port = free_port()
         self.log = tmp_path / "opora.log"
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
-                    "OPORA_HTTP_PORT": str(self.port), "OPORA_STAFF_TOKEN": STAFF_TOKEN}
+        self.env = {
+            **os.environ,
+            "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
+            "OPORA_HTTP_PORT": str(self.port),
+            "OPORA_STAFF_TOKEN": STAFF_TOKEN,
+        }
         for name in ("OPORA_TELEGRAM_TOKEN", "OPORA_VIBER_TOKEN", "OPORA_WEB_CHAT"):
             self.env.pop(name, None)
         self.env |= env
@@ -31,8 +34,16 @@ class WebOpora:
 
     async def start(self) -> "WebOpora":
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=self.env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=self.log.open("ab"))
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=ROOT,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=self.log.open("ab"),
+        )
         while not any("Staff view:" in line for line in self.printed):  # printed once it listens
             line = await asyncio.wait_for(self.process.stdout.readline(), 120)
             assert line, "opora run stopped before listening"
@@ -64,8 +75,9 @@ class StaffBrowser:
             return response.status, answer
 
     async def post(self, path: str, headers: dict | None = None, **kwargs) -> tuple[int, dict]:
-        async with self.http.post(self.opora.url + path, headers={"X-CSRF-Token": self.csrf, **(headers or {})},
-                                  **kwargs) as response:
+        async with self.http.post(
+            self.opora.url + path, headers={"X-CSRF-Token": self.csrf, **(headers or {})}, **kwargs
+        ) as response:
             return response.status, await response.json()
 
     async def close(self) -> None:
@@ -99,7 +111,9 @@ class Visitor:
         return {"X-CSRF-Token": self.csrf}
 
     async def post(self, body) -> tuple[int, dict]:
-        async with self.http.post(self.opora.url + "/api/messages", json=body, headers=await self.headers()) as response:
+        async with self.http.post(
+            self.opora.url + "/api/messages", json=body, headers=await self.headers()
+        ) as response:
             return response.status, await response.json()
 
     async def sends(self, **content) -> dict:
@@ -126,6 +140,7 @@ class Visitor:
 
     async def receives(self, wanted: str, timeout: float = 30) -> dict:
         """Wait in the inbox long poll for a later message containing `wanted`."""
+
         async def poll():
             while True:
                 async with self.http.get(self.opora.url + "/api/inbox", params={"after": self.inbox_after}) as r:
@@ -134,6 +149,7 @@ class Visitor:
                         for reply in message["replies"]:
                             if wanted in text(reply):
                                 return reply
+
         return await asyncio.wait_for(poll(), timeout)
 
 

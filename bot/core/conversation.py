@@ -19,13 +19,27 @@ log = logging.getLogger(__name__)
 
 # Button payloads are "kind:argument"; the kind picks the dialog.
 BUTTONS = {
-    "menu": menu.menu, "help": menu.help_, "lang": menu.language, "forget": menu.forget,
-    "browse": browse.categories, "cat": browse.towns, "town": browse.services, "svc": browse.card,
-    "near": nearby.ask_location, "scr": screener.screener, "staff": handoff.handoff,
+    "menu": menu.menu,
+    "help": menu.help_,
+    "lang": menu.language,
+    "forget": menu.forget,
+    "browse": browse.categories,
+    "cat": browse.towns,
+    "town": browse.services,
+    "svc": browse.card,
+    "near": nearby.ask_location,
+    "scr": screener.screener,
+    "staff": handoff.handoff,
     "where": answers.where,
 }
-COMMANDS = {"start": menu.welcome, "menu": menu.menu, "help": menu.help_, "language": menu.language,
-            "forget": menu.forget, "myrequests": handoff.mine}
+COMMANDS = {
+    "start": menu.welcome,
+    "menu": menu.menu,
+    "help": menu.help_,
+    "language": menu.language,
+    "forget": menu.forget,
+    "myrequests": handoff.mine,
+}
 PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
 # Control characters other than tab and newline: a NUL cannot be stored in PostgreSQL's text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -33,8 +47,11 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean(event: Event) -> Event:
     """The event without control characters in what the person wrote, pressed or shared."""
-    changes = {name: CONTROL.sub("", value) for name in ("text", "payload", "contact")
-               if isinstance(value := getattr(event, name), str) and CONTROL.search(value)}
+    changes = {
+        name: CONTROL.sub("", value)
+        for name in ("text", "payload", "contact")
+        if isinstance(value := getattr(event, name), str) and CONTROL.search(value)
+    }
     return dataclasses.replace(event, **changes) if changes else event
 
 
@@ -52,8 +69,15 @@ class Conversation:
 
     async def handle(self, event: Event) -> list[Reply]:
         metrics = self.services.metrics
-        kind = "button" if event.payload is not None else "location" if event.location else \
-            "contact" if event.contact else "text"
+        kind = (
+            "button"
+            if event.payload is not None
+            else "location"
+            if event.location
+            else "contact"
+            if event.contact
+            else "text"
+        )
         metrics.updates.labels(event.user.channel, kind).inc()
         started = time.perf_counter()
         event = clean(event)
@@ -73,7 +97,8 @@ class Conversation:
         self.services.metrics.limited.labels(event.user.channel, "turns").inc()
         log.info("turn over the limit from %s", event.user.channel)
         if event.chat is not None or not await self.services.limits.allow(
-                "slow-down notice", f"{event.user.channel}:{event.user.id}"):
+            "slow-down notice", f"{event.user.channel}:{event.user.id}"
+        ):
             return []
         state = await self.services.states.load(event.user)
         _ = Translator(state.language or language(event.user.language) or self.services.default_language)
@@ -108,13 +133,14 @@ class Conversation:
             if event.contact is not None and flow == "handoff:phone":
                 return await handoff.shared_phone(turn, event.contact)
             if event.contact is not None:
-                return [Text(_("Thank you. I do not need your phone number here, so I did not keep it."),
-                             rows(nav(turn)))]
+                return [
+                    Text(_("Thank you. I do not need your phone number here, so I did not keep it."), rows(nav(turn)))
+                ]
             text = (event.text or "").strip()
             if _is_command(text):
                 command = text[1:].split()[0].split("@")[0].lower()
                 return await COMMANDS.get(command, menu.help_)(turn)
-            switched = languages.follow(turn.state, turn.services.answers.clear_language(text[:answers.MAX_QUESTION]))
+            switched = languages.follow(turn.state, turn.services.answers.clear_language(text[: answers.MAX_QUESTION]))
             replies = await self._typed(turn, text, flow)
             return [switched, *replies] if switched else replies
         except StaleButton:
@@ -135,8 +161,12 @@ class Conversation:
                 raise StaleButton(flow)
             return await handoff.added(turn, number, text)
         if not text:
-            return [Text(_("I can read text messages, buttons and locations. Write your question, or choose below."),
-                         rows(*menu.menu_buttons(turn)))]
+            return [
+                Text(
+                    _("I can read text messages, buttons and locations. Write your question, or choose below."),
+                    rows(*menu.menu_buttons(turn)),
+                )
+            ]
         if flow == "where" and (found := await answers.typed_place(turn, text)):
             return found
         return await answers.answer(turn, text)

@@ -44,6 +44,7 @@ Rows = tuple[tuple[Button, ...], ...]
 class Text:
     """A message; `title` is shown in bold. `request` asks the person to share their
     "location" or "contact" with a channel-native button labelled `request_label`."""
+
     text: str
     buttons: Rows = ()
     title: str | None = None
@@ -66,14 +67,18 @@ def rows(*rows_: list[Button] | tuple[Button, ...]) -> Rows:
     return tuple(tuple(row) for row in rows_ if row)
 
 
-
 def to_message(reply: Text) -> dict:
     """A reply as JSON, for the outbox."""
-    return {"text": reply.text, "title": reply.title,
-            "buttons": [[[b.label, b.payload] for b in row] for row in reply.buttons]}
+    return {
+        "text": reply.text,
+        "title": reply.title,
+        "buttons": [[[b.label, b.payload] for b in row] for row in reply.buttons],
+    }
 
 
 def from_message(message: dict) -> Text:
-    return Text(message.get("text", ""), rows(*[[Button(label, payload) for label, payload in row]
-                                                 for row in message.get("buttons", [])]),
-                title=message.get("title"))
+    return Text(
+        message.get("text", ""),
+        rows(*[[Button(label, payload) for label, payload in row] for row in message.get("buttons", [])]),
+        title=message.get("title"),
+    )

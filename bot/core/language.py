@@ -53,5 +53,4 @@ def follow(state, clear: str | None) -> Text | None:
         return None
     _ = Translator(clear)
     back = before if before in LANGUAGES else next(lang for lang in LANGUAGES if lang != clear)
-    return Text(_("I will answer in English now, as you write."),
-                rows((Button(LANGUAGE_NAMES[back], f"lang:{back}"),)))
+    return Text(_("I will answer in English now, as you write."), rows((Button(LANGUAGE_NAMES[back], f"lang:{back}"),)))

@@ -19,14 +19,20 @@ COMMANDS = ("join", "queue", "take", "close", "note", "canned", "send")
 VERIFY = "sv:"  # the buttons of offices confirming their facts (bot.core.verification)
 COUNTRY_LANGUAGE = {"BG": "bg", "UA": "uk"}
 LANGUAGE_NAMES = {"bg": "български", "uk": "українська"}
-STATUS = {"received": N_("received"), "taken": N_("taken by a social worker"), "answered": N_("answered"),
-          "closed": N_("closed")}
+STATUS = {
+    "received": N_("received"),
+    "taken": N_("taken by a social worker"),
+    "answered": N_("answered"),
+    "closed": N_("closed"),
+}
 
 
-REFUSALS = ((AccessDenied, N_("This request belongs to another queue.")),
-            (Closed, N_("This request is already closed.")),
-            (InvalidCode, N_("This code is wrong, used or expired. Ask for a new one.")),
-            ((NotFound, ValueError), N_("There is no such request.")))
+REFUSALS = (
+    (AccessDenied, N_("This request belongs to another queue.")),
+    (Closed, N_("This request is already closed.")),
+    (InvalidCode, N_("This code is wrong, used or expired. Ask for a new one.")),
+    ((NotFound, ValueError), N_("There is no such request.")),
+)
 
 
 def refusal(_: Translator, error: Exception) -> str:
@@ -50,13 +56,17 @@ class Staff:
         return self
 
     def when(self, moment: dt.datetime) -> str:
-        local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(self.zone)
+        local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(self.zone)
         return f"{self._.date(local.date())}, {self._.time(local.time())}"
 
 
 def staff_buttons(_: Translator, request_id: int):
-    return rows((Button(_("🙋 Take No. %(n)d", n=request_id), f"st:take:{request_id}"),
-                 Button(_("✅ Close No. %(n)d", n=request_id), f"st:close:{request_id}")))
+    return rows(
+        (
+            Button(_("🙋 Take No. %(n)d", n=request_id), f"st:take:{request_id}"),
+            Button(_("✅ Close No. %(n)d", n=request_id), f"st:close:{request_id}"),
+        )
+    )
 
 
 async def card(services: Services, request: HelpRequest, text: str, topic=None) -> dict:
@@ -68,47 +78,77 @@ async def card(services: Services, request: HelpRequest, text: str, topic=None) 
     topic = _("Other question")
     if request.service_id and found:
         topic = pick(found.name, _.lang) or request.service_id
-    lines = [_("Queue: %(queue)s", queue=pick(staff.queue_name, _.lang) or request.queue_id),
-             _("Topic: %(topic)s", topic=topic),
-             _("Language: %(language)s", language=LANGUAGE_NAMES.get(request.language, request.language)),
-             _("Received: %(when)s", when=staff.when(request.created_at)), "", text, ""]
+    lines = [
+        _("Queue: %(queue)s", queue=pick(staff.queue_name, _.lang) or request.queue_id),
+        _("Topic: %(topic)s", topic=topic),
+        _("Language: %(language)s", language=LANGUAGE_NAMES.get(request.language, request.language)),
+        _("Received: %(when)s", when=staff.when(request.created_at)),
+        "",
+        text,
+        "",
+    ]
     if request.phone:
         lines.append("📞 " + _("Phone (shared with consent): %(phone)s", phone=request.phone))
     if request.latitude is not None:
         lines.append("📍 " + _("Location: %(lat).5f, %(lon).5f", lat=request.latitude, lon=request.longitude))
     lines.append(_("Reply to this message to answer the citizen."))
-    return to_message(Text("\n".join(lines), staff_buttons(_, request.id),
-                           title=_("🆕 Request No. %(n)d", n=request.id)))
+    return to_message(
+        Text("\n".join(lines), staff_buttons(_, request.id), title=_("🆕 Request No. %(n)d", n=request.id))
+    )
 
 
 async def citizen_message(services: Services, request: HelpRequest, text: str) -> dict:
     _ = (await Staff(services, request.queue_id).load())._
-    return to_message(Text(text, staff_buttons(_, request.id),
-                           title=_("✉ Request No. %(n)d: a new message from the citizen", n=request.id)))
+    return to_message(
+        Text(
+            text,
+            staff_buttons(_, request.id),
+            title=_("✉ Request No. %(n)d: a new message from the citizen", n=request.id),
+        )
+    )
 
 
 async def reminder(services: Services, request: HelpRequest) -> dict:
     staff = await Staff(services, request.queue_id).load()
     _ = staff._
-    return to_message(Text(_("⏰ Request No. %(n)d has been waiting for an answer since %(when)s.",
-                             n=request.id, when=staff.when(request.created_at)), staff_buttons(_, request.id)))
+    return to_message(
+        Text(
+            _(
+                "⏰ Request No. %(n)d has been waiting for an answer since %(when)s.",
+                n=request.id,
+                when=staff.when(request.created_at),
+            ),
+            staff_buttons(_, request.id),
+        )
+    )
 
 
 def notice(services: Services, status: str, text: str = ""):
     """What the citizen is told when staff take, answer or close their request."""
+
     async def render(request: HelpRequest) -> dict:
         _ = Translator(request.language)
         info = await services.desk.queue(request.queue_id)
         office = (pick(info.name, _.lang) if info else None) or request.queue_id
         if status == "taken":
-            return to_message(Text(_("A social worker of %(office)s has taken your request No. %(n)d.",
-                                     office=office, n=request.id)))
+            return to_message(
+                Text(_("A social worker of %(office)s has taken your request No. %(n)d.", office=office, n=request.id))
+            )
         if status == "closed":
-            return to_message(Text(_("Your request No. %(n)d is closed. Write any time if you need help again.",
-                                     n=request.id), rows((Button(_("☰ Menu"), "menu"),))))
-        return to_message(Text(text, rows((Button(_("✉ Reply"), f"staff:add:{request.id}"),
-                                           Button(_("☰ Menu"), "menu"))),
-                               title=_("💬 %(office)s, request No. %(n)d:", office=office, n=request.id)))
+            return to_message(
+                Text(
+                    _("Your request No. %(n)d is closed. Write any time if you need help again.", n=request.id),
+                    rows((Button(_("☰ Menu"), "menu"),)),
+                )
+            )
+        return to_message(
+            Text(
+                text,
+                rows((Button(_("✉ Reply"), f"staff:add:{request.id}"), Button(_("☰ Menu"), "menu"))),
+                title=_("💬 %(office)s, request No. %(n)d:", office=office, n=request.id),
+            )
+        )
+
     return render
 
 
@@ -124,17 +164,30 @@ class StaffDesk:
             return event.payload.startswith(("st:", VERIFY))
         if _command(event.text) in COMMANDS:
             return True
-        if event.reply_to and event.text and await self.services.desk.request_for_message(
-                event.user.channel, _chat(event), event.reply_to) is not None:
+        if (
+            event.reply_to
+            and event.text
+            and await self.services.desk.request_for_message(event.user.channel, _chat(event), event.reply_to)
+            is not None
+        ):
             return True
-        return bool(event.text) and not _command(event.text) and await self.services.desk.verifications.fixing(
-            event.user.channel, _chat(event), event.user.id) is not None
+        return (
+            bool(event.text)
+            and not _command(event.text)
+            and await self.services.desk.verifications.fixing(event.user.channel, _chat(event), event.user.id)
+            is not None
+        )
 
     async def handle(self, event: Event) -> list[Reply]:
         desk, chat, channel = self.services.desk, _chat(event), event.user.channel
         queues = await desk.staff_queues(channel, chat)
-        _ = (await Staff(self.services, queues[0]).load())._ if queues else Translator(
-            "uk" if (event.user.language or "").startswith(("uk", "ru")) else self.services.default_language)
+        _ = (
+            (await Staff(self.services, queues[0]).load())._
+            if queues
+            else Translator(
+                "uk" if (event.user.language or "").startswith(("uk", "ru")) else self.services.default_language
+            )
+        )
         text = (event.text or "").strip()
         command = _command(text)
         args = text.split(maxsplit=2)[1:] if command else []
@@ -149,19 +202,25 @@ class StaffDesk:
                 if not await limits.open("join failures", who):
                     return [Text(_("Too many wrong codes from this chat. Try again in an hour, with a new code."))]
                 try:
-                    info = await desk.join(args[0], channel, chat,
-                                           card=lambda request, first: card(self.services, request, first))
+                    info = await desk.join(
+                        args[0], channel, chat, card=lambda request, first: card(self.services, request, first)
+                    )
                 except InvalidCode:
                     await limits.count("join failures", who)
                     raise
                 _ = (await Staff(self.services, info.id).load())._
                 from bot.core import verification
+
                 await verification.ask_due(self.services, channel=channel, chat_id=chat)  # unknown facts at once
                 return [Text(_("This chat now receives the requests of %(queue)s.", queue=pick(info.name, _.lang)))]
             if not queues:
                 return [Text(_("This chat is not a staff chat. An administrator can bind it with /join CODE."))]
-            if event.payload and event.payload.startswith(VERIFY) or command is None and not (
-                    event.reply_to and await desk.request_for_message(channel, chat, event.reply_to)):
+            if (
+                event.payload
+                and event.payload.startswith(VERIFY)
+                or command is None
+                and not (event.reply_to and await desk.request_for_message(channel, chat, event.reply_to))
+            ):
                 return await self._verification(event, channel, chat, text)
             if command is None and event.reply_to:
                 number = await desk.request_for_message(channel, chat, event.reply_to)
@@ -186,8 +245,14 @@ class StaffDesk:
                 return await self._send_canned(_, number, args, channel, chat)
         except (NotFound, ValueError, AccessDenied, Closed, InvalidCode) as error:
             return [Text(refusal(_, error))]
-        return [Text(_("Staff commands: /queue, /take N, /close N, /note N text, /canned, /send N K. "
-                       "Reply to a request's message to answer the citizen."))]
+        return [
+            Text(
+                _(
+                    "Staff commands: /queue, /take N, /close N, /note N text, /canned, /send N K. "
+                    "Reply to a request's message to answer the citizen."
+                )
+            )
+        ]
 
     async def _verification(self, event: Event, channel: str, chat: str, text: str) -> list[Reply]:
         """A button of an office's facts, or the correction a staff member is typing."""
@@ -195,8 +260,9 @@ class StaffDesk:
 
         try:
             if event.payload:
-                return await verification.press(self.services, event.payload, channel, chat, event.user.id,
-                                                event.user.name)
+                return await verification.press(
+                    self.services, event.payload, channel, chat, event.user.id, event.user.name
+                )
             fixing = await self.services.desk.verifications.fixing(channel, chat, event.user.id)
             if fixing is None:
                 raise NotFound(text)

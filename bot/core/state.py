@@ -36,6 +36,7 @@ class ProcessedUpdate(Base):
     """Updates handled, or being handled (a Viber message_token, a Telegram update_id): a repeated
     delivery is recognised and handled once. A row without `handled_at` is a claim: a worker is at
     it, or died at it, which the claim's age tells."""
+
     __tablename__ = "opora_processed_update"
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -67,8 +68,8 @@ def draft_begun(data: dict) -> dt.datetime | None:
     try:
         begun = dt.datetime.fromisoformat(draft["at"])
     except (TypeError, ValueError):
-        return dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # unreadable: as good as expired
-    return begun if begun.tzinfo else begun.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # unreadable: as good as expired
+    return begun if begun.tzinfo else begun.replace(tzinfo=dt.UTC)
 
 
 def drop_draft(state: "State") -> None:
@@ -86,8 +87,12 @@ class State:
 
 
 class StateStore:
-    def __init__(self, sessions: async_sessionmaker, draft_lifetime: dt.timedelta = dt.timedelta(hours=24),
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)):
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        draft_lifetime: dt.timedelta = dt.timedelta(hours=24),
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ):
         self.sessions = sessions
         self.draft_lifetime = draft_lifetime  # a help-request draft never sent is dropped after this
         self.now = now  # the conversation's clock: drafts are stamped with it
@@ -104,20 +109,27 @@ class StateStore:
         return state
 
     async def save(self, user: User, state: State) -> None:
-        values = dict(language=state.language, flow=state.flow, data=state.data,
-                      updated_at=self.now(), draft_at=draft_begun(state.data))
+        values = {
+            "language": state.language,
+            "flow": state.flow,
+            "data": state.data,
+            "updated_at": self.now(),
+            "draft_at": draft_begun(state.data),
+        }
         async with self.sessions() as session, session.begin():
             insert = UPSERTS[session.get_bind().dialect.name]  # one statement, where merge() reads first
-            await session.execute(insert(ChatState).values(channel=user.channel, user_id=user.id, **values)
-                                  .on_conflict_do_update(index_elements=["channel", "user_id"], set_=values))
+            await session.execute(
+                insert(ChatState)
+                .values(channel=user.channel, user_id=user.id, **values)
+                .on_conflict_do_update(index_elements=["channel", "user_id"], set_=values)
+            )
 
     async def expire_drafts(self) -> int:
         """Drop the help-request drafts begun longer than `draft_lifetime` ago and never sent: the
         text, phone number and location in them go."""
         before = self.now() - self.draft_lifetime
         async with self.sessions() as session, session.begin():
-            rows = (await session.scalars(select(ChatState).where(ChatState.draft_at < before)
-                                          .with_for_update())).all()
+            rows = (await session.scalars(select(ChatState).where(ChatState.draft_at < before).with_for_update())).all()
             for row in rows:
                 state = State(row.language, row.flow, dict(row.data or {}))
                 drop_draft(state)
@@ -128,14 +140,14 @@ class StateStore:
         """Forget conversations nobody has continued for `idle` (a browser that never came back,
         a person who left): their language and where they were."""
         async with self.sessions() as session, session.begin():
-            result = await session.execute(delete(ChatState).where(
-                ChatState.updated_at < self.now() - idle))
+            result = await session.execute(delete(ChatState).where(ChatState.updated_at < self.now() - idle))
         return result.rowcount
 
     async def forget(self, user: User) -> None:
         async with self.sessions() as session, session.begin():
-            await session.execute(delete(ChatState).where(
-                ChatState.channel == user.channel, ChatState.user_id == user.id))
+            await session.execute(
+                delete(ChatState).where(ChatState.channel == user.channel, ChatState.user_id == user.id)
+            )
 
     @asynccontextmanager
     async def handling(self, channel: str, key: str, expires: dt.timedelta) -> AsyncIterator[Claim]:
@@ -155,7 +167,7 @@ class StateStore:
     async def claim_update(self, channel: str, key: str, expires: dt.timedelta) -> Claim:
         """Claim an update for handling. A claim older than `expires` was left by a worker that
         died while handling it, and is taken over."""
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         try:
             async with self.sessions() as session, session.begin():
                 session.add(ProcessedUpdate(channel=channel, key=key, at=now))
@@ -163,9 +175,16 @@ class StateStore:
         except IntegrityError:
             pass
         async with self.sessions() as session, session.begin():
-            taken = await session.execute(update(ProcessedUpdate).where(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.key == key,
-                ProcessedUpdate.handled_at.is_(None), ProcessedUpdate.at <= now - expires).values(at=now))
+            taken = await session.execute(
+                update(ProcessedUpdate)
+                .where(
+                    ProcessedUpdate.channel == channel,
+                    ProcessedUpdate.key == key,
+                    ProcessedUpdate.handled_at.is_(None),
+                    ProcessedUpdate.at <= now - expires,
+                )
+                .values(at=now)
+            )
             if taken.rowcount:
                 return Claim.NEW
             row = await session.get(ProcessedUpdate, (channel, key))
@@ -177,16 +196,19 @@ class StateStore:
         again. The claim then stays, and only a delivery after it expired would be handled."""
         try:
             async with self.sessions() as session, session.begin():
-                await session.execute(update(ProcessedUpdate).where(
-                    ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
-                    .values(handled_at=dt.datetime.now(dt.timezone.utc)))
+                await session.execute(
+                    update(ProcessedUpdate)
+                    .where(ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
+                    .values(handled_at=dt.datetime.now(dt.UTC))
+                )
         except Exception:
             log.exception("%s update %s was handled but could not be marked so", channel, key)
 
     async def forget_update(self, channel: str, key: str) -> None:
         async with self.sessions() as session, session.begin():
-            await session.execute(delete(ProcessedUpdate).where(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.key == key))
+            await session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
+            )
 
     async def forget_updates_before(self, moment: dt.datetime) -> None:
         """Old records go: Telegram starts update_ids afresh after a week of quiet, so a very old

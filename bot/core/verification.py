@@ -38,8 +38,9 @@ async def _staff(services: Services, verification: Verification, lang: str | Non
 
 
 def _buttons(_: Translator, verification_id: int):
-    return rows((Button(_("✔ All correct"), f"sv:ok:{verification_id}"),
-                 Button(_("✏ Correct"), f"sv:fix:{verification_id}")))
+    return rows(
+        (Button(_("✔ All correct"), f"sv:ok:{verification_id}"), Button(_("✏ Correct"), f"sv:fix:{verification_id}"))
+    )
 
 
 async def question(services: Services, verification: Verification, lang: str | None = None) -> Text:
@@ -48,19 +49,27 @@ async def question(services: Services, verification: Verification, lang: str | N
     office = await services.directory.office(verification.location_id)
     if office is None:
         return Text(_("This office is no longer in the catalogue."))
-    lines = [_("This is what people read about this office in Opora:"),
-             *office_lines(_, office, today=services.now().date()), "",
-             _("Is everything correct? If something is wrong or missing, press ✏ Correct and write it.")]
-    return Text("\n".join(lines), _buttons(_, verification.id),
-                title=_("🔎 Please check: %(office)s", office=pick(office.name, _.lang) or verification.location_id))
+    lines = [
+        _("This is what people read about this office in Opora:"),
+        *office_lines(_, office, today=services.now().date()),
+        "",
+        _("Is everything correct? If something is wrong or missing, press ✏ Correct and write it."),
+    ]
+    return Text(
+        "\n".join(lines),
+        _buttons(_, verification.id),
+        title=_("🔎 Please check: %(office)s", office=pick(office.name, _.lang) or verification.location_id),
+    )
 
 
 def render(services: Services):
     """What the help desk sends a staff chat to ask about an office."""
+
     async def rendered(verification: Verification) -> dict | None:
         if verification.channel in LISTED:
             return None
         return to_message(await question(services, verification))
+
     return rendered
 
 
@@ -74,13 +83,21 @@ def correction_text(_: Translator, correction: Correction) -> str:
         return "☎ " + correction.phone
     if correction.kind == "address":
         return "📍 " + correction.address
-    hours = [Hours(list(h.days), dt.time.fromisoformat(h.opens), dt.time.fromisoformat(h.closes))
-             for h in correction.hours]
+    hours = [
+        Hours(list(h.days), dt.time.fromisoformat(h.opens), dt.time.fromisoformat(h.closes)) for h in correction.hours
+    ]
     return "🕘 " + hours_text(_, hours)
 
 
-async def press(services: Services, payload: str, channel: str, chat: str, user_id: str, user_name: str | None,
-                lang: str | None = None) -> list[Reply]:
+async def press(
+    services: Services,
+    payload: str,
+    channel: str,
+    chat: str,
+    user_id: str,
+    user_name: str | None,
+    lang: str | None = None,
+) -> list[Reply]:
     """A verification button: sv:ok:N, sv:fix:N, sv:save:N[:K] or sv:no:N."""
     action, _sep, rest = payload.removeprefix(PREFIX).partition(":")
     number, _sep, choice = rest.partition(":")
@@ -96,12 +113,24 @@ async def press(services: Services, payload: str, channel: str, chat: str, user_
         await confirm_office(services.desk.sessions, verification.location_id, who, today)
         services.directory.forget()
         await verifications.change(verification.id, channel, chat, "done", by=by)
-        return [Text(_("Thank you. People now read: “Confirmed by %(who)s on %(date)s”.",
-                       who=pick(who, _.lang), date=_.date(today)))]
+        return [
+            Text(
+                _(
+                    "Thank you. People now read: “Confirmed by %(who)s on %(date)s”.",
+                    who=pick(who, _.lang),
+                    date=_.date(today),
+                )
+            )
+        ]
     if action == "fix":
         await verifications.change(verification.id, channel, chat, "fixing", fixer=user_id)
-        return [Text(_("Write the correct phone, address or hours in one message (in a group: as a reply to "
-                       "this message).") + " " + _(EXAMPLES))]
+        return [
+            Text(
+                _("Write the correct phone, address or hours in one message (in a group: as a reply to this message).")
+                + " "
+                + _(EXAMPLES)
+            )
+        ]
     if action == "no":
         await verifications.change(verification.id, channel, chat, "asked")
         return [Text(_("Nothing was changed.")), await question(services, verification, lang)]
@@ -110,13 +139,22 @@ async def press(services: Services, payload: str, channel: str, chat: str, user_
             return [Text(_("There is nothing to save: press ✏ Correct and write the correction again."))]
         correction = Correction.from_json(verification.proposal)
         replace = int(choice) if choice.isdigit() else None
-        await correct_office(services.desk.sessions, verification.location_id, correction, who, today,
-                             verification.queue_id, replace)
+        await correct_office(
+            services.desk.sessions, verification.location_id, correction, who, today, verification.queue_id, replace
+        )
         services.directory.forget()
         await verifications.change(verification.id, channel, chat, "asked", by=by)
-        return [Text(_("Saved: %(fact)s, confirmed by %(who)s on %(date)s. People see it now.",
-                       fact=correction_text(_, correction), who=pick(who, _.lang), date=_.date(today))),
-                await question(services, verification, lang)]
+        return [
+            Text(
+                _(
+                    "Saved: %(fact)s, confirmed by %(who)s on %(date)s. People see it now.",
+                    fact=correction_text(_, correction),
+                    who=pick(who, _.lang),
+                    date=_.date(today),
+                )
+            ),
+            await question(services, verification, lang),
+        ]
     raise NotFound(payload)
 
 
@@ -130,19 +168,33 @@ async def typed(services: Services, verification: Verification, text: str, lang:
         correction = parse(text, facts.country)
     except BadCorrection as error:
         return [Text(_(REASONS[error.reason], text=error.detail) + " " + _(EXAMPLES))]
-    await services.desk.verifications.change(verification.id, verification.channel, verification.chat_id,
-                                             "proposed", fixer=verification.fixer, proposal=correction.to_json())
+    await services.desk.verifications.change(
+        verification.id,
+        verification.channel,
+        verification.chat_id,
+        "proposed",
+        fixer=verification.fixer,
+        proposal=correction.to_json(),
+    )
     shown = correction_text(_, correction)
     n = verification.id
     cancel = Button(_("✖ Cancel"), f"sv:no:{n}")
     if correction.kind == "phone" and facts.phones:
-        choices = [(Button(_("✔ Instead of %(phone)s", phone=p.number), f"sv:save:{n}:{i}"),)
-                   for i, p in enumerate(facts.phones)]
+        choices = [
+            (Button(_("✔ Instead of %(phone)s", phone=p.number), f"sv:save:{n}:{i}"),)
+            for i, p in enumerate(facts.phones)
+        ]
         choices.append((Button(_("✔ As another phone"), f"sv:save:{n}:new"),))
         return [Text(_("You wrote: %(fact)s. Which phone does it replace?", fact=shown), rows(*choices, (cancel,)))]
     what = {"phone": _("the phone"), "address": _("the address"), "hours": _("the opening hours")}[correction.kind]
     note = _("The old address's map point will be removed.") if correction.kind == "address" else ""
-    return [Text(" ".join(x for x in (_("You wrote: %(fact)s. Save it as %(what)s of this office?",
-                                        fact=shown, what=what), note) if x),
-                 rows((Button(_("✔ Save"), f"sv:save:{n}"), cancel)))]
-
+    return [
+        Text(
+            " ".join(
+                x
+                for x in (_("You wrote: %(fact)s. Save it as %(what)s of this office?", fact=shown, what=what), note)
+                if x
+            ),
+            rows((Button(_("✔ Save"), f"sv:save:{n}"), cancel)),
+        )
+    ]

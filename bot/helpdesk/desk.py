@@ -24,7 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.helpdesk.models import (
-    HelpRequest, Invite, OutboxMessage, RequestMessage, StaffChat, StaffMessage, aware,
+    HelpRequest,
+    Invite,
+    OutboxMessage,
+    RequestMessage,
+    StaffChat,
+    StaffMessage,
+    aware,
 )
 from bot.helpdesk.verify import Verifications
 from catalog.models import Organization, Provider, Queue, Service
@@ -33,7 +39,7 @@ from catalog.texts import Texts
 OPEN = ("received", "taken", "answered")
 INVITE_LIFETIME = dt.timedelta(hours=24)
 QUEUES_KEPT = 60.0  # seconds the queues are kept in memory (like catalogue rows, catalog/directory.py)
-MAX_ID = 2 ** 31 - 1  # request numbers are 32-bit integers; a larger one is no request
+MAX_ID = 2**31 - 1  # request numbers are 32-bit integers; a larger one is no request
 Render = Callable[[HelpRequest], Awaitable[dict]]  # a notice about the request
 CardRender = Callable[[HelpRequest, str], Awaitable[dict]]  # the request's card, given its first message
 # Called with the transaction's session, the erased requests' ids and, for /forget, (channel, user_id):
@@ -87,8 +93,13 @@ def _hash(code: str) -> str:
 
 
 class HelpDesk:
-    def __init__(self, sessions: async_sessionmaker, now: Callable[[], dt.datetime],
-                 wake: Callable[[], None] = lambda: None, erasers: list[Eraser] | None = None):
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        now: Callable[[], dt.datetime],
+        wake: Callable[[], None] = lambda: None,
+        erasers: list[Eraser] | None = None,
+    ):
         self.sessions = sessions
         self.now = now
         self.wake = wake  # tells the delivery loop there is something new in the outbox
@@ -101,8 +112,11 @@ class HelpDesk:
 
     async def queues(self, queue_id: str | None = None) -> list[QueueInfo]:
         """Every queue, or the one with `queue_id` (kept for a minute; a missing one is looked for)."""
-        if self._queues is None or time.monotonic() - self._queues_at > QUEUES_KEPT or (
-                queue_id is not None and all(q.id != queue_id for q in self._queues)):
+        if (
+            self._queues is None
+            or time.monotonic() - self._queues_at > QUEUES_KEPT
+            or (queue_id is not None and all(q.id != queue_id for q in self._queues))
+        ):
             await self._load_queues()
         return [q for q in self._queues if queue_id is None or q.id == queue_id]
 
@@ -110,15 +124,28 @@ class HelpDesk:
         query = select(Queue, Provider.country).outerjoin(Provider, Provider.id == Queue.provider_id)
         async with self.sessions() as session:
             rows = (await session.execute(query.order_by(Queue.id))).all()
-        self._queues = [QueueInfo(q.id, q.provider_id, country, q.translations.get("name") or {"und": q.name},
-                                  q.location_id, q.services or [], q.is_default, q.translations.get("canned") or [])
-                        for q, country in rows]
+        self._queues = [
+            QueueInfo(
+                q.id,
+                q.provider_id,
+                country,
+                q.translations.get("name") or {"und": q.name},
+                q.location_id,
+                q.services or [],
+                q.is_default,
+                q.translations.get("canned") or [],
+            )
+            for q, country in rows
+        ]
         self._queues_at = time.monotonic()
 
     async def _before_write(self, queue_id: str | None = None) -> None:
         """What renderers read inside a write transaction is at hand for longer than it lasts."""
-        if self._queues is None or time.monotonic() - self._queues_at > QUEUES_KEPT / 2 or (
-                queue_id is not None and all(q.id != queue_id for q in self._queues)):
+        if (
+            self._queues is None
+            or time.monotonic() - self._queues_at > QUEUES_KEPT / 2
+            or (queue_id is not None and all(q.id != queue_id for q in self._queues))
+        ):
             await self._load_queues()
 
     async def queue(self, queue_id: str) -> QueueInfo | None:
@@ -137,8 +164,10 @@ class HelpDesk:
             return found
         async with self.sessions() as session:
             provider = await session.scalar(
-                select(Organization.provider_id).join(Service, Service.organization_id == Organization.id)
-                .where(Service.id == service_id))
+                select(Organization.provider_id)
+                .join(Service, Service.organization_id == Organization.id)
+                .where(Service.id == service_id)
+            )
         return next((q.id for q in queues if q.provider_id == provider and q.is_default), None)
 
     async def invite(self, queue_id: str) -> str:
@@ -160,8 +189,11 @@ class HelpDesk:
                 raise InvalidCode(code)
             invite.used_at = now
             queue_id = invite.queue_id
-            bound = await session.scalar(select(StaffChat).where(
-                StaffChat.queue_id == queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id))
+            bound = await session.scalar(
+                select(StaffChat).where(
+                    StaffChat.queue_id == queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id
+                )
+            )
             newest = None
             if bound is None:
                 session.add(StaffChat(queue_id=queue_id, channel=channel, chat_id=chat_id, bound_at=now))
@@ -169,14 +201,21 @@ class HelpDesk:
         if newest:
             await self._before_write(queue_id)
             async with self.sessions() as session:
-                requests = (await session.scalars(select(HelpRequest).where(
-                    HelpRequest.queue_id == queue_id, HelpRequest.status.in_(OPEN), HelpRequest.id <= newest)
-                    .order_by(HelpRequest.id))).all()
+                requests = (
+                    await session.scalars(
+                        select(HelpRequest)
+                        .where(HelpRequest.queue_id == queue_id, HelpRequest.status.in_(OPEN), HelpRequest.id <= newest)
+                        .order_by(HelpRequest.id)
+                    )
+                ).all()
                 firsts = {}
                 for request in requests:
-                    firsts[request.id] = await session.scalar(select(RequestMessage.text).where(
-                        RequestMessage.request_id == request.id, RequestMessage.author == "citizen")
-                        .order_by(RequestMessage.id).limit(1))
+                    firsts[request.id] = await session.scalar(
+                        select(RequestMessage.text)
+                        .where(RequestMessage.request_id == request.id, RequestMessage.author == "citizen")
+                        .order_by(RequestMessage.id)
+                        .limit(1)
+                    )
             cards = [(request.id, await card(request, firsts[request.id] or "")) for request in requests]
             if cards:
                 async with self.sessions() as session, session.begin():
@@ -190,16 +229,26 @@ class HelpDesk:
         with the token printed at start-up."""
         queues = await self.queues()
         async with self.sessions() as session, session.begin():
-            bound = set((await session.scalars(select(StaffChat.queue_id).where(
-                StaffChat.channel == channel, StaffChat.chat_id == chat_id))).all())
+            bound = set(
+                (
+                    await session.scalars(
+                        select(StaffChat.queue_id).where(StaffChat.channel == channel, StaffChat.chat_id == chat_id)
+                    )
+                ).all()
+            )
             for queue in queues:
                 if queue.id not in bound:
                     session.add(StaffChat(queue_id=queue.id, channel=channel, chat_id=chat_id, bound_at=self.now()))
 
     async def staff_queues(self, channel: str, chat_id: str) -> list[str]:
         async with self.sessions() as session:
-            return list((await session.scalars(select(StaffChat.queue_id).where(
-                StaffChat.channel == channel, StaffChat.chat_id == chat_id))).all())
+            return list(
+                (
+                    await session.scalars(
+                        select(StaffChat.queue_id).where(StaffChat.channel == channel, StaffChat.chat_id == chat_id)
+                    )
+                ).all()
+            )
 
     # --- the citizen's side ---------------------------------------------------------------
 
@@ -210,14 +259,23 @@ class HelpDesk:
         now = self.now()
         try:
             async with self.sessions() as session, session.begin():
-                if draft.key and (made := await session.scalar(select(HelpRequest).where(
-                        HelpRequest.draft_key == draft.key))):
+                if draft.key and (
+                    made := await session.scalar(select(HelpRequest).where(HelpRequest.draft_key == draft.key))
+                ):
                     return made
                 request = HelpRequest(
-                    queue_id=draft.queue_id, channel=draft.channel, user_id=draft.user_id, language=draft.language,
-                    service_id=draft.service_id, phone=draft.phone, status="received", created_at=now,
+                    queue_id=draft.queue_id,
+                    channel=draft.channel,
+                    user_id=draft.user_id,
+                    language=draft.language,
+                    service_id=draft.service_id,
+                    phone=draft.phone,
+                    status="received",
+                    created_at=now,
                     latitude=draft.location[0] if draft.location else None,
-                    longitude=draft.location[1] if draft.location else None, draft_key=draft.key)
+                    longitude=draft.location[1] if draft.location else None,
+                    draft_key=draft.key,
+                )
                 session.add(request)
                 await session.flush()
                 session.add(RequestMessage(request_id=request.id, author="citizen", text=draft.text, created_at=now))
@@ -233,8 +291,9 @@ class HelpDesk:
         self.wake()
         return request
 
-    async def add_from_citizen(self, request_id: int, channel: str, user_id: str, text: str,
-                               relay: Render) -> HelpRequest:
+    async def add_from_citizen(
+        self, request_id: int, channel: str, user_id: str, text: str, relay: Render
+    ) -> HelpRequest:
         await self._before_write()
         async with self.sessions() as session, session.begin():
             request = await self._citizens(session, request_id, channel, user_id)
@@ -245,22 +304,41 @@ class HelpDesk:
 
     async def requests_of(self, channel: str, user_id: str) -> list[HelpRequest]:
         async with self.sessions() as session:
-            return list((await session.scalars(select(HelpRequest).where(
-                HelpRequest.channel == channel, HelpRequest.user_id == user_id).order_by(HelpRequest.id))).all())
+            return list(
+                (
+                    await session.scalars(
+                        select(HelpRequest)
+                        .where(HelpRequest.channel == channel, HelpRequest.user_id == user_id)
+                        .order_by(HelpRequest.id)
+                    )
+                ).all()
+            )
 
     async def forget(self, channel: str, user_id: str) -> int:
         """Erase a citizen's requests (closing the open ones) and drop what was not yet sent to them."""
         now = self.now()
         async with self.sessions() as session, session.begin():
-            ids = list((await session.scalars(select(HelpRequest.id).where(
-                HelpRequest.channel == channel, HelpRequest.user_id == user_id))).all())
+            ids = list(
+                (
+                    await session.scalars(
+                        select(HelpRequest.id).where(HelpRequest.channel == channel, HelpRequest.user_id == user_id)
+                    )
+                ).all()
+            )
             await self._erase(session, ids, now, person=(channel, user_id))
-            await session.execute(delete(OutboxMessage).where(
-                OutboxMessage.channel == channel, OutboxMessage.chat_id == user_id,
-                OutboxMessage.status == "pending"))
+            await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.channel == channel,
+                    OutboxMessage.chat_id == user_id,
+                    OutboxMessage.status == "pending",
+                )
+            )
             # what was sent to them: the row stays for the statistics, without whom it went to
-            await session.execute(update(OutboxMessage).where(
-                OutboxMessage.channel == channel, OutboxMessage.chat_id == user_id).values(chat_id="", message={}))
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == user_id)
+                .values(chat_id="", message={})
+            )
         return len(ids)
 
     # --- the staff's side -----------------------------------------------------------------
@@ -268,19 +346,37 @@ class HelpDesk:
     async def open_requests(self, channel: str, chat_id: str) -> list[HelpRequest]:
         queues = await self.staff_queues(channel, chat_id)
         async with self.sessions() as session:
-            return list((await session.scalars(select(HelpRequest).where(
-                HelpRequest.queue_id.in_(queues), HelpRequest.status.in_(OPEN)).order_by(HelpRequest.id))).all())
+            return list(
+                (
+                    await session.scalars(
+                        select(HelpRequest)
+                        .where(HelpRequest.queue_id.in_(queues), HelpRequest.status.in_(OPEN))
+                        .order_by(HelpRequest.id)
+                    )
+                ).all()
+            )
 
     async def request_for_message(self, channel: str, chat_id: str, message_id: str) -> int | None:
         async with self.sessions() as session:
-            return await session.scalar(select(StaffMessage.request_id).where(
-                StaffMessage.channel == channel, StaffMessage.chat_id == chat_id,
-                StaffMessage.message_id == message_id))
+            return await session.scalar(
+                select(StaffMessage.request_id).where(
+                    StaffMessage.channel == channel,
+                    StaffMessage.chat_id == chat_id,
+                    StaffMessage.message_id == message_id,
+                )
+            )
 
     async def messages(self, request_id: int) -> list[RequestMessage]:
         async with self.sessions() as session:
-            return list((await session.scalars(select(RequestMessage).where(
-                RequestMessage.request_id == request_id).order_by(RequestMessage.id))).all())
+            return list(
+                (
+                    await session.scalars(
+                        select(RequestMessage)
+                        .where(RequestMessage.request_id == request_id)
+                        .order_by(RequestMessage.id)
+                    )
+                ).all()
+            )
 
     async def take(self, request_id: int, channel: str, chat_id: str, notify: Render) -> HelpRequest:
         return await self._staff_change(request_id, channel, chat_id, "taken", None, notify)
@@ -298,8 +394,9 @@ class HelpDesk:
             session.add(RequestMessage(request_id=request.id, author="note", text=text, created_at=self.now()))
         return request
 
-    async def _staff_change(self, request_id: int, channel: str, chat_id: str, status: str,
-                            text: str | None, notify: Render) -> HelpRequest:
+    async def _staff_change(
+        self, request_id: int, channel: str, chat_id: str, status: str, text: str | None, notify: Render
+    ) -> HelpRequest:
         await self._before_write()
         now = self.now()
         async with self.sessions() as session, session.begin():
@@ -324,15 +421,19 @@ class HelpDesk:
 
     # --- time-driven duties ---------------------------------------------------------------
 
-    async def due_reminders(self, waited: Callable[[HelpRequest], dt.timedelta], after: dt.timedelta,
-                            remind: Render) -> int:
+    async def due_reminders(
+        self, waited: Callable[[HelpRequest], dt.timedelta], after: dt.timedelta, remind: Render
+    ) -> int:
         """Remind staff once of each request left unanswered for `after` (working time, as
         `waited` measures it)."""
         count = 0
         await self._before_write()
         async with self.sessions() as session, session.begin():
-            for request in (await session.scalars(select(HelpRequest).where(
-                    HelpRequest.status == "received", HelpRequest.reminded_at.is_(None)))).all():
+            for request in (
+                await session.scalars(
+                    select(HelpRequest).where(HelpRequest.status == "received", HelpRequest.reminded_at.is_(None))
+                )
+            ).all():
                 if waited(request) >= after:
                     request.reminded_at = self.now()
                     await self._to_staff(session, request, await remind(request))
@@ -345,9 +446,17 @@ class HelpDesk:
         """Erase the personal data of requests closed longer than `retention` ago."""
         now = self.now()
         async with self.sessions() as session, session.begin():
-            ids = list((await session.scalars(select(HelpRequest.id).where(
-                HelpRequest.status == "closed", HelpRequest.erased_at.is_(None),
-                HelpRequest.closed_at < now - retention))).all())
+            ids = list(
+                (
+                    await session.scalars(
+                        select(HelpRequest.id).where(
+                            HelpRequest.status == "closed",
+                            HelpRequest.erased_at.is_(None),
+                            HelpRequest.closed_at < now - retention,
+                        )
+                    )
+                ).all()
+            )
             await self._erase(session, ids, now)
         return len(ids)
 
@@ -357,8 +466,11 @@ class HelpDesk:
             raise NotFound(queue_id)
         async with self.sessions() as session:
             requests = (await session.scalars(select(HelpRequest).where(HelpRequest.queue_id == queue_id))).all()
-        waits = [(aware(r.first_response_at) - aware(r.created_at)).total_seconds() / 60
-                 for r in requests if r.first_response_at]
+        waits = [
+            (aware(r.first_response_at) - aware(r.created_at)).total_seconds() / 60
+            for r in requests
+            if r.first_response_at
+        ]
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["metric", "key", "value"])
@@ -391,8 +503,11 @@ class HelpDesk:
         request = await session.get(HelpRequest, request_id, with_for_update=True)
         if request is None:
             raise NotFound(request_id)
-        allowed = await session.scalar(select(StaffChat.id).where(
-            StaffChat.queue_id == request.queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id))
+        allowed = await session.scalar(
+            select(StaffChat.id).where(
+                StaffChat.queue_id == request.queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id
+            )
+        )
         if allowed is None:
             raise AccessDenied(request_id)
         return request
@@ -401,25 +516,53 @@ class HelpDesk:
         for chat in (await session.scalars(select(StaffChat).where(StaffChat.queue_id == request.queue_id))).all():
             self._enqueue(session, chat.channel, chat.chat_id, message, request.id, to_staff=True, card=card)
 
-    def _enqueue(self, session: AsyncSession, channel: str, chat_id: str, message: dict, request_id: int | None,
-                 to_staff: bool = False, card: bool = False) -> None:
+    def _enqueue(
+        self,
+        session: AsyncSession,
+        channel: str,
+        chat_id: str,
+        message: dict,
+        request_id: int | None,
+        to_staff: bool = False,
+        card: bool = False,
+    ) -> None:
         now = self.now()
-        session.add(OutboxMessage(channel=channel, chat_id=chat_id, message=message, request_id=request_id,
-                                  to_staff=to_staff, card=card, status="pending", attempts=0,
-                                  next_attempt_at=now, created_at=now))
+        session.add(
+            OutboxMessage(
+                channel=channel,
+                chat_id=chat_id,
+                message=message,
+                request_id=request_id,
+                to_staff=to_staff,
+                card=card,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
 
-    async def _erase(self, session: AsyncSession, ids: list[int], now: dt.datetime,
-                     person: tuple[str, str] | None = None) -> None:
+    async def _erase(
+        self, session: AsyncSession, ids: list[int], now: dt.datetime, person: tuple[str, str] | None = None
+    ) -> None:
         for erase in self.erasers:
             await erase(session, ids, person)
         if not ids:
             return
-        await session.execute(update(HelpRequest).where(HelpRequest.id.in_(ids)).values(
-            user_id=None, phone=None, latitude=None, longitude=None, erased_at=now, draft_key=None))
-        await session.execute(update(HelpRequest).where(HelpRequest.id.in_(ids), HelpRequest.status != "closed")
-                              .values(status="closed", closed_at=now))
+        await session.execute(
+            update(HelpRequest)
+            .where(HelpRequest.id.in_(ids))
+            .values(user_id=None, phone=None, latitude=None, longitude=None, erased_at=now, draft_key=None)
+        )
+        await session.execute(
+            update(HelpRequest)
+            .where(HelpRequest.id.in_(ids), HelpRequest.status != "closed")
+            .values(status="closed", closed_at=now)
+        )
         await session.execute(update(RequestMessage).where(RequestMessage.request_id.in_(ids)).values(text=None))
         await session.execute(update(OutboxMessage).where(OutboxMessage.request_id.in_(ids)).values(message={}))
-        await session.execute(update(OutboxMessage).where(
-            OutboxMessage.request_id.in_(ids), OutboxMessage.to_staff.is_(False)).values(chat_id=""))
-
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.request_id.in_(ids), OutboxMessage.to_staff.is_(False))
+            .values(chat_id="")
+        )

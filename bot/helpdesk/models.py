@@ -14,6 +14,7 @@ Moment = DateTime(timezone=True)
 
 class StaffChat(Base):
     """A chat bound to a queue: a staff group, or a staff member's private chat."""
+
     __tablename__ = "opora_staff_chat"
     __table_args__ = (UniqueConstraint("queue_id", "channel", "chat_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -25,6 +26,7 @@ class StaffChat(Base):
 
 class Invite(Base):
     """A one-time code for binding a chat to a queue; only its hash is stored."""
+
     __tablename__ = "opora_staff_invite"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     queue_id: Mapped[str] = mapped_column(String(100))
@@ -66,6 +68,7 @@ class RequestMessage(Base):
 
 class StaffMessage(Base):
     """Which message in a staff chat belongs to which request, so that replies find their way."""
+
     __tablename__ = "opora_staff_message"
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -77,6 +80,7 @@ class StaffMessage(Base):
 class OutboxMessage(Base):
     """A message waiting to be delivered (or delivered): written in the same transaction as the
     change it tells about, sent by the delivery loop with retries."""
+
     __tablename__ = "opora_outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -98,6 +102,7 @@ class Verification(Base):
     """An office's facts sent to a staff chat to confirm or correct: when, and what came of it.
     Open (asked, fixing: waiting for the typed correction, proposed: shown back to be saved)
     until staff answer "All correct" (done)."""
+
     __tablename__ = "opora_verification"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     queue_id: Mapped[str] = mapped_column(String(100))
@@ -114,4 +119,4 @@ class Verification(Base):
 
 def aware(moment: dt.datetime) -> dt.datetime:
     """SQLite returns naive datetimes; everything here is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

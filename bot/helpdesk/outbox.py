@@ -50,8 +50,14 @@ class Sender(Protocol):
 
 
 class Delivery:
-    def __init__(self, sessions: async_sessionmaker, senders: dict[str, Sender],
-                 now: Callable[[], dt.datetime], woken: asyncio.Event | None = None, metrics: Metrics | None = None):
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        senders: dict[str, Sender],
+        now: Callable[[], dt.datetime],
+        woken: asyncio.Event | None = None,
+        metrics: Metrics | None = None,
+    ):
         self.sessions = sessions
         self.metrics = metrics or Metrics()
         self.senders = senders
@@ -64,9 +70,11 @@ class Delivery:
     async def recover(self) -> int:
         """Rows whose claim expired (their worker died mid-send) are sent again."""
         async with self.sessions() as session, session.begin():
-            result = await session.execute(update(OutboxMessage).where(
-                OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < self.now())
-                .values(status="pending"))
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < self.now())
+                .values(status="pending")
+            )
         return result.rowcount
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -82,23 +90,26 @@ class Delivery:
                 continue
             waiter = asyncio.ensure_future(self.woken.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=await self._idle_time(),
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({waiter, stopper}, timeout=await self._idle_time(), return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
 
     def _heads(self):
         """The oldest undelivered row of every chat: the only one of the chat that may go next."""
-        return select(func.min(OutboxMessage.id)).where(
-            OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel.in_(list(self.senders))) \
-            .group_by(OutboxMessage.channel, OutboxMessage.chat_id).scalar_subquery()
+        return (
+            select(func.min(OutboxMessage.id))
+            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.channel.in_(list(self.senders)))
+            .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
+            .scalar_subquery()
+        )
 
     async def _idle_time(self) -> float:
         """Until the soonest head falls due (a retry, a rate limit, a lease), at most IDLE_WAKE: the
         rows behind a head that is put off are not due, whatever their own time says."""
         async with self.sessions() as session:
-            due = await session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.id.in_(self._heads())))
+            due = await session.scalar(
+                select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.id.in_(self._heads()))
+            )
         if due is None:
             return IDLE_WAKE
         return min(IDLE_WAKE, max(0.05, (aware(due) - self.now()).total_seconds()))
@@ -107,9 +118,20 @@ class Delivery:
         """Send what is due: the oldest pending message of each chat, unless that one must wait."""
         now = self.now()
         async with self.sessions() as session:
-            heads = list((await session.scalars(select(OutboxMessage).where(
-                OutboxMessage.id.in_(self._heads()), OutboxMessage.status == "pending",
-                OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(BATCH))).all())
+            heads = list(
+                (
+                    await session.scalars(
+                        select(OutboxMessage)
+                        .where(
+                            OutboxMessage.id.in_(self._heads()),
+                            OutboxMessage.status == "pending",
+                            OutboxMessage.next_attempt_at <= now,
+                        )
+                        .order_by(OutboxMessage.id)
+                        .limit(BATCH)
+                    )
+                ).all()
+            )
         # Chats at once, so that one waiting out its rate limit (a staff group's 20 a minute) holds up
         # no other; each chat still gets one message at a time, in order.
         at_once = asyncio.Semaphore(CHATS_AT_ONCE)
@@ -125,31 +147,47 @@ class Delivery:
 
     async def _deliver(self, row: OutboxMessage) -> int:
         async with self.sessions() as session, session.begin():
-            claimed = await session.execute(update(OutboxMessage).where(
-                OutboxMessage.id == row.id, OutboxMessage.status == "pending")
-                .values(status="sending", next_attempt_at=self.now() + LEASE))
+            claimed = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == "pending")
+                .values(status="sending", next_attempt_at=self.now() + LEASE)
+            )
             if claimed.rowcount != 1:
                 return 0  # another worker has it
             reply_to = None
             if row.to_staff and not row.card and row.request_id:
-                reply_to = await session.scalar(select(StaffMessage.message_id).where(
-                    StaffMessage.channel == row.channel, StaffMessage.chat_id == row.chat_id,
-                    StaffMessage.request_id == row.request_id, StaffMessage.is_card.is_(True)).limit(1))
+                reply_to = await session.scalar(
+                    select(StaffMessage.message_id)
+                    .where(
+                        StaffMessage.channel == row.channel,
+                        StaffMessage.chat_id == row.chat_id,
+                        StaffMessage.request_id == row.request_id,
+                        StaffMessage.is_card.is_(True),
+                    )
+                    .limit(1)
+                )
         values: dict = {"attempts": row.attempts + 1}
         try:
             if not row.message:
                 raise Unreachable("erased before it was sent")
             message_id = await self.senders[row.channel].send(row.chat_id, row.message, reply_to)
         except RetryLater as wait:
-            values |= {"status": "pending", "last_error": str(wait),
-                       "next_attempt_at": self.now() + dt.timedelta(seconds=wait.seconds), "attempts": row.attempts}
+            values |= {
+                "status": "pending",
+                "last_error": str(wait),
+                "next_attempt_at": self.now() + dt.timedelta(seconds=wait.seconds),
+                "attempts": row.attempts,
+            }
         except Unreachable as error:
             values |= {"status": "unreachable", "last_error": str(error)[:500]}
         except Exception as error:
             log.warning("outbox %s: %s: %s", row.id, type(error).__name__, error)
             failed = row.attempts + 1 >= MAX_ATTEMPTS
-            values |= {"status": "failed" if failed else "pending", "last_error": f"{type(error).__name__}: {error}"[:500],
-                       "next_attempt_at": self.now() + dt.timedelta(seconds=min(MAX_BACKOFF, 2.0 ** row.attempts))}
+            values |= {
+                "status": "failed" if failed else "pending",
+                "last_error": f"{type(error).__name__}: {error}"[:500],
+                "next_attempt_at": self.now() + dt.timedelta(seconds=min(MAX_BACKOFF, 2.0**row.attempts)),
+            }
         else:
             values |= {"status": "sent", "sent_message_id": message_id, "sent_at": self.now(), "last_error": None}
         outcome = "retry" if values["status"] == "pending" else values["status"]
@@ -157,10 +195,17 @@ class Delivery:
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
             if values["status"] == "sent" and row.to_staff and row.request_id:
-                session.add(StaffMessage(channel=row.channel, chat_id=row.chat_id, message_id=values["sent_message_id"],
-                                         request_id=row.request_id, is_card=row.card))
+                session.add(
+                    StaffMessage(
+                        channel=row.channel,
+                        chat_id=row.chat_id,
+                        message_id=values["sent_message_id"],
+                        request_id=row.request_id,
+                        is_card=row.card,
+                    )
+                )
             if values["status"] == "unreachable" and row.request_id and not row.to_staff:
-                await session.execute(update(HelpRequest).where(HelpRequest.id == row.request_id)
-                                      .values(citizen_unreachable=True))
+                await session.execute(
+                    update(HelpRequest).where(HelpRequest.id == row.request_id).values(citizen_unreachable=True)
+                )
         return 1 if values["status"] == "sent" else 0
-

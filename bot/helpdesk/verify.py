@@ -39,17 +39,38 @@ class Verifications:
         async with self.desk.sessions() as session:
             services = set(queue.services)
             if queue.is_default:
-                services |= set((await session.scalars(
-                    select(Service.id).join(Organization, Organization.id == Service.organization_id)
-                    .where(Organization.provider_id == queue.provider_id))).all()) - elsewhere
-            locations = set((await session.scalars(
-                select(ServiceAtLocation.location_id).join(Service, Service.id == ServiceAtLocation.service_id)
-                .where(Service.id.in_(sorted(services)), Service.status == ACTIVE))).all())
+                services |= (
+                    set(
+                        (
+                            await session.scalars(
+                                select(Service.id)
+                                .join(Organization, Organization.id == Service.organization_id)
+                                .where(Organization.provider_id == queue.provider_id)
+                            )
+                        ).all()
+                    )
+                    - elsewhere
+                )
+            locations = set(
+                (
+                    await session.scalars(
+                        select(ServiceAtLocation.location_id)
+                        .join(Service, Service.id == ServiceAtLocation.service_id)
+                        .where(Service.id.in_(sorted(services)), Service.status == ACTIVE)
+                    )
+                ).all()
+            )
         first = [queue.location_id] if queue.location_id else []
         return first + sorted(locations - set(first))
 
-    async def ask(self, render: Render, queue_id: str | None = None, channel: str | None = None,
-                  chat_id: str | None = None, force: bool = False) -> int:
+    async def ask(
+        self,
+        render: Render,
+        queue_id: str | None = None,
+        channel: str | None = None,
+        chat_id: str | None = None,
+        force: bool = False,
+    ) -> int:
         """Send each bound staff chat (of the queue, or the one chat) a question per office
         whose facts are due, unless that chat was asked about it within VERIFY_MONTHS; with
         `force` (`opora staff verify`), about every office of the queue at once."""
@@ -77,14 +98,27 @@ class Verifications:
                 # catalogue), then queued with its message: a crash in between leaves a "sending"
                 # row, which does not count as asked, so the office is asked again next time.
                 async with self.desk.sessions() as session, session.begin():
-                    last = await session.scalar(select(Verification.asked_at).where(
-                        Verification.channel == chat.channel, Verification.chat_id == chat.chat_id,
-                        Verification.location_id == location_id, Verification.status != SENDING)
-                        .order_by(Verification.id.desc()).limit(1))
+                    last = await session.scalar(
+                        select(Verification.asked_at)
+                        .where(
+                            Verification.channel == chat.channel,
+                            Verification.chat_id == chat.chat_id,
+                            Verification.location_id == location_id,
+                            Verification.status != SENDING,
+                        )
+                        .order_by(Verification.id.desc())
+                        .limit(1)
+                    )
                     if not force and last is not None and aware(last) > recent:
                         continue
-                    asked = Verification(queue_id=chat.queue_id, location_id=location_id, channel=chat.channel,
-                                         chat_id=chat.chat_id, status=SENDING, asked_at=now)
+                    asked = Verification(
+                        queue_id=chat.queue_id,
+                        location_id=location_id,
+                        channel=chat.channel,
+                        chat_id=chat.chat_id,
+                        status=SENDING,
+                        asked_at=now,
+                    )
                     session.add(asked)
                     await session.flush()
                 message = await render(asked)  # none for a view that lists its questions itself
@@ -118,25 +152,48 @@ class Verifications:
     async def fixing(self, channel: str, chat_id: str, user_id: str) -> Verification | None:
         """The question whose correction this staff member is typing, if any."""
         async with self.desk.sessions() as session:
-            return await session.scalar(select(Verification).where(
-                Verification.channel == channel, Verification.chat_id == chat_id, Verification.status == "fixing",
-                Verification.fixer == user_id).order_by(Verification.id.desc()).limit(1))
+            return await session.scalar(
+                select(Verification)
+                .where(
+                    Verification.channel == channel,
+                    Verification.chat_id == chat_id,
+                    Verification.status == "fixing",
+                    Verification.fixer == user_id,
+                )
+                .order_by(Verification.id.desc())
+                .limit(1)
+            )
 
-    async def change(self, verification_id: int, channel: str, chat_id: str, status: str, *,
-                     fixer: str | None = None, proposal: dict | None = None, by: str | None = None) -> Verification:
+    async def change(
+        self,
+        verification_id: int,
+        channel: str,
+        chat_id: str,
+        status: str,
+        *,
+        fixer: str | None = None,
+        proposal: dict | None = None,
+        by: str | None = None,
+    ) -> Verification:
         """Move a question of the chat to `status`; a staff member typing a correction for another
         office of the chat stops doing so."""
         await self.get(verification_id, channel, chat_id)
         async with self.desk.sessions() as session, session.begin():
             found = await session.get(Verification, verification_id, with_for_update=True)
             if status == "fixing":
-                for other in (await session.scalars(select(Verification).where(
-                        Verification.channel == channel, Verification.chat_id == chat_id,
-                        Verification.status == "fixing", Verification.fixer == fixer,
-                        Verification.id != verification_id))).all():
+                for other in (
+                    await session.scalars(
+                        select(Verification).where(
+                            Verification.channel == channel,
+                            Verification.chat_id == chat_id,
+                            Verification.status == "fixing",
+                            Verification.fixer == fixer,
+                            Verification.id != verification_id,
+                        )
+                    )
+                ).all():
                     other.status, other.fixer = "asked", None
             found.status, found.fixer, found.proposal = status, fixer, proposal
             if by is not None:
                 found.answered_at, found.answered_by = self.desk.now(), by[:200]
         return found
-

@@ -28,8 +28,12 @@ class Once(BaseMiddleware):
         self.states = states
         self.expires = expires
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         assert isinstance(event, Update)
         key = str(event.update_id)
         async with self.states.handling(CHANNEL, key, self.expires) as claim:

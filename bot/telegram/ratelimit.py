@@ -19,8 +19,9 @@ class RateLimited(BaseRequestMiddleware):
     def __init__(self, limits: RateLimits):
         self.limits = limits
 
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
-                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
         chat_id = getattr(method, "chat_id", None)
         if chat_id is not None and type(method).__name__.startswith("Send") and not PLACE_TAKEN.get():
             await self.limits.wait(str(chat_id), group=str(chat_id).startswith("-"))  # groups have ids below 0

@@ -7,7 +7,11 @@ from html import escape
 
 from aiogram import Bot
 from aiogram.types import (
-    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyParameters,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyParameters,
 )
 
 from bot.core.events import Reply, Rows, Text, Venue
@@ -27,9 +31,9 @@ def split(text: str, limit: int = MAX_MESSAGE) -> list[str]:
                 current = ""
             piece = line[:cut]
             if "&" in piece[-8:]:  # never cut an HTML entity such as &amp; in two
-                piece = piece[:piece.rfind("&")]
+                piece = piece[: piece.rfind("&")]
             pieces.append(piece)
-            line = line[len(piece):].lstrip(" ")
+            line = line[len(piece) :].lstrip(" ")
         if current and len(current) + 1 + len(line) > limit:
             pieces.append(current)
             current = line
@@ -43,14 +47,17 @@ def split(text: str, limit: int = MAX_MESSAGE) -> list[str]:
 def inline_keyboard(buttons: Rows) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=b.label, callback_data=b.payload) for b in row] for row in buttons])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=b.label, callback_data=b.payload) for b in row] for row in buttons]
+    )
 
 
 def request_keyboard(reply: Text) -> ReplyKeyboardMarkup:
-    button = KeyboardButton(text=reply.request_label or "📍",
-                            request_location=reply.request == "location",
-                            request_contact=reply.request == "contact")
+    button = KeyboardButton(
+        text=reply.request_label or "📍",
+        request_location=reply.request == "location",
+        request_contact=reply.request == "contact",
+    )
     return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
@@ -63,19 +70,32 @@ async def send(bot: Bot, chat_id: int, replies: list[Reply], reply_to: int | Non
     """Send the replies in order; the first one answers `reply_to` when given. Returns the sent ids."""
     sent: list[int] = []
     for reply in replies:
-        answer = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) \
-            if reply_to and not sent else None
+        answer = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to and not sent else None
+        )
         if isinstance(reply, Venue):
-            message = await bot.send_venue(chat_id, reply.latitude, reply.longitude, reply.title or "📍",
-                                           reply.address or "—", reply_parameters=answer)
+            message = await bot.send_venue(
+                chat_id,
+                reply.latitude,
+                reply.longitude,
+                reply.title or "📍",
+                reply.address or "—",
+                reply_parameters=answer,
+            )
             sent.append(message.message_id)
             continue
         pieces = split(html(reply))
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             markup = (request_keyboard(reply) if reply.request else inline_keyboard(reply.buttons)) if last else None
-            message = await bot.send_message(chat_id, piece, parse_mode="HTML", reply_markup=markup,
-                                             disable_web_page_preview=True, reply_parameters=answer)
+            message = await bot.send_message(
+                chat_id,
+                piece,
+                parse_mode="HTML",
+                reply_markup=markup,
+                disable_web_page_preview=True,
+                reply_parameters=answer,
+            )
             sent.append(message.message_id)
             answer = None
     return sent

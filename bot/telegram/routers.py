@@ -4,7 +4,8 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message, User as TelegramUser
+from aiogram.types import CallbackQuery, Message
+from aiogram.types import User as TelegramUser
 
 from bot.core.conversation import Conversation, sorry
 from bot.core.events import Event, User
@@ -43,20 +44,35 @@ def messages_router() -> Router:
     async def location(message: Message, bot: Bot, conversation: Conversation) -> None:
         point = (message.location.latitude, message.location.longitude)
         # A point off the Earth is a message the core cannot read, and answers politely.
-        await reply(bot, conversation, message.chat.id,
-                    Event(user_of(message.from_user), location=point if valid(*point) else None))
+        await reply(
+            bot,
+            conversation,
+            message.chat.id,
+            Event(user_of(message.from_user), location=point if valid(*point) else None),
+        )
 
     @router.message(F.contact)
     async def contact(message: Message, bot: Bot, conversation: Conversation) -> None:
         own = message.contact.user_id == message.from_user.id  # only the person's own number
-        await reply(bot, conversation, message.chat.id,
-                    Event(user_of(message.from_user), contact=message.contact.phone_number if own else None,
-                          text=None if own else ""))
+        await reply(
+            bot,
+            conversation,
+            message.chat.id,
+            Event(
+                user_of(message.from_user),
+                contact=message.contact.phone_number if own else None,
+                text=None if own else "",
+            ),
+        )
 
     @router.message()
     async def text(message: Message, bot: Bot, conversation: Conversation) -> None:
-        await reply(bot, conversation, message.chat.id, Event(
-            user_of(message.from_user), text=message.text or message.caption, reply_to=replied(message)))
+        await reply(
+            bot,
+            conversation,
+            message.chat.id,
+            Event(user_of(message.from_user), text=message.text or message.caption, reply_to=replied(message)),
+        )
 
     return router
 
@@ -68,8 +84,12 @@ def staff_groups_router() -> Router:
 
     @router.message()
     async def staff_message(message: Message, bot: Bot, conversation: Conversation) -> None:
-        await reply(bot, conversation, message.chat.id, Event(
-            user_of(message.from_user), text=message.text, chat=str(message.chat.id), reply_to=replied(message)))
+        await reply(
+            bot,
+            conversation,
+            message.chat.id,
+            Event(user_of(message.from_user), text=message.text, chat=str(message.chat.id), reply_to=replied(message)),
+        )
 
     return router
 

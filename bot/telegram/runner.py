@@ -10,7 +10,13 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import (
-    AnswerCallbackQuery, EditMessageText, Response, SendLocation, SendMessage, SendVenue, SetWebhook,
+    AnswerCallbackQuery,
+    EditMessageText,
+    Response,
+    SendLocation,
+    SendMessage,
+    SendVenue,
+    SetWebhook,
 )
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, Update
 from aiohttp import web
@@ -26,17 +32,30 @@ from catalog.vocabulary import N_
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-COMMANDS = {"start": N_("Start again"), "help": N_("Help"), "language": N_("Change the language"),
-            "myrequests": N_("My requests to staff"), "forget": N_("Delete what Opora stores about me")}
-STAFF_COMMANDS = {"queue": N_("Open requests"), "take": N_("Take request N"), "close": N_("Close request N"),
-                  "note": N_("Private note: /note N text"), "canned": N_("Ready answers"),
-                  "send": N_("Send ready answer K to request N: /send N K"), "join": N_("Bind this chat: /join CODE")}
+COMMANDS = {
+    "start": N_("Start again"),
+    "help": N_("Help"),
+    "language": N_("Change the language"),
+    "myrequests": N_("My requests to staff"),
+    "forget": N_("Delete what Opora stores about me"),
+}
+STAFF_COMMANDS = {
+    "queue": N_("Open requests"),
+    "take": N_("Take request N"),
+    "close": N_("Close request N"),
+    "note": N_("Private note: /note N text"),
+    "canned": N_("Ready answers"),
+    "send": N_("Send ready answer K to request N: /send N K"),
+    "join": N_("Bind this chat: /join CODE"),
+}
 
 # aiogram builds the type Response[T] for every call; pydantic keeps such types only weakly, so
 # under load they were collected and built again (milliseconds each, 5 % of a worker's time).
 # Holding the ones of the hot calls keeps them.
-RESPONSE_TYPES = tuple(Response[method.__returning__] for method in (
-    SendMessage, SendVenue, SendLocation, EditMessageText, AnswerCallbackQuery, SetWebhook))
+RESPONSE_TYPES = tuple(
+    Response[method.__returning__]
+    for method in (SendMessage, SendVenue, SendLocation, EditMessageText, AnswerCallbackQuery, SetWebhook)
+)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -96,6 +115,7 @@ async def start_webhook(http: web.Application, bot: Bot, dispatcher: Dispatcher,
     url = settings.telegram_webhook_url.rstrip("/")
     if not url.endswith(WEBHOOK_PATH):
         url += WEBHOOK_PATH
-    await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False,
-                          allowed_updates=dispatcher.resolve_used_update_types())  # as polling asks for
+    await bot.set_webhook(
+        url, secret_token=secret, drop_pending_updates=False, allowed_updates=dispatcher.resolve_used_update_types()
+    )  # as polling asks for
     log.info("Telegram webhook set")

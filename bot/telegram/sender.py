@@ -20,8 +20,9 @@ class TelegramSender:
                 raise RetryLater(wait)  # this chat's turn comes later; the others go on meanwhile
             PLACE_TAKEN.set(True)  # in this task only: the outbox delivers each row in a task of its own
         try:
-            sent = await send(self.bot, int(chat_id), [from_message(message)],
-                              reply_to=int(reply_to) if reply_to else None)
+            sent = await send(
+                self.bot, int(chat_id), [from_message(message)], reply_to=int(reply_to) if reply_to else None
+            )
         except TelegramRetryAfter as error:
             raise RetryLater(error.retry_after) from error
         except TelegramForbiddenError as error:  # blocked by the person, or removed from the group

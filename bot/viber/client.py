@@ -31,8 +31,9 @@ class ViberClient:
     async def post(self, endpoint: str, payload: dict) -> dict:
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        async with self.session.post(f"{self.api_url}/{endpoint}", json=payload,
-                                     headers={"X-Viber-Auth-Token": self.token}) as response:
+        async with self.session.post(
+            f"{self.api_url}/{endpoint}", json=payload, headers={"X-Viber-Auth-Token": self.token}
+        ) as response:
             if response.status == 429:
                 raise RetryLater(float(response.headers.get("Retry-After", 1)))
             response.raise_for_status()
@@ -61,5 +62,4 @@ class ViberClient:
         return (await self.send_replies(chat_id, [from_message(message)]))[-1]
 
     async def set_webhook(self, url: str) -> None:
-        await self.post("set_webhook", {"url": url, "event_types": EVENT_TYPES, "send_name": True,
-                                        "send_photo": False})
+        await self.post("set_webhook", {"url": url, "event_types": EVENT_TYPES, "send_name": True, "send_photo": False})

@@ -26,8 +26,15 @@ def split(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 
 def _button(text: str, action_type: str, body: str, columns: int) -> dict:
-    return {"Columns": columns, "Rows": 1, "ActionType": action_type, "ActionBody": body, "Text": text,
-            "TextSize": "regular", "Silent": True}
+    return {
+        "Columns": columns,
+        "Rows": 1,
+        "ActionType": action_type,
+        "ActionBody": body,
+        "Text": text,
+        "TextSize": "regular",
+        "Silent": True,
+    }
 
 
 def keyboard(replies: list[Reply]) -> dict | None:
@@ -56,5 +63,7 @@ def messages(replies: list[Reply]) -> list:
     out = []
     for i, part in enumerate(parts):
         extra = {"keyboard": board if i == len(parts) - 1 else None, "min_api_version": MIN_API_VERSION}
-        out.append(LocationMessage(location=part, **extra) if isinstance(part, Location) else TextMessage(text=part, **extra))
+        out.append(
+            LocationMessage(location=part, **extra) if isinstance(part, Location) else TextMessage(text=part, **extra)
+        )
     return out

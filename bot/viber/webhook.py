@@ -9,8 +9,13 @@ import time
 from aiohttp import web
 from viberbot.api.messages import ContactMessage, LocationMessage, TextMessage
 from viberbot.api.viber_requests import (
-    EVENT_TYPE_TO_CLASS, ViberConversationStartedRequest, ViberMessageRequest, ViberRequest,
-    ViberSubscribedRequest, ViberUnsubscribedRequest, create_request,
+    EVENT_TYPE_TO_CLASS,
+    ViberConversationStartedRequest,
+    ViberMessageRequest,
+    ViberRequest,
+    ViberSubscribedRequest,
+    ViberUnsubscribedRequest,
+    create_request,
 )
 
 from bot.core.conversation import Conversation, sorry
@@ -65,7 +70,7 @@ def event_of(request: ViberMessageRequest) -> Event:
     if isinstance(message, TextMessage):
         text = _text(message.text) or ""
         if text.startswith(PAYLOAD_PREFIX):
-            return Event(user, payload=text[len(PAYLOAD_PREFIX):])
+            return Event(user, payload=text[len(PAYLOAD_PREFIX) :])
         return Event(user, text=text)
     if isinstance(message, LocationMessage) and (point := _point(message.location)):
         return Event(user, location=point)

@@ -26,18 +26,30 @@ INBOX_WAIT = 25.0  # seconds a long poll is held open
 
 def reply_json(reply: Reply) -> dict:
     if isinstance(reply, Venue):
-        return {"type": "venue", "title": reply.title, "address": reply.address,
-                "latitude": reply.latitude, "longitude": reply.longitude}
-    return {"type": "text", "title": reply.title, "text": reply.text,
-            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
-            "request": reply.request, "request_label": reply.request_label}
+        return {
+            "type": "venue",
+            "title": reply.title,
+            "address": reply.address,
+            "latitude": reply.latitude,
+            "longitude": reply.longitude,
+        }
+    return {
+        "type": "text",
+        "title": reply.title,
+        "text": reply.text,
+        "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
+        "request": reply.request,
+        "request_label": reply.request_label,
+    }
 
 
 def message_json(message: dict) -> dict:
     """An outbox message (see `to_message`) as a reply."""
     return reply_json(Text(message.get("text", ""), title=message.get("title"))) | {
-        "buttons": [[{"label": label, "payload": payload} for label, payload in row]
-                    for row in message.get("buttons", [])]}
+        "buttons": [
+            [{"label": label, "payload": payload} for label, payload in row] for row in message.get("buttons", [])
+        ]
+    }
 
 
 class BadMessage(ValueError):
@@ -97,12 +109,17 @@ class WebChat:
         user = self._user(session, request.headers.get("Accept-Language"))
         if session != request.cookies.get(COOKIE) or request.headers.get(CSRF_HEADER) != csrf_token(session):
             _ = await self._translator(user)  # not from this session's own page (CSRF), or a made-up session
-            return self._error(request, 403, _("This request did not come from Opora's own page. "
-                                               "Please reload the page."), session)
+            return self._error(
+                request, 403, _("This request did not come from Opora's own page. Please reload the page."), session
+            )
         if not await self.conversation.services.limits.allow("web-address", request.remote or "?"):
             _ = await self._translator(user)
-            return self._error(request, 429, _("You are writing faster than I can answer. Please wait a minute, "
-                                               "then write again."), session)
+            return self._error(
+                request,
+                429,
+                _("You are writing faster than I can answer. Please wait a minute, then write again."),
+                session,
+            )
         try:
             body = await read_json(request, MAX_BODY)
             if isinstance(body, dict) and isinstance(body.get("language"), str):
@@ -125,9 +142,13 @@ class WebChat:
             log.exception("could not answer a web chat message")
             return self._error(request, 503, sorry(user).text, session)
         lang = state.language or language(user.language) or self.conversation.services.default_language
-        return self._with_session(request, web.json_response({
-            "replies": [reply_json(r) for r in replies], "language": lang, "ui": labels("chat", Translator(lang))}),
-            session)
+        return self._with_session(
+            request,
+            web.json_response(
+                {"replies": [reply_json(r) for r in replies], "language": lang, "ui": labels("chat", Translator(lang))}
+            ),
+            session,
+        )
 
     async def poll(self, request: web.Request) -> web.Response:
         session = request.cookies.get(COOKIE)
@@ -157,8 +178,9 @@ class WebChat:
     @staticmethod
     def _with_session(request: web.Request, response: web.StreamResponse, session: str):
         if request.cookies.get(COOKIE) != session:
-            response.set_cookie(COOKIE, session, httponly=True, samesite="Strict", secure=secure(request),
-                                max_age=365 * 24 * 3600)
+            response.set_cookie(
+                COOKIE, session, httponly=True, samesite="Strict", secure=secure(request), max_age=365 * 24 * 3600
+            )
         return response
 
     @staticmethod

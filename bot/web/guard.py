@@ -17,6 +17,7 @@ aiohttp has no header timeout or connection cap of its own, so those are here.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import resource
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'",
+    "form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
@@ -57,7 +58,7 @@ async def read_json(request: web.Request, max_bytes: int) -> object:
         raise BadBody(413)
     try:
         raw = await asyncio.wait_for(_read_at_most(request, max_bytes + 1), BODY_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise BadBody(400) from None
     if len(raw) > max_bytes:
         raise BadBody(413)
@@ -103,8 +104,9 @@ class Guard:
         self.refused = 0
 
     @web.middleware
-    async def middleware(self, request: web.Request,
-                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         transport = request.transport
         if transport is not None:
             self._busy.add(transport)
@@ -112,8 +114,8 @@ class Guard:
             if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
                 _ = Translator(language(request.headers.get("Accept-Language")) or "bg")
                 response: web.StreamResponse = web.json_response(
-                    {"error": _("This request did not come from Opora's own page. Please reload the page.")},
-                    status=403)
+                    {"error": _("This request did not come from Opora's own page. Please reload the page.")}, status=403
+                )
             else:
                 response = await handler(request)
         except web.HTTPException as answer:
@@ -122,8 +124,14 @@ class Guard:
             raise
         except Exception as error:  # by type and place only: no address, no message text
             where = traceback.extract_tb(error.__traceback__)[-1]
-            log.error("unhandled %s in %s %s at %s:%d", type(error).__name__, request.method, request.path,
-                      where.filename, where.lineno)
+            log.error(
+                "unhandled %s in %s %s at %s:%d",
+                type(error).__name__,
+                request.method,
+                request.path,
+                where.filename,
+                where.lineno,
+            )
             response = web.json_response({"error": "internal error"}, status=500)
         finally:
             if transport is not None:
@@ -147,10 +155,8 @@ class Guard:
                 if transport not in self._busy and now - since > HEADER_SECONDS:
                     self._since.pop(transport, None)
                     transport.abort()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
-            except asyncio.TimeoutError:
-                pass
 
 
 class _Counted(asyncio.Protocol):
@@ -198,4 +204,5 @@ class GuardedSite(web.TCPSite):
     async def start(self) -> None:
         await web.BaseSite.start(self)
         self._server = await asyncio.get_running_loop().create_server(
-            self.guard.protocol(self._runner.server), self._host, self._port, backlog=self._backlog)
+            self.guard.protocol(self._runner.server), self._host, self._port, backlog=self._backlog
+        )

@@ -3,6 +3,7 @@ status change, a new request's card for the staff view). Rows stay until the bro
 shown them, so a closed tab or a restart loses nothing."""
 
 import asyncio
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -34,7 +35,7 @@ class WebInbox:
 
     async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
         async with self.sessions() as session, session.begin():
-            row = WebInboxMessage(chat_id=chat_id, message=message, created_at=dt.datetime.now(dt.timezone.utc))
+            row = WebInboxMessage(chat_id=chat_id, message=message, created_at=dt.datetime.now(dt.UTC))
             session.add(row)
             await session.flush()
             sent = row.id
@@ -48,21 +49,24 @@ class WebInbox:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with self.sessions() as session, session.begin():
-            await session.execute(delete(WebInboxMessage).where(
-                WebInboxMessage.chat_id == chat_id, WebInboxMessage.id <= after))
+            await session.execute(
+                delete(WebInboxMessage).where(WebInboxMessage.chat_id == chat_id, WebInboxMessage.id <= after)
+            )
         while True:
             async with self.sessions() as session:
-                found = (await session.scalars(select(WebInboxMessage).where(
-                    WebInboxMessage.chat_id == chat_id, WebInboxMessage.id > after)
-                    .order_by(WebInboxMessage.id))).all()
+                found = (
+                    await session.scalars(
+                        select(WebInboxMessage)
+                        .where(WebInboxMessage.chat_id == chat_id, WebInboxMessage.id > after)
+                        .order_by(WebInboxMessage.id)
+                    )
+                ).all()
             left = deadline - loop.time()
             if found or left <= 0 or self._closing:
                 return list(found)
             async with self._arrived:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait(), min(left, self.poll_every))
-                except TimeoutError:
-                    pass
 
     async def close(self) -> None:
         """The server is stopping: every long poll answers now, so Ctrl-C takes a moment, not 25 s."""
@@ -76,5 +80,6 @@ class WebInbox:
 
     async def erase_older(self, age: dt.timedelta) -> None:
         async with self.sessions() as session, session.begin():
-            await session.execute(delete(WebInboxMessage).where(
-                WebInboxMessage.created_at < dt.datetime.now(dt.timezone.utc) - age))
+            await session.execute(
+                delete(WebInboxMessage).where(WebInboxMessage.created_at < dt.datetime.now(dt.UTC) - age)
+            )

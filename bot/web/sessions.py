@@ -33,6 +33,7 @@ class Kind(StrEnum):
 
 class Secret(Base):
     """Keys the workers share, made by the first one that needs them."""
+
     __tablename__ = "opora_secret"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(100))
@@ -96,7 +97,7 @@ class Sessions:
             row = await session.get(WebSession, digest(session_id))
         if row is None or row.kind != Kind.STAFF:
             return False
-        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.timezone.utc)
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
         return expires > self.now()
 
     async def end(self, session_id: str | None) -> None:

@@ -66,8 +66,13 @@ class StaffView:
         queues = []
         for queue in await desk.queues():
             mine = [r for r in open_ if r.queue_id == queue.id]
-            queues.append({"id": queue.id, "name": pick(queue.name, _.lang) or queue.id,
-                           "requests": [await self._request_json(r, _) for r in mine]})
+            queues.append(
+                {
+                    "id": queue.id,
+                    "name": pick(queue.name, _.lang) or queue.id,
+                    "requests": [await self._request_json(r, _) for r in mine],
+                }
+            )
         session = request.cookies.get(COOKIE)
         return web.json_response({"queues": queues, **({"csrf": csrf_token(session)} if session else {})})
 
@@ -89,8 +94,9 @@ class StaffView:
             except BadBody:
                 pass
             if not text or len(text) > MAX_TEXT:
-                return web.json_response({"error": _("Write the text first (at most %(n)d characters).",
-                                                     n=MAX_TEXT)}, status=400)
+                return web.json_response(
+                    {"error": _("Write the text first (at most %(n)d characters).", n=MAX_TEXT)}, status=400
+                )
         try:
             if action == "take":
                 await desk.take(number, CHANNEL, CHAT, notify=staffdesk.notice(services, "taken"))
@@ -116,8 +122,14 @@ class StaffView:
         found = []
         for asked in await self.services.desk.verifications.of_chat(CHANNEL, CHAT):
             question = await verification.question(self.services, asked, _.lang)
-            found.append({"id": asked.id, "status": asked.status, "location": asked.location_id,
-                          "question": reply_json(question)})
+            found.append(
+                {
+                    "id": asked.id,
+                    "status": asked.status,
+                    "location": asked.location_id,
+                    "question": reply_json(question),
+                }
+            )
         return web.json_response({"offices": found})
 
     async def check(self, request: web.Request) -> web.Response:
@@ -138,19 +150,22 @@ class StaffView:
         body = body if isinstance(body, dict) else {}
         payload, text = body.get("payload"), str(body.get("text") or "").strip()
         try:
-            if isinstance(payload, str) and payload.startswith(verification.PREFIX) and \
-                    payload.split(":")[2:3] == [str(number)]:
+            if (
+                isinstance(payload, str)
+                and payload.startswith(verification.PREFIX)
+                and payload.split(":")[2:3] == [str(number)]
+            ):
                 replies = await verification.press(self.services, payload, CHANNEL, CHAT, STAFF_USER, None, _.lang)
             elif text and len(text) <= MAX_TEXT:
                 asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
                 if asked.status not in ("fixing", "proposed"):
-                    await verification.press(self.services, f"sv:fix:{number}", CHANNEL, CHAT, STAFF_USER, None,
-                                             _.lang)
+                    await verification.press(self.services, f"sv:fix:{number}", CHANNEL, CHAT, STAFF_USER, None, _.lang)
                     asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
                 replies = await verification.typed(self.services, asked, text, _.lang)
             else:
-                return web.json_response({"error": _("Write the text first (at most %(n)d characters).",
-                                                     n=MAX_TEXT)}, status=400)
+                return web.json_response(
+                    {"error": _("Write the text first (at most %(n)d characters).", n=MAX_TEXT)}, status=400
+                )
         except (NotFound, ValueError):
             return web.json_response({"error": _(verification.MISSING)}, status=409)
         return web.json_response({"replies": [reply_json(r) for r in replies]})
@@ -171,25 +186,36 @@ class StaffView:
         if request.service_id and (found := await self.services.directory.card(request.service_id)):
             topic = pick(found.name, _.lang) or request.service_id
         return {
-            "id": request.id, "status": request.status, "status_label": _(staffdesk.STATUS[request.status]),
-            "created": staff.when(request.created_at), "topic": topic,
+            "id": request.id,
+            "status": request.status,
+            "status_label": _(staffdesk.STATUS[request.status]),
+            "created": staff.when(request.created_at),
+            "topic": topic,
             "language": staffdesk.LANGUAGE_NAMES.get(request.language, request.language),
-            "phone": request.phone, "unreachable": request.citizen_unreachable,
+            "phone": request.phone,
+            "unreachable": request.citizen_unreachable,
             "location": [request.latitude, request.longitude] if request.latitude is not None else None,
-            "messages": [{"author": m.author, "text": m.text or "", "when": staff.when(m.created_at)}
-                         for m in await self.services.desk.messages(request.id)]}
+            "messages": [
+                {"author": m.author, "text": m.text or "", "when": staff.when(m.created_at)}
+                for m in await self.services.desk.messages(request.id)
+            ],
+        }
 
     def _translator(self, request: web.Request) -> Translator:
-        return Translator(language(request.query.get("lang")) or language(request.headers.get("Accept-Language"))
-                          or self.services.default_language)
+        return Translator(
+            language(request.query.get("lang"))
+            or language(request.headers.get("Accept-Language"))
+            or self.services.default_language
+        )
 
     def _forged(self, request: web.Request, _: Translator) -> web.Response | None:
         """A change by cookie without this session's CSRF token: refused (API clients with the
         token itself in Authorization need none)."""
         if self._bearer(request) or request.headers.get(CSRF_HEADER) == csrf_token(request.cookies.get(COOKIE, "")):
             return None
-        return web.json_response({"error": _("This request did not come from Opora's own page. "
-                                             "Please reload the page.")}, status=403)
+        return web.json_response(
+            {"error": _("This request did not come from Opora's own page. Please reload the page.")}, status=403
+        )
 
     @staticmethod
     def _bearer(request: web.Request) -> str:
@@ -208,8 +234,10 @@ class StaffView:
         """The token, checked unless this address (or everyone) has guessed wrong too often."""
         address = request.remote or "?"
         limits = self.services.limits  # wrong tokens: a few per address, not many from everywhere
-        if not (await limits.open("staff log-in failures", address)
-                and await limits.open("staff log-in failures, all", "all")):
+        if not (
+            await limits.open("staff log-in failures", address)
+            and await limits.open("staff log-in failures, all", "all")
+        ):
             return False
         if self._right(token):
             return True
@@ -222,8 +250,15 @@ class StaffView:
             return _see("/staff?error=1")
         await self.sessions.end(request.cookies.get(COOKIE))  # a new session at every log-in
         response = _see("/staff")
-        response.set_cookie(COOKIE, await self.sessions.staff(), httponly=True, samesite="Strict", path="/staff",
-                            secure=secure(request), max_age=int(STAFF_LIFETIME.total_seconds()))
+        response.set_cookie(
+            COOKIE,
+            await self.sessions.staff(),
+            httponly=True,
+            samesite="Strict",
+            path="/staff",
+            secure=secure(request),
+            max_age=int(STAFF_LIFETIME.total_seconds()),
+        )
         return response
 
 

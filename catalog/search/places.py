@@ -21,15 +21,43 @@ from catalog.search.normalize import is_latin, words
 # villages are called like common words (Надія, Дружба, Баня).
 BIG_TOWN = 10_000
 CITY = 50_000  # a city's name is its name even where it is also a word (Варна)
-PLACE_MARKERS = set("""
-в във у от из з із зі до град гр село с селище смт місто м город г около біля близо край
-near in from village town city
-""".split())
+PLACE_MARKERS = {
+    "в",
+    "във",
+    "у",
+    "от",
+    "из",
+    "з",
+    "із",
+    "зі",
+    "до",
+    "град",
+    "гр",
+    "село",
+    "с",
+    "селище",
+    "смт",
+    "місто",
+    "м",
+    "город",
+    "г",
+    "около",
+    "біля",
+    "близо",
+    "край",
+    "near",
+    "in",
+    "from",
+    "village",
+    "town",
+    "city",
+}
 
 
 @dataclass(frozen=True)
 class Elsewhere:
     """A place the catalogue does not cover, as the person named it."""
+
     names: dict[str, str]  # bg, uk, en
     country: str
     latitude: float | None
@@ -39,8 +67,9 @@ class Elsewhere:
 
 
 class PlaceFinder:
-    def __init__(self, places: dict[str, PlaceDoc], served: set[str], morphology: Morphology,
-                 gazetteer: Gazetteer | None):
+    def __init__(
+        self, places: dict[str, PlaceDoc], served: set[str], morphology: Morphology, gazetteer: Gazetteer | None
+    ):
         self.places = places
         self.served = served
         self.morphology = morphology
@@ -50,12 +79,18 @@ class PlaceFinder:
         for form in self.forms:
             self.buckets.setdefault(form[:1], []).append(form)
         self.linked = self._link() if gazetteer else {}
-        points = [(place_id, self._point(places.get(place_id))) for place_id in sorted(served)
-                  if place_id in places and places[place_id].latitude is not None]
+        points = [
+            (place_id, self._point(places.get(place_id)))
+            for place_id in sorted(served)
+            if place_id in places and places[place_id].latitude is not None
+        ]
         self._served = [place_id for place_id, point in points if point]
         self._served_points = np.radians(np.array([point for _id, point in points if point] or [[0.0, 0.0]]))
-        self.hromadas = {key(p.names.get("uk", "")).split(" ")[0]: p.id for p in places.values()
-                         if p.country == "UA" and p.names.get("uk") and "громада" in p.names["uk"]}
+        self.hromadas = {
+            key(p.names.get("uk", "")).split(" ")[0]: p.id
+            for p in places.values()
+            if p.country == "UA" and p.names.get("uk") and "громада" in p.names["uk"]
+        }
 
     def _catalogue_forms(self) -> tuple[dict[str, str], dict[str, list[tuple[re.Pattern, str]]]]:
         """Single-word names in every form, and multi-word names as patterns, filed under the
@@ -66,7 +101,7 @@ class PlaceFinder:
             for name in list(place.names.values()) + [a for v in place.aliases.values() for a in v]:
                 parts = words(name)
                 if len(parts) > 1:
-                    stems = [re.escape(p[:max(4, len(p) - 2)]) + r"\w*" for p in parts]
+                    stems = [re.escape(p[: max(4, len(p) - 2)]) + r"\w*" for p in parts]
                     phrases.setdefault(parts[0][:4], []).append((re.compile(r"\b" + r"\s+".join(stems)), place.id))
                     continue
                 if not parts:
@@ -89,8 +124,9 @@ class PlaceFinder:
                 found = self.gazetteer.named(name)
                 found = [s for s in found if s.country == place.country]
                 if point and len(found) > 1:
-                    found.sort(key=lambda s: distance_km(*point, s.latitude, s.longitude)
-                               if s.latitude is not None else 1e9)
+                    found.sort(
+                        key=lambda s: distance_km(*point, s.latitude, s.longitude) if s.latitude is not None else 1e9
+                    )
                 if found:
                     linked.setdefault(found[0].id, place.id)
                     break
@@ -171,7 +207,9 @@ class PlaceFinder:
         if not self._served:
             return None
         lat, lon = np.radians(latitude), np.radians(longitude)
-        h = (np.sin((self._served_points[:, 0] - lat) / 2) ** 2 + np.cos(lat) * np.cos(self._served_points[:, 0])
-             * np.sin((self._served_points[:, 1] - lon) / 2) ** 2)
+        h = (
+            np.sin((self._served_points[:, 0] - lat) / 2) ** 2
+            + np.cos(lat) * np.cos(self._served_points[:, 0]) * np.sin((self._served_points[:, 1] - lon) / 2) ** 2
+        )
         i = int(np.argmin(h))
         return self._served[i], distance_km(latitude, longitude, *np.degrees(self._served_points[i]))

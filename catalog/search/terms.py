@@ -23,10 +23,13 @@ from catalog.texts import Texts, local_texts
 TEXT_FIELDS = ("name", "alternate_name", "description", "eligibility_description")
 FIELDS = (*TEXT_FIELDS, "synonyms", "synonym_phrases", "organization", "concepts")  # 3 bits
 WORD_LANGUAGES = (*LANGUAGES, "und")  # 2 bits
-VERSION = hashlib.sha1(b"".join(
-    [Path(m.__file__).read_bytes() for m in (morphology, normalize, lexicon)] + [Path(__file__).read_bytes()]
-    + [version(d).encode() for d in ("pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru", "bulstem")]
-)).hexdigest()[:16]
+VERSION = hashlib.sha1(
+    b"".join(
+        [Path(m.__file__).read_bytes() for m in (morphology, normalize, lexicon)]
+        + [Path(__file__).read_bytes()]
+        + [version(d).encode() for d in ("pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru", "bulstem")]
+    )
+).hexdigest()[:16]
 ENTRY = np.dtype("<i4")  # stored little-endian on every machine
 _NONE = np.empty(0, dtype=ENTRY)
 
@@ -54,8 +57,10 @@ class Analyser:
         language votes). A term may come more than once."""
         found = [self.analyse(text, lang, field) for field, by_lang in texts.items() for lang, text in by_lang.items()]
         found += [self._synonyms(tuple(phrases), lang) for lang, phrases in synonyms.items()]
-        return (np.concatenate([_NONE, *(terms for terms, _ in found)]),
-                np.concatenate([_NONE, *(words for _, words in found)]))
+        return (
+            np.concatenate([_NONE, *(terms for terms, _ in found)]),
+            np.concatenate([_NONE, *(words for _, words in found)]),
+        )
 
     def analyse(self, text: str, lang: str, field: str) -> tuple[np.ndarray, np.ndarray]:
         """A text's terms in its own language (in all three for an unknown one; questions are
@@ -65,8 +70,10 @@ class Analyser:
         lang = lang if lang in LANGUAGES else "und"
         found = set(tokens(text))
         terms = set().union(*map(self._word_terms[lang].__getitem__, found))
-        return (np.fromiter(terms, dtype=ENTRY, count=len(terms)) << 3 | FIELDS.index(field),
-                self._numbers(found) << 2 | WORD_LANGUAGES.index(lang))
+        return (
+            np.fromiter(terms, dtype=ENTRY, count=len(terms)) << 3 | FIELDS.index(field),
+            self._numbers(found) << 2 | WORD_LANGUAGES.index(lang),
+        )
 
     def terms(self, found: set[str], field: str) -> np.ndarray:
         return self._numbers(found) << 3 | FIELDS.index(field)
@@ -90,8 +97,9 @@ class _WordTerms(dict):
 
     def __missing__(self, word: str) -> set[int]:
         term, number = self.analyser.morphology.term, self.analyser.numbers
-        self[word] = found = set() if len(word) < 2 or word in STOPWORDS else {
-            number[term(word, lang)] for lang in self.langs}
+        self[word] = found = (
+            set() if len(word) < 2 or word in STOPWORDS else {number[term(word, lang)] for lang in self.langs}
+        )
         return found
 
 
@@ -99,13 +107,17 @@ async def numbers(session: AsyncSession) -> Numbers:
     return Numbers((await session.execute(select(Term.text, Term.id).order_by(Term.id))).all())
 
 
-async def analysed(session: AsyncSession, analyser: Analyser, ids: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+async def analysed(
+    session: AsyncSession, analyser: Analyser, ids: list[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Terms and words of the given services, from their texts."""
     out = {}
     for start in range(0, len(ids), 500):
         for s in await session.execute(
-                select(Service.id, Service.translations, Service.synonyms, *(getattr(Service, f) for f in TEXT_FIELDS))
-                .where(Service.id.in_(ids[start:start + 500]))):
+            select(
+                Service.id, Service.translations, Service.synonyms, *(getattr(Service, f) for f in TEXT_FIELDS)
+            ).where(Service.id.in_(ids[start : start + 500]))
+        ):
             texts = {f: local_texts(s.translations, f, getattr(s, f)) for f in TEXT_FIELDS}
             out[s.id] = analyser.service(texts, s.synonyms or {})
     return out
@@ -115,17 +127,30 @@ async def store_terms(session: AsyncSession) -> None:
     """Store the terms of every service that has none, or stale ones. (A load first deletes
     those of the services it replaces.)"""
     await session.execute(delete(ServiceTerms).where(ServiceTerms.version != VERSION))
-    ids = list((await session.scalars(
-        select(Service.id).outerjoin(ServiceTerms, ServiceTerms.service_id == Service.id)
-        .where(ServiceTerms.service_id.is_(None)))).all())
+    ids = list(
+        (
+            await session.scalars(
+                select(Service.id)
+                .outerjoin(ServiceTerms, ServiceTerms.service_id == Service.id)
+                .where(ServiceTerms.service_id.is_(None))
+            )
+        ).all()
+    )
     analyser = Analyser(Morphology(), await numbers(session))
     count = len(analyser.numbers)
     found = await analysed(session, analyser, ids)
     new = [{"id": number, "text": text} for text, number in analyser.numbers.items() if number >= count]
-    rows = [{"service_id": id, "version": VERSION, "numbered": len(analyser.numbers),
-             "terms": np.unique(terms).tobytes(), "words": np.unique(words).tobytes()}
-            for id, (terms, words) in found.items()]
+    rows = [
+        {
+            "service_id": id,
+            "version": VERSION,
+            "numbered": len(analyser.numbers),
+            "terms": np.unique(terms).tobytes(),
+            "words": np.unique(words).tobytes(),
+        }
+        for id, (terms, words) in found.items()
+    ]
     for start in range(0, len(new), 1000):
-        await session.execute(insert(Term), new[start:start + 1000])
+        await session.execute(insert(Term), new[start : start + 1000])
     for start in range(0, len(rows), 1000):
-        await session.execute(insert(ServiceTerms), rows[start:start + 1000])
+        await session.execute(insert(ServiceTerms), rows[start : start + 1000])

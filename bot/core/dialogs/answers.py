@@ -88,8 +88,11 @@ async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[R
         found = _("In %(place)s: %(found)s", place=where, found=found)
     replies: list[Reply] = [Text(found)]
     turn.state.data.pop("back", None)
-    handoff.remember(turn, [r.service_id for r in result.results],
-                     [r.locations[0].location_id for r in result.results if r.locations])
+    handoff.remember(
+        turn,
+        [r.service_id for r in result.results],
+        [r.locations[0].location_id for r in result.results if r.locations],
+    )
     for each in result.results:
         card = await turn.services.directory.card(each.service_id)
         if card is None:  # the catalogue was reloaded since the index was built
@@ -98,8 +101,9 @@ async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[R
         card.offices.sort(key=lambda o: ranked.index(o.id) if o.id in ranked else len(ranked))
         replies.append(service_card(turn, card))
     if not result.sure:
-        replies.append(screen(turn, _("If this is not it, a member of staff can help."),
-                              [Button(_("👤 Talk to staff"), "staff")]))
+        replies.append(
+            screen(turn, _("If this is not it, a member of staff can help."), [Button(_("👤 Talk to staff"), "staff")])
+        )
     return replies
 
 
@@ -129,9 +133,16 @@ async def _place(turn: Turn, result: Answer) -> list[Reply]:
         return await _not_covered(turn, result)
     _ = turn._
     where = _place_name(turn, turn.state.data.get("place") or result.places[0])
-    return [screen(turn, _("Noted: %(place)s. What do you need help with? Write it in your own words, or "
-                           "choose below.", place=where),
-                   _ways_on(turn))]
+    return [
+        screen(
+            turn,
+            _(
+                "Noted: %(place)s. What do you need help with? Write it in your own words, or choose below.",
+                place=where,
+            ),
+            _ways_on(turn),
+        )
+    ]
 
 
 async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
@@ -141,16 +152,29 @@ async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
     lines = [_("I have no services in %(town)s yet: Opora does not cover that place.", town=town)]
     nearest = _place_name(turn, elsewhere.nearest) if elsewhere.nearest else None
     if nearest:
-        lines.append(_("The nearest place I cover is %(place)s, about %(distance)s away.",
-                       place=nearest, distance=_.km(elsewhere.nearest_km)))
+        lines.append(
+            _(
+                "The nearest place I cover is %(place)s, about %(distance)s away.",
+                place=nearest,
+                distance=_.km(elsewhere.nearest_km),
+            )
+        )
     buttons = [Button(_("👤 Talk to staff"), "staff"), Button(_("🔎 Find a service"), "browse")]
     replies: list[Reply] = [screen(turn, "\n".join(lines), buttons)]
     if result.results:
-        intro = _("Services for people displaced from %(place)s, wherever they are now:",
-                  place=_place_name(turn, result.origins[0])) if result.origins else \
-            _("What there is in %(place)s, in case it helps:", place=nearest)
-        replies = [Text("\n".join(lines)), *await _cards(turn, result, intro),
-                   screen(turn, _("A member of staff can tell you more."), buttons[:1])]
+        intro = (
+            _(
+                "Services for people displaced from %(place)s, wherever they are now:",
+                place=_place_name(turn, result.origins[0]),
+            )
+            if result.origins
+            else _("What there is in %(place)s, in case it helps:", place=nearest)
+        )
+        replies = [
+            Text("\n".join(lines)),
+            *await _cards(turn, result, intro),
+            screen(turn, _("A member of staff can tell you more."), buttons[:1]),
+        ]
     return replies
 
 
@@ -165,34 +189,60 @@ def _out_of_scope(turn: Turn, topic: str | None) -> Text:
         "abroad": _("work or travel abroad"),
         "money": _("loans and banks"),
     }.get(topic or "")
-    text = _("Opora does not cover %(topic)s. I know about social services: care at home, meals, day "
-             "centres, help for families, people with disabilities and displaced people.", topic=what) if what \
-        else _("That is outside what I know. I know about social services: care at home, meals, day "
-               "centres, help for families, people with disabilities and displaced people.")
+    text = (
+        _(
+            "Opora does not cover %(topic)s. I know about social services: care at home, meals, day "
+            "centres, help for families, people with disabilities and displaced people.",
+            topic=what,
+        )
+        if what
+        else _(
+            "That is outside what I know. I know about social services: care at home, meals, day "
+            "centres, help for families, people with disabilities and displaced people."
+        )
+    )
     return screen(turn, text, _ways_on(turn))
 
 
 async def _clarify(turn: Turn) -> list[Reply]:
     _ = turn._
-    return [Text(_("I will gladly help. Tell me a little more: who needs help, and with what? For example: "
-                   "“my mother is 80 and can no longer cook”. Or choose the kind of help:")),
-            *[screen(turn, reply.text, [b for row in reply.buttons for b in row if b.payload != "menu"]
-                     + [Button(_("👤 Talk to staff"), "staff")])
-              for reply in await browse.categories(turn)]]
+    return [
+        Text(
+            _(
+                "I will gladly help. Tell me a little more: who needs help, and with what? For example: "
+                "“my mother is 80 and can no longer cook”. Or choose the kind of help:"
+            )
+        ),
+        *[
+            screen(
+                turn,
+                reply.text,
+                [b for row in reply.buttons for b in row if b.payload != "menu"]
+                + [Button(_("👤 Talk to staff"), "staff")],
+            )
+            for reply in await browse.categories(turn)
+        ],
+    ]
 
 
 def _not_found(turn: Turn, result: Answer) -> Text:
     _ = turn._
     if result.places and not result.origins:
-        text = _("I found nothing like that in %(place)s. Try other words, browse what there is, or talk "
-                 "to a member of staff.", place=_place_name(turn, result.places[0]))
+        text = _(
+            "I found nothing like that in %(place)s. Try other words, browse what there is, or talk "
+            "to a member of staff.",
+            place=_place_name(turn, result.places[0]),
+        )
     else:
-        text = _("Sorry, I could not find an answer to that. I know about social services. "
-                 "Try other words, browse the services, or talk to a member of staff.")
+        text = _(
+            "Sorry, I could not find an answer to that. I know about social services. "
+            "Try other words, browse the services, or talk to a member of staff."
+        )
     return screen(turn, text, _ways_on(turn))
 
 
 # --- which town? ---------------------------------------------------------------------------
+
 
 async def _ask_where(turn: Turn, question: str) -> list[Reply]:
     """Once per conversation: the answer depends on the town, and none is known."""

@@ -13,8 +13,7 @@ ANY_TOWN = "*"
 async def categories(turn: Turn, arg: str = "") -> list[Reply]:
     _ = turn._
     counts = await turn.services.directory.categories()
-    buttons = [Button(f"{_(label)} ({counts[c]})", f"cat:{c}") for c, label in CATEGORY_LABELS.items()
-               if counts.get(c)]
+    buttons = [Button(f"{_(label)} ({counts[c]})", f"cat:{c}") for c, label in CATEGORY_LABELS.items() if counts.get(c)]
     if not buttons:
         return [screen(turn, _("The catalogue is empty at the moment."))]
     return [screen(turn, _("What kind of help are you looking for?"), buttons)]
@@ -29,8 +28,15 @@ async def towns(turn: Turn, category: str) -> list[Reply]:
         raise StaleButton(category)
     buttons = [Button(f"{pick(p.name, _.lang)} ({p.services})", f"town:{category}:{p.id}") for p in places]
     buttons.append(Button(_("All towns"), f"town:{category}:{ANY_TOWN}"))
-    return [screen(turn, _("%(category)s. Where?", category=_(CATEGORY_LABELS[Category(category)])),
-                   buttons, back="browse", per_row=2)]
+    return [
+        screen(
+            turn,
+            _("%(category)s. Where?", category=_(CATEGORY_LABELS[Category(category)])),
+            buttons,
+            back="browse",
+            per_row=2,
+        )
+    ]
 
 
 async def services(turn: Turn, arg: str) -> list[Reply]:
@@ -43,8 +49,9 @@ async def services(turn: Turn, arg: str) -> list[Reply]:
         raise StaleButton(arg)
     turn.state.data["back"] = f"town:{arg}"
     buttons = [Button(pick(s.name, _.lang) or s.id, f"svc:{s.id}") for s in items]
-    text = _.plural("%(n)d service. Choose one to see the details:",
-                    "%(n)d services. Choose one to see the details:", len(items))
+    text = _.plural(
+        "%(n)d service. Choose one to see the details:", "%(n)d services. Choose one to see the details:", len(items)
+    )
     return [screen(turn, text, buttons, back=f"cat:{category}")]
 
 

@@ -52,8 +52,9 @@ def _source(_: Translator, fact: Fact) -> str:
 def provenance_text(_: Translator, fact: Fact) -> str:
     """Where the facts come from: confirmed by a person, or according to a source."""
     if fact.confirmed:
-        return _("Confirmed by %(who)s on %(date)s", who=pick(fact.assured_by, _.lang) or "",
-                 date=_.date(fact.assured_date))
+        return _(
+            "Confirmed by %(who)s on %(date)s", who=pick(fact.assured_by, _.lang) or "", date=_.date(fact.assured_date)
+        )
     if fact.source_date or fact.assured_date:
         date = source_date_text(_, fact.source_date) if fact.source_date else _.date(fact.assured_date)
         return _("According to %(source)s, %(date)s", source=_source(_, fact), date=date)
@@ -61,7 +62,7 @@ def provenance_text(_: Translator, fact: Fact) -> str:
 
 
 def fact_note(_: Translator, fact: Fact | None, today: dt.date | None, context: Fact | None = None) -> str:
-    """" (according to tvstz.com, 30 April 2018; may be out of date)" after a fact of an office:
+    """ " (according to tvstz.com, 30 April 2018; may be out of date)" after a fact of an office:
     where it comes from when that is not the card's own source, and whether it may be out of
     date. Empty for a current fact from the card's source."""
     if fact is None:
@@ -69,11 +70,21 @@ def fact_note(_: Translator, fact: Fact | None, today: dt.date | None, context: 
     parts = []
     if context is None or _provenance_key(fact) != _provenance_key(context):
         if fact.confirmed:
-            parts.append(_("confirmed by %(who)s on %(date)s", who=pick(fact.assured_by, _.lang) or "",
-                           date=_.date(fact.assured_date)))
+            parts.append(
+                _(
+                    "confirmed by %(who)s on %(date)s",
+                    who=pick(fact.assured_by, _.lang) or "",
+                    date=_.date(fact.assured_date),
+                )
+            )
         elif fact.source_date:
-            parts.append(_("according to %(source)s, %(date)s", source=_source(_, fact),
-                           date=source_date_text(_, fact.source_date)))
+            parts.append(
+                _(
+                    "according to %(source)s, %(date)s",
+                    source=_source(_, fact),
+                    date=source_date_text(_, fact.source_date),
+                )
+            )
         else:
             parts.append(_("according to %(source)s, undated", source=_source(_, fact)))
     if today is not None and fact.stale(today):
@@ -86,8 +97,13 @@ def old_hours_text(_: Translator, office: Office) -> str:
     hours = hours_text(_, office.hours)
     fact = office.hours_fact
     if fact and fact.earliest_day:
-        date = (_.date(fact.assured_date) if fact.confirmed else
-                source_date_text(_, fact.source_date) if fact.source_date else _.date(fact.earliest_day))
+        date = (
+            _.date(fact.assured_date)
+            if fact.confirmed
+            else source_date_text(_, fact.source_date)
+            if fact.source_date
+            else _.date(fact.earliest_day)
+        )
         return _("Hours as of %(date)s: %(hours)s. They may have changed.", date=date, hours=hours)
     return _("Hours from an undated source: %(hours)s. They may have changed.", hours=hours)
 
@@ -101,12 +117,21 @@ def today_text(_: Translator, office: Office, now: dt.datetime) -> str:
     state = _("open now") if office.open_at(now) else _("closed now")
     if not today:
         return _("Today: closed")
-    return _("Today: %(hours)s, %(state)s", hours=", ".join(f"{_.time(h.opens)}–{_.time(h.closes)}" for h in today),
-             state=state)
+    return _(
+        "Today: %(hours)s, %(state)s",
+        hours=", ".join(f"{_.time(h.opens)}–{_.time(h.closes)}" for h in today),
+        state=state,
+    )
 
 
-def office_lines(_: Translator, office: Office, now: dt.datetime | None = None, *,
-                 today: dt.date | None = None, context: Fact | None = None) -> list[str]:
+def office_lines(
+    _: Translator,
+    office: Office,
+    now: dt.datetime | None = None,
+    *,
+    today: dt.date | None = None,
+    context: Fact | None = None,
+) -> list[str]:
     """An office: where, phones and hours, with where they come from unless that is `context`
     (the card's own source), and marked when they may be out of date: once for the office when
     they share their provenance, else after each. With `now`, today's hours and whether it is
@@ -115,10 +140,14 @@ def office_lines(_: Translator, office: Office, now: dt.datetime | None = None, 
     today = now.date() if now is not None else today
     where = ", ".join(x for x in (pick(office.city, lang), pick(office.address, lang)) if x)
     has_address = bool(pick(office.address, lang))
-    phone_facts = [office.phone_facts[i] if i < len(office.phone_facts) else office.address_fact
-                   for i in range(len(office.phones))]
-    shown = ([office.address_fact] if has_address else []) + phone_facts + (
-        [office.hours_fact] if office.hours and office.hours_fact else [])
+    phone_facts = [
+        office.phone_facts[i] if i < len(office.phone_facts) else office.address_fact for i in range(len(office.phones))
+    ]
+    shown = (
+        ([office.address_fact] if has_address else [])
+        + phone_facts
+        + ([office.hours_fact] if office.hours and office.hours_fact else [])
+    )
     shared = len({_provenance_key(f) for f in shown}) == 1 and len(shown) > 1
 
     def note(fact: Fact | None) -> str:
@@ -127,8 +156,14 @@ def office_lines(_: Translator, office: Office, now: dt.datetime | None = None, 
     lines = [f"🏢 {pick(office.name, lang) or ''}"]
     if office.distance_km is not None:
         distance = _.km(office.distance_km)
-        lines.append("   📏 " + (_("about %(distance)s (to the town centre: the exact place is unknown)",
-                                   distance=distance) if office.approximate else distance))
+        lines.append(
+            "   📏 "
+            + (
+                _("about %(distance)s (to the town centre: the exact place is unknown)", distance=distance)
+                if office.approximate
+                else distance
+            )
+        )
     if has_address:
         lines.append("   📍 " + where + note(office.address_fact))
     else:
@@ -138,7 +173,9 @@ def office_lines(_: Translator, office: Office, now: dt.datetime | None = None, 
         for i, (number, fact) in enumerate(zip(office.phones, phone_facts)):
             whose = pick(office.phone_descriptions[i], lang) if i < len(office.phone_descriptions) else None
             groups.setdefault((f" – {whose}" if whose else "", note(fact)), []).append(number)
-        lines.append("   ☎ " + "; ".join(", ".join(numbers) + whose + text for (whose, text), numbers in groups.items()))
+        lines.append(
+            "   ☎ " + "; ".join(", ".join(numbers) + whose + text for (whose, text), numbers in groups.items())
+        )
     else:
         lines.append("   ☎ " + _("Phone unknown"))
     if not office.hours:
@@ -173,14 +210,19 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
     unknown = _("not stated in our sources")
     lines = [f"🏛 {pick(card.organization, lang)}"] if card.organization else []
     if not card.operating:
-        lines.append(_(NOT_OPERATING[card.status]) if card.status in NOT_OPERATING
-                     else "⚠ " + _("This service is not active at the moment."))
+        lines.append(
+            _(NOT_OPERATING[card.status])
+            if card.status in NOT_OPERATING
+            else "⚠ " + _("This service is not active at the moment.")
+        )
     if alert := pick(card.alert, lang):
         lines.append(f"⚠ {alert}")
     lines.append(pick(card.description, lang) or "")
     if not card.operating:  # what it was, and where it came from; nothing to apply for, nowhere to go
-        lines.append("🏢 " + _("Where to go: this service does not operate. A member of staff can tell you "
-                               "what there is instead."))
+        lines.append(
+            "🏢 "
+            + _("Where to go: this service does not operate. A member of staff can tell you what there is instead.")
+        )
         lines.append("📰 " + provenance_text(_, card.fact))
         buttons = rows((Button(_("🙋 Not what you need? Talk to staff"), f"staff:topic:{card.id}"),), nav(turn, back))
         return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
@@ -215,5 +257,9 @@ def _provenance_lines(_: Translator, fact: Fact, today: dt.date) -> list[str]:
 
 
 def _has_unknowns(card: ServiceCard) -> bool:
-    return (not card.eligibility or not card.application or not card.offices
-            or any(not o.phones or not o.address or not o.hours for o in card.offices))
+    return (
+        not card.eligibility
+        or not card.application
+        or not card.offices
+        or any(not o.phones or not o.address or not o.hours for o in card.offices)
+    )

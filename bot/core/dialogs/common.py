@@ -4,11 +4,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.coordination import ChatLocks, Limits
 from bot.core.events import Button, Event, Reply, Text, rows
 from bot.core.i18n import Translator
 from bot.core.state import State, StateStore
 from bot.helpdesk.desk import HelpDesk
-from bot.coordination import ChatLocks, Limits
 from bot.metrics import Metrics
 from catalog.directory import Directory
 from catalog.search.engine import AnswerEngine
@@ -54,11 +54,17 @@ def nav(turn: Turn, back: str | None = None) -> tuple[Button, ...]:
 
 
 def choices(buttons: list[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
-    return [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
-def screen(turn: Turn, text: str, buttons: list[Button] = (), back: str | None = None,
-           per_row: int = 1, title: str | None = None) -> Text:
+def screen(
+    turn: Turn,
+    text: str,
+    buttons: list[Button] = (),
+    back: str | None = None,
+    per_row: int = 1,
+    title: str | None = None,
+) -> Text:
     return Text(text, rows(*choices(list(buttons), per_row), nav(turn, back)), title=title)
 
 

@@ -2,13 +2,12 @@
 
 The request is stored (with its card queued for staff) before the person is told its number."""
 
-import datetime as dt
 import hashlib
 import uuid
 
+from bot.core import staffdesk
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, rows
-from bot.core import staffdesk
 from bot.helpdesk.desk import MAX_ID, Closed, Draft, NotFound
 from catalog.texts import pick
 from catalog.vocabulary import WEEKDAYS
@@ -53,8 +52,20 @@ def _key(turn: Turn, draft: dict) -> str:
     if draft.get("id"):
         return str(draft["id"])[:64]
     user = turn.event.user
-    made = "\n".join(map(str, (user.channel, user.id, draft.get("queue"), draft.get("topic"), draft.get("text"),
-                               draft.get("phone"), draft.get("location"))))
+    made = "\n".join(
+        map(
+            str,
+            (
+                user.channel,
+                user.id,
+                draft.get("queue"),
+                draft.get("topic"),
+                draft.get("text"),
+                draft.get("phone"),
+                draft.get("location"),
+            ),
+        )
+    )
     return hashlib.sha256(made.encode()).hexdigest()
 
 
@@ -68,8 +79,11 @@ async def start(turn: Turn, value: str = "") -> list[Reply]:
         if card := await turn.services.directory.card(service_id):
             buttons.append(Button(pick(card.name, _.lang) or service_id, f"staff:topic:{service_id}"))
     buttons.append(Button(_("Another question"), f"staff:topic:{OTHER}"))
-    return [screen(turn, _("I will pass your question to a social worker, who will answer here. "
-                           "What is it about?"), buttons)]
+    return [
+        screen(
+            turn, _("I will pass your question to a social worker, who will answer here. What is it about?"), buttons
+        )
+    ]
 
 
 async def topic(turn: Turn, service_id: str) -> list[Reply]:
@@ -83,9 +97,14 @@ async def topic(turn: Turn, service_id: str) -> list[Reply]:
     draft["queue"] = queue
     _ = turn._
     info = await turn.services.desk.queue(queue)
-    return [screen(turn, _("Your request will go to: %(office)s.", office=pick(info.name, _.lang)),
-                   [Button(_("✔ Continue"), f"staff:q:{queue}"), Button(_("Choose another office"), "staff:queues")],
-                   back="staff")]
+    return [
+        screen(
+            turn,
+            _("Your request will go to: %(office)s.", office=pick(info.name, _.lang)),
+            [Button(_("✔ Continue"), f"staff:q:{queue}"), Button(_("Choose another office"), "staff:queues")],
+            back="staff",
+        )
+    ]
 
 
 async def queues(turn: Turn, value: str = "") -> list[Reply]:
@@ -102,25 +121,40 @@ async def queue(turn: Turn, queue_id: str) -> list[Reply]:
     _draft(turn)["queue"] = queue_id
     turn.state.flow = "handoff:text"
     _ = turn._
-    return [Text(_("Describe in one message what you need. You can also send your location."),
-                 request="location", request_label=_("📍 Add my location")),
-            Text(_("Write your message below."), rows((Button(_("✖ Cancel"), "staff:cancel"),), nav(turn)))]
+    return [
+        Text(
+            _("Describe in one message what you need. You can also send your location."),
+            request="location",
+            request_label=_("📍 Add my location"),
+        ),
+        Text(_("Write your message below."), rows((Button(_("✖ Cancel"), "staff:cancel"),), nav(turn))),
+    ]
 
 
 async def described(turn: Turn, text: str) -> list[Reply]:
     _draft(turn)["text"] = text[:MAX_TEXT]
     turn.state.flow = "handoff:phone"
     _ = turn._
-    return [Text(_("Should staff call you? Share your phone number with the button, or skip."),
-                 request="contact", request_label=_("📞 Share my phone number")),
-            Text(_("You can also skip this."), rows((Button(_("Skip ➡"), "staff:phone:skip"),),
-                                                    (Button(_("✖ Cancel"), "staff:cancel"),)))]
+    return [
+        Text(
+            _("Should staff call you? Share your phone number with the button, or skip."),
+            request="contact",
+            request_label=_("📞 Share my phone number"),
+        ),
+        Text(
+            _("You can also skip this."),
+            rows((Button(_("Skip ➡"), "staff:phone:skip"),), (Button(_("✖ Cancel"), "staff:cancel"),)),
+        ),
+    ]
 
 
 async def located(turn: Turn, point: tuple[float, float]) -> list[Reply]:
     _draft(turn)["location"] = list(point)
-    return [Text(turn._("Location added. Now write your message."))] if turn.state.flow == "handoff:text" \
+    return (
+        [Text(turn._("Location added. Now write your message."))]
+        if turn.state.flow == "handoff:text"
         else await consent(turn)
+    )
 
 
 async def phone(turn: Turn, value: str) -> list[Reply]:
@@ -139,16 +173,28 @@ async def consent(turn: Turn) -> list[Reply]:
     draft = _draft(turn)
     turn.state.flow = None
     info = await turn.services.desk.queue(draft["queue"])
-    shared = [_("your message")] + ([_("your phone number")] if draft.get("phone") else []) \
+    shared = (
+        [_("your message")]
+        + ([_("your phone number")] if draft.get("phone") else [])
         + ([_("your location")] if draft.get("location") else [])
-    text = " ".join((
-        _("Staff of %(office)s will see %(what)s.", office=pick(info.name, _.lang), what=", ".join(shared)),
-        _.plural("Opora keeps them for %(n)d day after your request is closed, then deletes them.",
-                 "Opora keeps them for %(n)d days after your request is closed, then deletes them.",
-                 turn.services.retention_days),
-        _("/forget deletes them at any time. Do you agree?")))
-    return [Text(f"«{draft['text']}»\n\n{text}", rows(
-        (Button(_("✅ I agree, send"), "staff:send"),), (Button(_("✖ Cancel"), "staff:cancel"),)))]
+    )
+    text = " ".join(
+        (
+            _("Staff of %(office)s will see %(what)s.", office=pick(info.name, _.lang), what=", ".join(shared)),
+            _.plural(
+                "Opora keeps them for %(n)d day after your request is closed, then deletes them.",
+                "Opora keeps them for %(n)d days after your request is closed, then deletes them.",
+                turn.services.retention_days,
+            ),
+            _("/forget deletes them at any time. Do you agree?"),
+        )
+    )
+    return [
+        Text(
+            f"«{draft['text']}»\n\n{text}",
+            rows((Button(_("✅ I agree, send"), "staff:send"),), (Button(_("✖ Cancel"), "staff:cancel"),)),
+        )
+    ]
 
 
 async def send(turn: Turn, value: str = "") -> list[Reply]:
@@ -161,16 +207,31 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
     if not await turn.services.limits.allow("requests", f"{user.channel}:{user.id}"):
         turn.services.metrics.limited.labels(user.channel, "requests").inc()
         _ = turn._
-        return [Text(_("You have sent several requests in a short time. Please wait a while before sending "
-                       "another; your earlier requests have reached staff, and /myrequests shows them."),
-                     rows((Button(_("✅ I agree, send"), "staff:send"),), nav(turn)))]
+        return [
+            Text(
+                _(
+                    "You have sent several requests in a short time. Please wait a while before sending "
+                    "another; your earlier requests have reached staff, and /myrequests shows them."
+                ),
+                rows((Button(_("✅ I agree, send"), "staff:send"),), nav(turn)),
+            )
+        ]
     service_id = None if draft.get("topic", OTHER) == OTHER else draft["topic"]
     topic = await turn.services.directory.card(service_id) if service_id else None  # read before the write
     request = await turn.services.desk.create(
-        Draft(channel=user.channel, user_id=user.id, language=turn._.lang, queue_id=draft["queue"],
-              service_id=service_id, text=draft["text"], phone=draft.get("phone"),
-              location=tuple(draft["location"]) if draft.get("location") else None, key=_key(turn, draft)),
-        card=lambda request, text: staffdesk.card(turn.services, request, text, topic=topic))
+        Draft(
+            channel=user.channel,
+            user_id=user.id,
+            language=turn._.lang,
+            queue_id=draft["queue"],
+            service_id=service_id,
+            text=draft["text"],
+            phone=draft.get("phone"),
+            location=tuple(draft["location"]) if draft.get("location") else None,
+            key=_key(turn, draft),
+        ),
+        card=lambda request, text: staffdesk.card(turn.services, request, text, topic=topic),
+    )
     turn.state.data["handoff"] = {"sent": request.id, "queue": draft["queue"]}
     return await _received(turn, request.id, draft["queue"])
 
@@ -213,8 +274,12 @@ async def add(turn: Turn, value: str) -> list[Reply]:
     if request_number(value) is None:
         raise StaleButton(value)
     turn.state.flow = f"request:{value}"
-    return [Text(turn._("Write your message for request No. %(n)d.", n=int(value)),
-                 rows((Button(turn._("✖ Cancel"), "staff:cancel"),)))]
+    return [
+        Text(
+            turn._("Write your message for request No. %(n)d.", n=int(value)),
+            rows((Button(turn._("✖ Cancel"), "staff:cancel"),)),
+        )
+    ]
 
 
 async def added(turn: Turn, request_id: int, text: str) -> list[Reply]:
@@ -223,17 +288,30 @@ async def added(turn: Turn, request_id: int, text: str) -> list[Reply]:
     user = turn.event.user
     if not await turn.services.limits.allow("messages", f"{user.channel}:{user.id}"):
         turn.services.metrics.limited.labels(user.channel, "messages").inc()
-        return [Text(_("You have written a lot to staff in a short time. Please wait a while, then write "
-                       "again."), rows(nav(turn)))]
+        return [
+            Text(
+                _("You have written a lot to staff in a short time. Please wait a while, then write again."),
+                rows(nav(turn)),
+            )
+        ]
     try:
         await turn.services.desk.add_from_citizen(
-            request_id, user.channel, user.id, text[:MAX_TEXT],
-            relay=lambda request: staffdesk.citizen_message(turn.services, request, text[:MAX_TEXT]))
+            request_id,
+            user.channel,
+            user.id,
+            text[:MAX_TEXT],
+            relay=lambda request: staffdesk.citizen_message(turn.services, request, text[:MAX_TEXT]),
+        )
     except NotFound:
-        raise StaleButton(str(request_id))
+        raise StaleButton(str(request_id)) from None
     except Closed:
-        return [screen(turn, _("Request No. %(n)d is closed. You can start a new one.", n=request_id),
-                       [Button(_("👤 Talk to staff"), "staff")])]
+        return [
+            screen(
+                turn,
+                _("Request No. %(n)d is closed. You can start a new one.", n=request_id),
+                [Button(_("👤 Talk to staff"), "staff")],
+            )
+        ]
     return [Text(_("Added to request No. %(n)d.", n=request_id), rows(nav(turn)))]
 
 
@@ -245,12 +323,27 @@ async def mine(turn: Turn, value: str = "") -> list[Reply]:
         return [screen(turn, _("You have no requests."), [Button(_("👤 Talk to staff"), "staff")])]
     lines, buttons = [], []
     for r in requests:
-        lines.append(_("No. %(n)d, %(date)s: %(status)s", n=r.id, date=_.date(r.created_at.date()),
-                       status=_(staffdesk.STATUS[r.status])))
+        lines.append(
+            _(
+                "No. %(n)d, %(date)s: %(status)s",
+                n=r.id,
+                date=_.date(r.created_at.date()),
+                status=_(staffdesk.STATUS[r.status]),
+            )
+        )
         if r.status != "closed":
             buttons.append(Button(_("✉ Add to No. %(n)d", n=r.id), f"staff:add:{r.id}"))
     return [screen(turn, "\n".join(lines), buttons)]
 
 
-STEPS = {"": start, "topic": topic, "queues": queues, "q": queue, "phone": phone, "send": send,
-         "cancel": cancel, "add": add, "mine": mine}
+STEPS = {
+    "": start,
+    "topic": topic,
+    "queues": queues,
+    "q": queue,
+    "phone": phone,
+    "send": send,
+    "cancel": cancel,
+    "add": add,
+    "mine": mine,
+}

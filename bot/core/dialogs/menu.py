@@ -1,8 +1,8 @@
 """Welcome, main menu, help, language and /forget."""
 
+from bot.core import language as languages
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, rows
-from bot.core import language as languages
 from bot.core.i18n import LANGUAGES
 from bot.core.language import LANGUAGE_NAMES
 
@@ -18,26 +18,31 @@ def menu_buttons(turn: Turn) -> list[tuple[Button, ...]]:
 
 async def menu(turn: Turn, arg: str = "") -> list[Reply]:
     turn.state.flow = None
-    return [Text(turn._("What would you like to do? Choose below, or just write your question."),
-                 rows(*menu_buttons(turn)))]
+    return [
+        Text(turn._("What would you like to do? Choose below, or just write your question."), rows(*menu_buttons(turn)))
+    ]
 
 
 async def welcome(turn: Turn, arg: str = "") -> list[Reply]:
     _ = turn._
     turn.state.flow = None
     other = next(lang for lang in LANGUAGES if lang != turn.state.language)
-    text = _("Hello! I am Opora. I help you find social services in Bulgaria and Ukraine: what "
-             "they are, who can get them, and where and when to go. Choose below, or just write "
-             "your question in your own words.")
+    text = _(
+        "Hello! I am Opora. I help you find social services in Bulgaria and Ukraine: what "
+        "they are, who can get them, and where and when to go. Choose below, or just write "
+        "your question in your own words."
+    )
     return [Text(text, rows(*menu_buttons(turn), (Button(LANGUAGE_NAMES[other], f"lang:{other}"),)))]
 
 
 async def help_(turn: Turn, arg: str = "") -> list[Reply]:
     _ = turn._
-    text = _("You can write a question in your own words, for example: “warm lunch for my grandmother "
-             "in Kazanlak”. Or use the buttons.\n\n/start – start again\n/help – this help\n"
-             "/language – change the language\n/myrequests – your requests to staff\n"
-             "/forget – delete what Opora stores about you")
+    text = _(
+        "You can write a question in your own words, for example: “warm lunch for my grandmother "
+        "in Kazanlak”. Or use the buttons.\n\n/start – start again\n/help – this help\n"
+        "/language – change the language\n/myrequests – your requests to staff\n"
+        "/forget – delete what Opora stores about you"
+    )
     return [Text(text, rows(*menu_buttons(turn)))]
 
 
@@ -57,13 +62,22 @@ async def forget(turn: Turn, arg: str = "") -> list[Reply]:
         await turn.services.desk.forget(turn.event.user.channel, turn.event.user.id)
         await turn.services.states.forget(turn.event.user)
         turn.forgotten = True
-        return [Text(_("Done. I have deleted everything I stored about you. Write /start to begin again."),
-                     rows((Button(_("☰ Menu"), "menu"),)))]
+        return [
+            Text(
+                _("Done. I have deleted everything I stored about you. Write /start to begin again."),
+                rows((Button(_("☰ Menu"), "menu"),)),
+            )
+        ]
     if arg == "no":
         return [Text(_("Nothing was deleted."), ()), *await menu(turn)]
     if arg:
         raise StaleButton(arg)
-    return [Text(_("Delete everything Opora stores about you: your language, where you are in a "
-                   "conversation, and your requests to staff? This cannot be undone."),
-                 rows((Button(_("🗑 Yes, delete"), "forget:yes"), Button(_("No, keep it"), "forget:no")),
-                      nav(turn)))]
+    return [
+        Text(
+            _(
+                "Delete everything Opora stores about you: your language, where you are in a "
+                "conversation, and your requests to staff? This cannot be undone."
+            ),
+            rows((Button(_("🗑 Yes, delete"), "forget:yes"), Button(_("No, keep it"), "forget:no")), nav(turn)),
+        )
+    ]

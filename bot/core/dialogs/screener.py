@@ -5,7 +5,8 @@ import re
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply
 from catalog.texts import pick
-from catalog.vocabulary import N_, TARGET_GROUP_LABELS, TargetGroup as G
+from catalog.vocabulary import N_, TARGET_GROUP_LABELS
+from catalog.vocabulary import TargetGroup as G
 
 AGES = {"0-17": N_("Under 18"), "18-64": N_("18–64"), "65-79": N_("65–79"), "80-120": N_("80 or older")}
 OLD_AGE, ADULT_AGE = 65, 18
@@ -44,9 +45,14 @@ async def start(turn: Turn, value: str = "") -> list[Reply]:
     _ = turn._
     turn.state.data["screener"] = {}
     turn.state.flow = None
-    return [screen(turn, _("I will ask three short questions. Who is the help for?"),
-                   [Button(_("For me"), "scr:who:me"), Button(_("For a relative"), "scr:who:relative")],
-                   per_row=2)]
+    return [
+        screen(
+            turn,
+            _("I will ask three short questions. Who is the help for?"),
+            [Button(_("For me"), "scr:who:me"), Button(_("For a relative"), "scr:who:relative")],
+            per_row=2,
+        )
+    ]
 
 
 async def who(turn: Turn, value: str) -> list[Reply]:
@@ -57,8 +63,7 @@ async def who(turn: Turn, value: str) -> list[Reply]:
     _ = turn._
     question = _("How old are you?") if value == "me" else _("How old is your relative?")
     buttons = [Button(_(label), f"scr:age:{ages}") for ages, label in AGES.items()]
-    return [screen(turn, question + " " + _("Choose, or write the age as a number."), buttons,
-                   back="scr", per_row=2)]
+    return [screen(turn, question + " " + _("Choose, or write the age as a number."), buttons, back="scr", per_row=2)]
 
 
 async def age(turn: Turn, value: str) -> list[Reply]:
@@ -80,11 +85,20 @@ def typed_age(text: str) -> str | None:
 def situations(turn: Turn) -> list[Reply]:
     _ = turn._
     chosen = _draft(turn).get("situations", [])
-    buttons = [Button(("✅ " if key in chosen else "▫ ") + _(label), f"scr:s:{key}")
-               for key, (label, _groups) in SITUATIONS.items()]
+    buttons = [
+        Button(("✅ " if key in chosen else "▫ ") + _(label), f"scr:s:{key}")
+        for key, (label, _groups) in SITUATIONS.items()
+    ]
     buttons.append(Button(_("Done ➡"), "scr:done"))
-    return [screen(turn, _("What applies? Tap all that fit, then Done."), buttons,
-                   back=f"scr:who:{_draft(turn)['who']}", per_row=2)]
+    return [
+        screen(
+            turn,
+            _("What applies? Tap all that fit, then Done."),
+            buttons,
+            back=f"scr:who:{_draft(turn)['who']}",
+            per_row=2,
+        )
+    ]
 
 
 async def toggle(turn: Turn, key: str) -> list[Reply]:
@@ -123,18 +137,29 @@ async def results(turn: Turn, place: str) -> list[Reply]:
     _ = turn._
     ages = draft["ages"]
     found = await turn.services.directory.eligible(
-        groups_for(ages, draft.get("situations", [])), (ages[0], ages[1]), None if place == ANYWHERE else place)
+        groups_for(ages, draft.get("situations", [])), (ages[0], ages[1]), None if place == ANYWHERE else place
+    )
     if not found:
-        return [screen(turn, _("I found no service for this situation in the catalogue. "
-                               "A member of staff can advise you."),
-                       [Button(_("👤 Talk to staff"), "staff")], back="scr:done")]
+        return [
+            screen(
+                turn,
+                _("I found no service for this situation in the catalogue. A member of staff can advise you."),
+                [Button(_("👤 Talk to staff"), "staff")],
+                back="scr:done",
+            )
+        ]
     lines = [_.plural("You may qualify for %(n)d service:", "You may qualify for %(n)d services:", len(found))]
     for item, matched in found[:MAX_SHOWN]:
         why = ", ".join(_(TARGET_GROUP_LABELS[G(g)]).lower() for g in matched)
         lines.append(f"• {pick(item.name, _.lang)} — " + _("for: %(groups)s", groups=why))
     if len(found) > MAX_SHOWN:
-        lines.append(_.plural("…and %(n)d more. Narrow it down by choosing a town.",
-                              "…and %(n)d more. Narrow it down by choosing a town.", len(found) - MAX_SHOWN))
+        lines.append(
+            _.plural(
+                "…and %(n)d more. Narrow it down by choosing a town.",
+                "…and %(n)d more. Narrow it down by choosing a town.",
+                len(found) - MAX_SHOWN,
+            )
+        )
     lines.append(_("This is a guide, not a decision: the office decides who gets a service."))
     buttons = [Button(pick(item.name, _.lang) or item.id, f"svc:{item.id}") for item, _m in found[:MAX_SHOWN]]
     turn.state.data["back"] = f"scr:at:{place}"
