@@ -11,12 +11,13 @@ the old number's description.
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog.models import Address, Location, Organization, Phone, Place, Provider, Schedule
+from catalog.models import Address, Location, Organization, Phone, Place, Provider, Record, Schedule
 from catalog.provenance import Fact
 from catalog.schema import ScheduleIn
 from catalog.texts import Texts
@@ -73,7 +74,7 @@ class Correction:
     address: str | None = None
     hours: tuple[Opening, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "phone": self.phone,
@@ -82,7 +83,7 @@ class Correction:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Correction":
+    def from_json(cls, data: dict[str, Any]) -> "Correction":
         return cls(
             data["kind"],
             data.get("phone"),
@@ -112,7 +113,7 @@ def parse(text: str, country: str) -> Correction:
 
 def _starts_with_day(text: str) -> bool:
     word = re.match(_DAY, text.lower())
-    return bool(word) and _day(word[0]) is not None
+    return word is not None and _day(word[0]) is not None
 
 
 def _day(word: str) -> str | None:
@@ -133,8 +134,8 @@ def _days(spec: str) -> tuple[str, ...]:
         if not part:
             continue
         ends = re.split(_DASH, part)
-        found = [_day(end) for end in ends]
-        if None in found or len(found) > 2:
+        found = [day for end in ends if (day := _day(end))]
+        if len(found) != len(ends) or len(found) > 2:
             raise BadCorrection("hours", spec)
         if len(found) == 2:
             first, last = WEEKDAYS.index(found[0]), WEEKDAYS.index(found[1])
@@ -203,7 +204,7 @@ def _number(record_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-async def office_facts(sessions: async_sessionmaker, location_id: str) -> OfficeFacts | None:
+async def office_facts(sessions: async_sessionmaker[AsyncSession], location_id: str) -> OfficeFacts | None:
     async with sessions() as session:
         location = await session.get(Location, location_id)
         if location is None:
@@ -211,7 +212,7 @@ async def office_facts(sessions: async_sessionmaker, location_id: str) -> Office
         return await _facts(session, location)
 
 
-async def _facts(session, location: Location) -> OfficeFacts:
+async def _facts(session: AsyncSession, location: Location) -> OfficeFacts:
     country = await session.scalar(
         select(Provider.country)
         .join(Organization, Organization.provider_id == Provider.id)
@@ -249,19 +250,21 @@ def staff_source(queue_id: str) -> str:
     return f"Opora staff chat ({queue_id})"
 
 
-def _confirm(record, who: Texts, lang: str, today: dt.date) -> None:
+def _confirm(record: Record, who: Texts, lang: str, today: dt.date) -> None:
     record.assured_date = today
     record.assured_by = who.get(lang) or next(iter(who.values()), None)
     record.translations = {**(record.translations or {}), "assured_by": dict(who)}
 
 
-def _as_typed(record, who: Texts, lang: str, today: dt.date, queue_id: str) -> None:
+def _as_typed(record: Record, who: Texts, lang: str, today: dt.date, queue_id: str) -> None:
     record.sources = [staff_source(queue_id)]
     record.source_date = today.isoformat()
     _confirm(record, who, lang, today)
 
 
-async def confirm_office(sessions: async_sessionmaker, location_id: str, who: Texts, today: dt.date) -> bool:
+async def confirm_office(
+    sessions: async_sessionmaker[AsyncSession], location_id: str, who: Texts, today: dt.date
+) -> bool:
     """ "All correct": the office, its address, phones and hours are confirmed today by `who`."""
     async with sessions() as session, session.begin():
         location = await session.get(Location, location_id)
@@ -275,7 +278,7 @@ async def confirm_office(sessions: async_sessionmaker, location_id: str, who: Te
 
 
 async def correct_office(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     location_id: str,
     correction: Correction,
     who: Texts,
@@ -291,7 +294,7 @@ async def correct_office(
             return False
         facts = await _facts(session, location)
         lang = PRIMARY_LANGUAGE.get(facts.country, "bg")
-        if correction.kind == "phone":
+        if correction.kind == "phone" and correction.phone:
             if replace is not None and 0 <= replace < len(facts.phones):
                 phone = facts.phones[replace]
                 phone.number, phone.description = correction.phone, None

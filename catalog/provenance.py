@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from dateutil.relativedelta import relativedelta
 
+from catalog.models import Record
 from catalog.texts import Texts
 
 STALE_MONTHS = 12
@@ -37,18 +38,26 @@ def source_date(value: object) -> str | None:
     match = _PARTIAL.match(text)
     if not match:
         raise ValueError(f"a date must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
-    year, month, day = (int(part) if part else None for part in match.groups())
+    year, month, day = _parts(match)
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month out of range in {text!r}")
-    if day is not None:
+    if month is not None and day is not None:
         dt.date(year, month, day)  # ValueError for 2022-02-30
     return text
 
 
+def _parts(match: re.Match[str]) -> tuple[int, int | None, int | None]:
+    year, month, day = match.groups()
+    return int(year), int(month) if month else None, int(day) if day else None
+
+
 def date_range(text: str) -> tuple[dt.date, dt.date]:
     """The first and the last day a (partial) source date may stand for."""
-    year, month, day = (int(part) if part else None for part in _PARTIAL.match(text).groups())
-    if day is not None:
+    match = _PARTIAL.match(text)
+    if match is None:
+        raise ValueError(f"a date must be YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
+    year, month, day = _parts(match)
+    if month is not None and day is not None:
         return dt.date(year, month, day), dt.date(year, month, day)
     if month is not None:
         first = dt.date(year, month, 1)
@@ -88,14 +97,14 @@ class Fact:
     assured_by: Texts = field(default_factory=dict)
 
     @classmethod
-    def of(cls, record) -> "Fact":
+    def of(cls, record: Record) -> "Fact":
         """The provenance of a catalogue record (catalog.models.Record). Who confirmed it is
         `assured_by` in the record's languages or, for HSDS data, the service's assurer."""
         who = dict((record.translations or {}).get("assured_by") or {})
-        if not who and getattr(record, "assured_by", None):
+        if not who and record.assured_by:
             who = {"und": record.assured_by}
-        if not who and getattr(record, "assurer_email", None):
-            who = {"und": record.assurer_email}
+        if not who and (assurer := getattr(record, "assurer_email", None)):  # only a Service has one
+            who = {"und": assurer}
         return cls(source_label(list(record.sources or [])), record.source_date, record.assured_date, who)
 
     @property

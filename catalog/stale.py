@@ -43,10 +43,13 @@ def stale_facts(path: Path, today: dt.date, months: int = STALE_MONTHS) -> tuple
 
 
 def _facts(item: ParsedFile) -> Iterator[tuple[StaleFact, Fact]]:
-    content: ProviderFile = item.content
+    content = item.content
+    assert isinstance(content, ProviderFile)
     lang = PRIMARY_LANGUAGE[content.provider.country]
 
-    def fact(loc: Loc, record: OrganizationIn | LocationIn | ServiceIn, what: str, node: Provenance | None = None):
+    def fact(
+        loc: Loc, record: OrganizationIn | LocationIn | ServiceIn, what: str, node: Provenance | None = None
+    ) -> tuple[StaleFact, Fact]:
         found = _fact(node or record, record if node is not None else None)
         return StaleFact(
             str(item.path), line_of(item.doc, loc), _text(record.name, lang, None), what, _when(found)
@@ -94,7 +97,7 @@ def _fact(node: Provenance, parent: Provenance | None) -> Fact:
 
 def _when(fact: Fact) -> str:
     if fact.confirmed:
-        return f"confirmed {fact.assured_date.isoformat()}"
+        return f"confirmed {fact.assured_date}"
     return fact.source_date or "undated"
 
 

@@ -5,6 +5,8 @@ the other catalogue language is used (bg ⇄ uk), then English, then the untrans
 value, kept under the key "und".
 """
 
+from typing import Any
+
 Texts = dict[str, str]
 
 FALLBACK = {"bg": ("bg", "uk", "en", "und"), "uk": ("uk", "bg", "en", "und"), "en": ("en", "uk", "bg", "und")}
@@ -18,7 +20,7 @@ def pick(texts: dict[str, str] | None, lang: str) -> str | None:
     return None
 
 
-def local_texts(translations: dict | None, field: str, hsds_value: str | None) -> Texts:
+def local_texts(translations: dict[str, Any] | None, field: str, hsds_value: str | None) -> Texts:
     """A field's texts from a record's `translations` extension; an HSDS record without
     translations keeps its value under "und"."""
     texts = dict((translations or {}).get(field) or {})

@@ -8,6 +8,7 @@ from typing import Any
 
 import phonenumbers
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -168,7 +169,7 @@ def _path(loc: Loc) -> str:
     return text
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     loc = tuple(k for k in error["loc"] if k not in ("str", "list[str]"))
     if "target_groups" in loc and error["type"] == "enum":
         known = ", ".join(TargetGroup)
@@ -193,7 +194,7 @@ def nodes(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, BaseModel]]:
                     yield from nodes(item, loc + (name, i))
 
 
-_RECORD_KINDS = {
+_RECORD_KINDS: dict[type[BaseModel], str] = {
     PlaceIn: "place",
     ProviderIn: "provider",
     OrganizationIn: "organization",
@@ -215,7 +216,7 @@ def _cross_check(parsed: list[ParsedFile], today: dt.date) -> list[Problem]:
         country = getattr(getattr(item.content, "provider", None), "country", None)
         for loc, node in nodes(item.content):
             kind = _RECORD_KINDS.get(type(node))
-            if kind:
+            if kind and isinstance(node, PlaceIn | ProviderIn | OrganizationIn | LocationIn | ServiceIn):
                 where = f"{item.path}:{line_of(item.doc, loc + ('id',))}"
                 first = ids[kind].setdefault(node.id, where)
                 if first != where:
@@ -290,7 +291,8 @@ def _references(node: BaseModel) -> Iterator[tuple[str, str, str, Loc]]:
 
 def _queue_problems(parsed: list[ParsedFile]) -> list[Problem]:
     """Queue ids are unique, a provider has at most one default queue, a topic goes to one queue."""
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
     for item in parsed:
         queues = getattr(item.content, "queues", [])
         routed: dict[str, str] = {}

@@ -17,10 +17,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import Address, Location, Phone, Schedule
 from catalog.validation import catalog_files, format_phone
+
+# An office's provenance, which its phones and hours share unless they have their own:
+# sources, source date, confirmation date.
+Inherited = tuple[list[str], str | None, dt.date | None]
 
 
 def yaml() -> YAML:
@@ -37,13 +41,13 @@ def _number(record_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def _flow(mapping: dict) -> CommentedMap:
+def _flow(mapping: dict[str, Any]) -> CommentedMap:
     node = CommentedMap(mapping)
     node.fa.set_flow_style()
     return node
 
 
-def _text(texts: dict | None) -> CommentedMap | None:
+def _text(texts: dict[str, str] | None) -> CommentedMap | None:
     texts = {k: v for k, v in (texts or {}).items() if k in ("bg", "uk", "en") and v}
     return _flow(texts) if texts else None
 
@@ -79,7 +83,7 @@ class _Office:
         self.location, self.address, self.phones, self.hours = location, address, phones, hours
 
 
-async def _offices(sessions: async_sessionmaker) -> dict[str, _Office]:
+async def _offices(sessions: async_sessionmaker[AsyncSession]) -> dict[str, _Office]:
     async with sessions() as session:
         locations = (await session.scalars(select(Location))).all()
         addresses = (await session.scalars(select(Address).order_by(Address.id))).all()
@@ -100,7 +104,7 @@ async def _offices(sessions: async_sessionmaker) -> dict[str, _Office]:
     return offices
 
 
-async def export_yaml(sessions: async_sessionmaker, base: Path, target: Path) -> dict[str, int]:
+async def export_yaml(sessions: async_sessionmaker[AsyncSession], base: Path, target: Path) -> dict[str, int]:
     """Write every YAML file of `base` to the directory `target`, with each office's address,
     phones and hours (and their provenance) as the database holds them. Returns how many
     offices changed in each file."""
@@ -167,7 +171,7 @@ def _write_office(node: CommentedMap, office: _Office, country: str) -> bool:
     return _snapshot(node) != before
 
 
-def _own(record, inherited: tuple) -> dict:
+def _own(record: Phone | Schedule | Address, inherited: Inherited) -> dict[str, Any]:
     """The provenance keys a phone or hours entry needs of its own: none when it is its
     office's; else its source and date, and its confirmation (a fact with a source of its own
     takes no confirmation from its office)."""
@@ -188,7 +192,7 @@ def _own(record, inherited: tuple) -> dict:
     return own
 
 
-def _same_provenance(old: Any, own: dict) -> bool:
+def _same_provenance(old: Any, own: dict[str, Any]) -> bool:
     if not own:
         return not _sources(old)
     return (
@@ -198,7 +202,7 @@ def _same_provenance(old: Any, own: dict) -> bool:
     )
 
 
-def _phone(old: Any, phone: Phone, country: str, inherited: tuple) -> Any:
+def _phone(old: Any, phone: Phone, country: str, inherited: Inherited) -> Any:
     own = _own(phone, inherited)
     if (
         isinstance(old, CommentedMap)
@@ -216,9 +220,11 @@ def _phone(old: Any, phone: Phone, country: str, inherited: tuple) -> Any:
     return node
 
 
-def _schedule(old: Any, schedule: Schedule, inherited: tuple) -> Any:
+def _schedule(old: Any, schedule: Schedule, inherited: Inherited) -> Any:
     own = _own(schedule, inherited)
-    days, opens, closes = schedule.byday.split(","), schedule.opens_at[:5], schedule.closes_at[:5]
+    # _offices() reads only hours with days; opening times are always set with them
+    days = (schedule.byday or "").split(",")
+    opens, closes = (schedule.opens_at or "")[:5], (schedule.closes_at or "")[:5]
     if (
         isinstance(old, CommentedMap)
         and list(old.get("days") or []) == days
@@ -239,7 +245,7 @@ def _schedule(old: Any, schedule: Schedule, inherited: tuple) -> Any:
     return node
 
 
-def _flow_list(items: list) -> CommentedSeq:
+def _flow_list(items: list[str]) -> CommentedSeq:
     seq = CommentedSeq(items)
     seq.fa.set_flow_style()
     return seq
@@ -260,7 +266,7 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _snapshot(node: Any) -> Any:
+def _snapshot(node: Any) -> str:
     return repr(_plain(node))
 
 

@@ -70,7 +70,7 @@ class Settlement:
     population: int
 
     @property
-    def rank(self) -> tuple:
+    def rank(self) -> tuple[int, int, str]:
         """Among places of one name, the one people mean: the biggest."""
         return (-self.population, KINDS.get(self.kind, 3), self.id)
 
@@ -88,17 +88,18 @@ class Gazetteer:
         self.places: list[Settlement] = []
         # One word → the places it names, the one people mean first: the biggest, where a place's
         # own name counts double its other names (GeoNames gives Nikopol Sloviansk's names).
-        self._single: dict[str, list] = {}
+        self._single: dict[str, list[Settlement]] = {}
+        ranked: dict[str, list[tuple[int, int, str, Settlement]]] = {}
         self._multi: dict[tuple[str, ...], list[tuple[str, Settlement]]] = {}
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             next(lines)
             for line in lines:
-                self._add(line.rstrip("\n").split("\t"))
+                self._add(line.rstrip("\n").split("\t"), ranked)
         self.by_id = {place.id: place for place in self.places}
-        for word, found in self._single.items():
+        for word, found in ranked.items():
             self._single[word] = [place for *_rank, place in sorted(found)]
 
-    def _add(self, row: list[str]) -> None:
+    def _add(self, row: list[str], ranked: dict[str, list[tuple[int, int, str, Settlement]]]) -> None:
         id_, country, kind, name, names, within, region, lat, lon, population = row
         place = Settlement(
             id_,
@@ -118,7 +119,7 @@ class Gazetteer:
             parts = each.split()
             if len(parts) == 1:
                 weight = place.population * (2 if each == own else 1)
-                self._single.setdefault(each, []).append((-weight, KINDS.get(kind, 3), id_, place))
+                ranked.setdefault(each, []).append((-weight, KINDS.get(kind, 3), id_, place))
             elif parts:
                 self._multi.setdefault(tuple(p[:4] for p in parts), []).append((each, place))
 
@@ -164,7 +165,10 @@ class Gazetteer:
         near = [
             (distance_km(latitude, longitude, p.latitude, p.longitude), p)
             for p in self.places
-            if p.latitude is not None and abs(p.latitude - latitude) < 0.5 and abs(p.longitude - longitude) < 0.7
+            if p.latitude is not None
+            and p.longitude is not None
+            and abs(p.latitude - latitude) < 0.5
+            and abs(p.longitude - longitude) < 0.7
         ]
         near = [(d, p) for d, p in near if d <= within_km]
         if not near:

