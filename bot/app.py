@@ -26,12 +26,11 @@ from bot.helpdesk.worktime import working_time
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
+from bot.storage.engine import make_engine, sessions
+from bot.storage.migrate import check_current, create_schema, is_new
 from bot.web.inbox import WebInbox, WebInboxMessage
-from bot.web.sessions import WebSession  # noqa: F401  (its tables belong in the schema)
-from catalog.db import create_schema, make_engine, sessions
 from catalog.directory import TIMEZONES, Directory
 from catalog.loader import load_catalog
-from catalog.migrate import check_current, is_new
 from catalog.models import Service
 from catalog.search.engine import AnswerEngine
 from catalog.validation import load_checked

@@ -22,8 +22,9 @@ from bot.app import (
 from bot.helpdesk.desk import HelpDesk, NotFound
 from bot.operations import configure_logging
 from bot.settings import Settings
-from catalog import SEED_DATA, migrate
-from catalog.db import make_engine
+from bot.storage import migrate
+from bot.storage.engine import make_engine
+from catalog import SEED_DATA
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.provenance import STALE_MONTHS
