@@ -16,30 +16,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = (
-    "address",
-    "cost_option",
-    "language",
-    "location",
-    "opora_chat_state",
-    "opora_help_request",
-    "opora_outbox",
-    "opora_place",
-    "opora_processed_update",
-    "opora_provider",
-    "opora_queue",
-    "opora_request_message",
-    "opora_service_terms",
-    "opora_staff_chat",
-    "opora_staff_invite",
-    "opora_staff_message",
-    "opora_term",
-    "organization",
-    "phone",
-    "required_document",
-    "schedule",
-    "service",
-    "service_area",
-    "service_at_location",
+    "address", "cost_option", "language", "location", "opora_chat_state", "opora_help_request",
+    "opora_outbox", "opora_place", "opora_processed_update", "opora_provider", "opora_queue",
+    "opora_request_message", "opora_service_terms", "opora_staff_chat", "opora_staff_invite",
+    "opora_staff_message", "opora_term", "organization", "phone",
+    "required_document", "schedule", "service", "service_area", "service_at_location",
 )
 
 
