@@ -33,6 +33,7 @@ from catalog.directory import TIMEZONES, Directory
 from catalog.loader import load_catalog
 from catalog.models import Service
 from catalog.search.engine import AnswerEngine
+from catalog.search.terms import store_terms
 from catalog.validation import load_checked
 
 log = logging.getLogger("opora")
@@ -87,7 +88,7 @@ async def ensure_catalog(app: App) -> bool:
     if await has_services():
         return False
     try:
-        await load_catalog(app.sessions, load_checked(app.settings.catalog_path))
+        await load_catalog(app.sessions, load_checked(app.settings.catalog_path), after_load=store_terms)
     except IntegrityError:
         if await has_services():  # another worker, starting at the same moment, loaded it first
             return False

@@ -28,6 +28,7 @@ from catalog import SEED_DATA
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.provenance import STALE_MONTHS
+from catalog.search.terms import store_terms
 from catalog.stale import stale_facts
 from catalog.texts import pick
 from catalog.validation import fact_lines, read_catalog
@@ -165,7 +166,7 @@ async def cmd_load(app: App, args) -> int:
     if problems:
         print("nothing loaded", file=sys.stderr)
         return 1
-    report = await load_catalog(app.sessions, catalog, force=args.force)
+    report = await load_catalog(app.sessions, catalog, force=args.force, after_load=store_terms)
     where = fact_lines(args.path)
     for conflict in report.conflicts:
         outcome = (
@@ -201,7 +202,7 @@ async def cmd_import(app: App, args) -> int:
         print(f"{args.path}:0: not a directory with an HSDS datapackage", file=sys.stderr)
         return 1
     try:
-        report = await import_csv(app.sessions, args.path)
+        report = await import_csv(app.sessions, args.path, after_load=store_terms)
     except HsdsImportError as error:
         print(error, file=sys.stderr)
         print("nothing imported", file=sys.stderr)

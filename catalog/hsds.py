@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Date, Float, Integer, delete, insert, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from catalog.loader import AfterLoad
 from catalog.models import (
     JSON,
     Address,
@@ -37,7 +38,6 @@ from catalog.models import (
     ServiceAtLocation,
     ServiceTerms,
 )
-from catalog.search.terms import store_terms
 from catalog.validation import Problem
 
 HSDS_DATAPACKAGE = Path(__file__).with_name("hsds_datapackage.json")
@@ -304,9 +304,11 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, 
         return []
 
 
-async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportReport:
-    """Import an HSDS 3 tabular datapackage, all or nothing. Importing again replaces the
-    same records, so it is idempotent."""
+async def import_csv(
+    sessions: async_sessionmaker[AsyncSession], src_dir: Path, after_load: AfterLoad | None = None
+) -> ImportReport:
+    """Import an HSDS 3 tabular datapackage, all or nothing (with what `after_load` stores).
+    Importing again replaces the same records, so it is idempotent."""
     problems: list[Problem] = []
     report = ImportReport()
     paths = _resource_paths(src_dir, problems)
@@ -382,7 +384,8 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
                 if rows[start : start + 1000]:
                     await session.execute(insert(model), rows[start : start + 1000])
             report.counts[model.__tablename__] = len(rows)
-        await store_terms(session)
+        if after_load:
+            await after_load(session)
     return report
 
 

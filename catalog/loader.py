@@ -1,5 +1,6 @@
 """Loading the checked YAML catalogue into the database: in one transaction, idempotently."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,13 @@ from catalog.models import (
     ServiceTerms,
 )
 from catalog.schema import LocalText, PhoneIn, Provenance, ProviderFile, QueueIn
-from catalog.search.terms import store_terms
 from catalog.validation import Catalog, format_phone
 
 PRIMARY_LANGUAGE = {"BG": "bg", "UA": "uk"}
+# What is worked out from the catalogue and stored beside it, in the load's own transaction (the
+# search terms: the composition root passes catalog.search.terms.store_terms; the catalogue does
+# not know the search engine).
+AfterLoad = Callable[[AsyncSession], Awaitable[None]]
 
 
 def texts(model: type[Record], lang: str, **fields: LocalText | None) -> dict[str, Any]:
@@ -372,10 +376,15 @@ async def _keep_confirmed(
     return [r for r in records if id(r) not in drop] + keep, conflicts
 
 
-async def load_catalog(sessions: async_sessionmaker, catalog: Catalog, force: bool = False) -> LoadReport:
-    """Replace the catalogue of the given providers and places, all or nothing. An office's
-    address, phones or hours that staff confirmed after the file's facts are kept (and each
-    such fact the file would change is reported), unless `force`."""
+async def load_catalog(
+    sessions: async_sessionmaker[AsyncSession],
+    catalog: Catalog,
+    force: bool = False,
+    after_load: AfterLoad | None = None,
+) -> LoadReport:
+    """Replace the catalogue of the given providers and places, all or nothing (with what
+    `after_load` stores). An office's address, phones or hours that staff confirmed after the
+    file's facts are kept (and each such fact the file would change is reported), unless `force`."""
     records = build_records(catalog)
     async with sessions() as session, session.begin():
         records, conflicts = await _keep_confirmed(session, records, force)
@@ -383,7 +392,8 @@ async def load_catalog(sessions: async_sessionmaker, catalog: Catalog, force: bo
         await session.execute(delete(Place).where(Place.id.in_([p.id for p in catalog.places])))
         session.add_all(records)
         await session.flush()
-        await store_terms(session)
+        if after_load:
+            await after_load(session)
     counts: dict[str, int] = {}
     for record in records:
         counts[record.__tablename__] = counts.get(record.__tablename__, 0) + 1

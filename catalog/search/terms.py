@@ -2,11 +2,11 @@
 
 They are worked out when the catalogue is loaded and stored beside it (`ServiceTerms`, as
 arrays of numbers from `Term`), so that start-up reads them instead of analysing every text
-again. VERSION names the analysis that made them: stored terms of another one are stale."""
+again. `analysis_version()` names the analysis that made them: stored terms of another one are stale."""
 
 import hashlib
-from functools import lru_cache
-from importlib.metadata import version
+from functools import cache, lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +23,26 @@ from catalog.texts import Texts, local_texts
 TEXT_FIELDS = ("name", "alternate_name", "description", "eligibility_description")
 FIELDS = (*TEXT_FIELDS, "synonyms", "synonym_phrases", "organization", "concepts")  # 3 bits
 WORD_LANGUAGES = (*LANGUAGES, "und")  # 2 bits
-VERSION = hashlib.sha1(
-    b"".join(
-        [Path(m.__file__).read_bytes() for m in (morphology, normalize, lexicon)]
-        + [Path(__file__).read_bytes()]
-        + [version(d).encode() for d in ("pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru", "bulstem")]
-    )
-).hexdigest()[:16]
 ENTRY = np.dtype("<i4")  # stored little-endian on every machine
 _NONE = np.empty(0, dtype=ENTRY)
+
+
+@cache
+def analysis_version() -> str:
+    """The analysis's code and the versions of the dictionaries and stemmer it uses, hashed."""
+    code = [Path(str(m.__file__)).read_bytes() for m in (morphology, normalize, lexicon)] + [
+        Path(__file__).read_bytes()
+    ]
+    packages = [
+        metadata.version(d).encode() for d in ("pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru", "bulstem")
+    ]
+    return hashlib.sha1(b"".join(code + packages)).hexdigest()[:16]
+
+
+def __getattr__(name: str) -> str:
+    if name == "VERSION":  # `from catalog.search.terms import VERSION`, worked out when first asked for
+        return analysis_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Numbers(dict):
@@ -126,7 +137,8 @@ async def analysed(
 async def store_terms(session: AsyncSession) -> None:
     """Store the terms of every service that has none, or stale ones. (A load first deletes
     those of the services it replaces.)"""
-    await session.execute(delete(ServiceTerms).where(ServiceTerms.version != VERSION))
+    version = analysis_version()
+    await session.execute(delete(ServiceTerms).where(ServiceTerms.version != version))
     ids = list(
         (
             await session.scalars(
@@ -143,7 +155,7 @@ async def store_terms(session: AsyncSession) -> None:
     rows = [
         {
             "service_id": id,
-            "version": VERSION,
+            "version": version,
             "numbered": len(analyser.numbers),
             "terms": np.unique(terms).tobytes(),
             "words": np.unique(words).tobytes(),
