@@ -291,7 +291,9 @@ async def serve(app: App) -> None:
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
         StaffView(conversation.services, inbox, token, sessions).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
-    delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting, metrics=app.metrics)
+    delivery = Delivery(
+        app.sessions, senders, conversation.services.now, woken=app.outbox_waiting, observer=app.metrics
+    )
     tasks += [
         asyncio.create_task(delivery.run(stop)),
         asyncio.create_task(app.outbox_signal.listen(stop)),
