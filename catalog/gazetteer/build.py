@@ -21,7 +21,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from catalog.gazetteer import key
-from catalog.search.normalize import to_cyrillic
+from catalog.translit import to_cyrillic
 
 OUT = Path(__file__).with_name("places.tsv.gz")
 COLUMNS = ("id", "country", "kind", "name", "names", "within", "region", "latitude", "longitude", "population")
