@@ -45,7 +45,7 @@ def __getattr__(name: str) -> str:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class Numbers(dict):
+class Numbers(dict[str, int]):
     """Term or word → its number, numbering new ones as they come."""
 
     def __missing__(self, text: str) -> int:
@@ -59,8 +59,8 @@ class Analyser:
     def __init__(self, morphology: Morphology, numbers: Numbers):
         self.morphology, self.numbers = morphology, numbers
         # Catalogues repeat texts (boilerplate, synonyms, organisation names).
-        self.analyse = lru_cache(maxsize=4096)(self.analyse)
-        self._synonyms = lru_cache(maxsize=5_000)(self._synonyms)
+        self.analyse = lru_cache(maxsize=4096)(self._analyse)
+        self._synonyms = lru_cache(maxsize=5_000)(self._synonyms_of)
         self._word_terms = {lang: _WordTerms(self, lang) for lang in (*LANGUAGES, "und")}
 
     def service(self, texts: dict[str, Texts], synonyms: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +73,7 @@ class Analyser:
             np.concatenate([_NONE, *(words for _, words in found)]),
         )
 
-    def analyse(self, text: str, lang: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+    def _analyse(self, text: str, lang: str, field: str) -> tuple[np.ndarray, np.ndarray]:
         """A text's terms in its own language (in all three for an unknown one; questions are
         analysed in all three), and its words."""
         if lang == "en":
@@ -92,14 +92,14 @@ class Analyser:
     def _numbers(self, found: set[str]) -> np.ndarray:
         return np.fromiter(map(self.numbers.__getitem__, found), dtype=ENTRY, count=len(found))
 
-    def _synonyms(self, phrases: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray]:
+    def _synonyms_of(self, phrases: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray]:
         """One-word synonyms, and phrases (which count less)."""
         words = self.analyse(" ; ".join(t for t in phrases if " " not in t.strip()), lang, "synonyms")
         more = self.analyse(" ; ".join(t for t in phrases if " " in t.strip()), lang, "synonym_phrases")
         return np.concatenate([words[0], more[0]]), np.concatenate([words[1], more[1]])
 
 
-class _WordTerms(dict):
+class _WordTerms(dict[str, set[int]]):
     """Word → the numbers of its terms in one language (in all three for an unknown one)."""
 
     def __init__(self, analyser: Analyser, lang: str):
