@@ -6,13 +6,15 @@ import datetime as dt
 import logging
 import secrets
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.coordination import ChatLocks, Limits, OutboxSignal, RateLimits
 from bot.core import staffdesk, verification
@@ -21,7 +23,7 @@ from bot.core.dialogs.common import Services
 from bot.core.state import UPDATES_KEPT, StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.models import OutboxMessage
-from bot.helpdesk.outbox import Delivery
+from bot.helpdesk.outbox import Delivery, Sender
 from bot.helpdesk.worktime import working_time
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
@@ -45,18 +47,18 @@ PROCESSED_UPDATES_KEPT = UPDATES_KEPT
 class App:
     settings: Settings
     engine: AsyncEngine
-    sessions: async_sessionmaker
-    redis: Redis | None = None  # shared by the workers; None for a single process
+    sessions: async_sessionmaker[AsyncSession]
+    redis: "Redis[bytes] | None" = None  # shared by the workers; None for a single process
     outbox_waiting: asyncio.Event = field(default_factory=asyncio.Event)  # something new to deliver
     metrics: Metrics = field(default_factory=Metrics)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.outbox_signal = OutboxSignal(self.outbox_waiting, self.redis)
 
     async def close(self) -> None:
         await self.engine.dispose()
         if self.redis is not None:
-            await self.redis.aclose()
+            await self.redis.aclose()  # type: ignore[attr-defined]  # redis 5 has it; types-redis 4.6 knows only close
 
 
 class OutdatedSchema(Exception):
@@ -101,11 +103,14 @@ async def build_engine(app: App) -> AnswerEngine:
     return await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)
 
 
+Clock = Callable[[], dt.datetime]
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, str] | None) -> None:
+async def erase_web_inbox(session: AsyncSession, request_ids: list[int], person: tuple[str, str] | None) -> None:
     """What the web inbox holds of erased requests and of a forgotten person: the cards and
     messages delivered to the staff view, and the person's own unread messages."""
     if request_ids:
@@ -118,7 +123,7 @@ async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, st
                 )
             )
         ).all()
-        ids = [int(i) for i in delivered if i.isdigit()]
+        ids = [int(i) for i in delivered if i and i.isdigit()]
         if ids:
             await session.execute(delete(WebInboxMessage).where(WebInboxMessage.id.in_(ids)))
     if person and person[0] == WEB_CHANNEL:
@@ -134,7 +139,7 @@ FAILURE_LIMITS = {
 }
 
 
-def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Services:
+def build_services(app: App, answers: AnswerEngine | None, now: Clock = utc_now) -> Services:
     """What the conversation works with; without `answers` (a command that asks nothing), what
     staff commands need."""
     settings = app.settings
@@ -151,7 +156,7 @@ def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Servi
         settings.redis_url,
     )
     return Services(
-        answers=answers,
+        answers=answers,  # type: ignore[arg-type]  # None for staff commands: Services.answers should say so
         directory=Directory(app.sessions),
         states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now),
         desk=desk,
@@ -164,7 +169,7 @@ def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Servi
     )
 
 
-def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
+def build_conversation(app: App, answers: AnswerEngine, now: Clock = utc_now) -> Conversation:
     return Conversation(build_services(app, answers, now))
 
 
@@ -250,7 +255,9 @@ async def serve(app: App) -> None:
     guard = Guard()
     http = web.Application(middlewares=[guard.middleware])
     Operations(app.sessions, app.metrics, app.redis).register(http)
-    senders, tasks, closing = {}, [], []
+    senders: dict[str, Sender] = {}
+    tasks: list[asyncio.Task[Any]] = []
+    closing: list[Callable[[], Awaitable[None]]] = []
     bot = dispatcher = viber = None
     if settings.telegram_token:
         bot = make_bot(settings)

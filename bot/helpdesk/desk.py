@@ -24,7 +24,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.helpdesk.errors import AccessDenied, Closed, InvalidCode, NotFound
+# The desk's refusals, re-exported: its callers catch them from here.
+from bot.helpdesk.errors import AccessDenied as AccessDenied
+from bot.helpdesk.errors import Closed as Closed
+from bot.helpdesk.errors import InvalidCode as InvalidCode
+from bot.helpdesk.errors import NotFound as NotFound
 from bot.helpdesk.models import (
     HelpRequest,
     Invite,
