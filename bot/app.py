@@ -139,11 +139,15 @@ FAILURE_LIMITS = {
 }
 
 
+def build_desk(app: App, now: Clock = utc_now) -> HelpDesk:
+    return HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
+
+
 def build_services(app: App, answers: AnswerEngine | None, now: Clock = utc_now) -> Services:
     """What the conversation works with; without `answers` (a command that asks nothing), what
     staff commands need."""
     settings = app.settings
-    desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
+    desk = build_desk(app, now)
     limits = Limits(
         {
             "turns": settings.limit_turns,
