@@ -4,7 +4,7 @@ Every change is committed together with the outbox messages that tell about it, 
 acknowledged before it is stored, and nothing stored is left untold. Texts are rendered by the
 caller (callbacks receive the request), because the help desk knows no language.
 
-A write transaction reads nothing through another connection (see catalog/db.py): callbacks
+A write transaction reads nothing through another connection (see bot/storage/engine.py): callbacks
 render from what is at hand (the queues, read before the transaction and kept for a minute),
 and what a write needs besides is read before it begins."""
 
