@@ -28,8 +28,9 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.storage.engine import make_engine, sessions  # noqa: E402
+from bot.storage.migrate import create_schema  # noqa: E402
 from catalog import SEED_DATA  # noqa: E402
-from catalog.db import create_schema, make_engine, sessions  # noqa: E402
 from catalog.gazetteer import Gazetteer  # noqa: E402
 from catalog.hsds import export_csv  # noqa: E402
 from catalog.loader import build_records  # noqa: E402

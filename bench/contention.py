@@ -205,9 +205,10 @@ async def starve_run(args) -> bool:
     from bot.coordination import RateLimits
     from bot.helpdesk.models import OutboxMessage
     from bot.helpdesk.outbox import Delivery
+    from bot.storage.engine import make_engine, sessions
+    from bot.storage.migrate import create_schema
     from bot.telegram.ratelimit import RateLimited
     from bot.telegram.sender import TelegramSender
-    from catalog.db import create_schema, make_engine, sessions
 
     api = FakeBotAPI()
     api_url = await api.start()

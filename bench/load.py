@@ -300,7 +300,7 @@ def cpu_shares(ours: dict[str, int], before: dict[int, tuple[str, float]], machi
 async def sql(url: str, statement, **params) -> list:
     from sqlalchemy import text
 
-    from catalog.db import make_engine
+    from bot.storage.engine import make_engine
 
     engine = make_engine(url)
     async with engine.begin() as conn:

@@ -6,13 +6,15 @@ import datetime as dt
 import logging
 import secrets
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.coordination import ChatLocks, Limits, OutboxSignal, RateLimits
 from bot.core import staffdesk, verification
@@ -21,19 +23,19 @@ from bot.core.dialogs.common import Services
 from bot.core.state import UPDATES_KEPT, StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.models import OutboxMessage
-from bot.helpdesk.outbox import Delivery
+from bot.helpdesk.outbox import Delivery, Sender
 from bot.helpdesk.worktime import working_time
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
+from bot.storage.engine import make_engine, sessions
+from bot.storage.migrate import check_current, create_schema, is_new
 from bot.web.inbox import WebInbox, WebInboxMessage
-from bot.web.sessions import WebSession  # noqa: F401  (its tables belong in the schema)
-from catalog.db import create_schema, make_engine, sessions
 from catalog.directory import TIMEZONES, Directory
 from catalog.loader import load_catalog
-from catalog.migrate import check_current, is_new
 from catalog.models import Service
 from catalog.search.engine import AnswerEngine
+from catalog.search.terms import store_terms
 from catalog.validation import load_checked
 
 log = logging.getLogger("opora")
@@ -45,18 +47,18 @@ PROCESSED_UPDATES_KEPT = UPDATES_KEPT
 class App:
     settings: Settings
     engine: AsyncEngine
-    sessions: async_sessionmaker
-    redis: Redis | None = None  # shared by the workers; None for a single process
+    sessions: async_sessionmaker[AsyncSession]
+    redis: "Redis[bytes] | None" = None  # shared by the workers; None for a single process
     outbox_waiting: asyncio.Event = field(default_factory=asyncio.Event)  # something new to deliver
     metrics: Metrics = field(default_factory=Metrics)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.outbox_signal = OutboxSignal(self.outbox_waiting, self.redis)
 
     async def close(self) -> None:
         await self.engine.dispose()
         if self.redis is not None:
-            await self.redis.aclose()
+            await self.redis.aclose()  # type: ignore[attr-defined]  # redis 5 has it; types-redis 4.6 knows only close
 
 
 class OutdatedSchema(Exception):
@@ -88,7 +90,7 @@ async def ensure_catalog(app: App) -> bool:
     if await has_services():
         return False
     try:
-        await load_catalog(app.sessions, load_checked(app.settings.catalog_path))
+        await load_catalog(app.sessions, load_checked(app.settings.catalog_path), after_load=store_terms)
     except IntegrityError:
         if await has_services():  # another worker, starting at the same moment, loaded it first
             return False
@@ -101,11 +103,14 @@ async def build_engine(app: App) -> AnswerEngine:
     return await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)
 
 
+Clock = Callable[[], dt.datetime]
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, str] | None) -> None:
+async def erase_web_inbox(session: AsyncSession, request_ids: list[int], person: tuple[str, str] | None) -> None:
     """What the web inbox holds of erased requests and of a forgotten person: the cards and
     messages delivered to the staff view, and the person's own unread messages."""
     if request_ids:
@@ -118,7 +123,7 @@ async def erase_web_inbox(session, request_ids: list[int], person: tuple[str, st
                 )
             )
         ).all()
-        ids = [int(i) for i in delivered if i.isdigit()]
+        ids = [int(i) for i in delivered if i and i.isdigit()]
         if ids:
             await session.execute(delete(WebInboxMessage).where(WebInboxMessage.id.in_(ids)))
     if person and person[0] == WEB_CHANNEL:
@@ -134,11 +139,15 @@ FAILURE_LIMITS = {
 }
 
 
-def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Services:
+def build_desk(app: App, now: Clock = utc_now) -> HelpDesk:
+    return HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
+
+
+def build_services(app: App, answers: AnswerEngine | None, now: Clock = utc_now) -> Services:
     """What the conversation works with; without `answers` (a command that asks nothing), what
     staff commands need."""
     settings = app.settings
-    desk = HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
+    desk = build_desk(app, now)
     limits = Limits(
         {
             "turns": settings.limit_turns,
@@ -151,7 +160,7 @@ def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Servi
         settings.redis_url,
     )
     return Services(
-        answers=answers,
+        answers=answers,  # type: ignore[arg-type]  # None for staff commands: Services.answers should say so
         directory=Directory(app.sessions),
         states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now),
         desk=desk,
@@ -164,7 +173,7 @@ def build_services(app: App, answers: AnswerEngine | None, now=utc_now) -> Servi
     )
 
 
-def build_conversation(app: App, answers: AnswerEngine, now=utc_now) -> Conversation:
+def build_conversation(app: App, answers: AnswerEngine, now: Clock = utc_now) -> Conversation:
     return Conversation(build_services(app, answers, now))
 
 
@@ -250,7 +259,9 @@ async def serve(app: App) -> None:
     guard = Guard()
     http = web.Application(middlewares=[guard.middleware])
     Operations(app.sessions, app.metrics, app.redis).register(http)
-    senders, tasks, closing = {}, [], []
+    senders: dict[str, Sender] = {}
+    tasks: list[asyncio.Task[Any]] = []
+    closing: list[Callable[[], Awaitable[None]]] = []
     bot = dispatcher = viber = None
     if settings.telegram_token:
         bot = make_bot(settings)
@@ -291,7 +302,9 @@ async def serve(app: App) -> None:
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
         StaffView(conversation.services, inbox, token, sessions).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
-    delivery = Delivery(app.sessions, senders, conversation.services.now, woken=app.outbox_waiting, metrics=app.metrics)
+    delivery = Delivery(
+        app.sessions, senders, conversation.services.now, woken=app.outbox_waiting, observer=app.metrics
+    )
     tasks += [
         asyncio.create_task(delivery.run(stop)),
         asyncio.create_task(app.outbox_signal.listen(stop)),

@@ -12,21 +12,24 @@ from bot.app import (
     App,
     OutdatedSchema,
     build_app,
+    build_desk,
     build_engine,
     build_services,
     chat_in_terminal,
     ensure_catalog,
     serve,
-    utc_now,
 )
-from bot.helpdesk.desk import HelpDesk, NotFound
+from bot.helpdesk.desk import NotFound
 from bot.operations import configure_logging
 from bot.settings import Settings
-from catalog import SEED_DATA, migrate
-from catalog.db import make_engine
+from bot.storage import migrate
+from bot.storage.engine import make_engine
+from bot.storage.models import metadata
+from catalog import SEED_DATA
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.provenance import STALE_MONTHS
+from catalog.search.terms import store_terms
 from catalog.stale import stale_facts
 from catalog.texts import pick
 from catalog.validation import fact_lines, read_catalog
@@ -105,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     db_commands.add_parser("current", help="the schema's revision; exit 1 if out of date").set_defaults(
         handler=cmd_db_current
     )
+    revision = db_commands.add_parser("revision", help="write the next migration, from what the models changed")
+    revision.add_argument("message", help="what changed, in a few words")
+    revision.set_defaults(handler=cmd_db_revision)
 
     args = parser.parse_args(argv)
     configure_logging(json_lines=Settings().log_format == "json")
@@ -164,7 +170,7 @@ async def cmd_load(app: App, args) -> int:
     if problems:
         print("nothing loaded", file=sys.stderr)
         return 1
-    report = await load_catalog(app.sessions, catalog, force=args.force)
+    report = await load_catalog(app.sessions, catalog, force=args.force, after_load=store_terms)
     where = fact_lines(args.path)
     for conflict in report.conflicts:
         outcome = (
@@ -200,7 +206,7 @@ async def cmd_import(app: App, args) -> int:
         print(f"{args.path}:0: not a directory with an HSDS datapackage", file=sys.stderr)
         return 1
     try:
-        report = await import_csv(app.sessions, args.path)
+        report = await import_csv(app.sessions, args.path, after_load=store_terms)
     except HsdsImportError as error:
         print(error, file=sys.stderr)
         print("nothing imported", file=sys.stderr)
@@ -225,14 +231,10 @@ async def cmd_ask(app: App, args) -> int:
     return 0
 
 
-def desk_of(app: App) -> HelpDesk:
-    return HelpDesk(app.sessions, utc_now)
-
-
 @with_app
 async def cmd_queues(app: App, args) -> int:
     await ensure_catalog(app)
-    for queue in await desk_of(app).queues():
+    for queue in await build_desk(app).queues():
         print(f"{queue.id}\t{pick(queue.name, app.settings.default_language)}")
     return 0
 
@@ -241,7 +243,7 @@ async def cmd_queues(app: App, args) -> int:
 async def cmd_invite(app: App, args) -> int:
     await ensure_catalog(app)
     try:
-        code = await desk_of(app).invite(args.queue_id)
+        code = await build_desk(app).invite(args.queue_id)
     except NotFound:
         print(f"no queue {args.queue_id!r}; see `opora staff queues`", file=sys.stderr)
         return 1
@@ -272,7 +274,7 @@ async def cmd_verify(app: App, args) -> int:
 @with_app
 async def cmd_report(app: App, args) -> int:
     try:
-        report = await desk_of(app).report(args.queue_id)
+        report = await build_desk(app).report(args.queue_id)
     except NotFound:
         print(f"no queue {args.queue_id!r}; see `opora staff queues`", file=sys.stderr)
         return 1
@@ -327,6 +329,12 @@ async def cmd_db_current(engine, args) -> int:
     if problem := await migrate.check_current(engine):
         print(problem, file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_db_revision(args: argparse.Namespace) -> int:
+    """Compared on SQLite with the newest revision: review what it wrote before committing it."""
+    print(asyncio.run(migrate.new_revision(args.message, metadata)))
     return 0
 
 

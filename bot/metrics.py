@@ -6,7 +6,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
 class Metrics:
-    def __init__(self):
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.updates = Counter(
             "opora_updates",
@@ -46,3 +46,7 @@ class Metrics:
         self.open_requests = Gauge(
             "opora_open_requests", "Open help requests by queue", ["queue"], registry=self.registry
         )
+
+    def delivered(self, channel: str, outcome: str) -> None:
+        """The help desk's outbox tells of each delivery attempt (bot.helpdesk.ports.DeliveryObserver)."""
+        self.deliveries.labels(channel, outcome).inc()

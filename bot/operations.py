@@ -6,11 +6,14 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Awaitable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.helpdesk.desk import OPEN
 from bot.helpdesk.models import HelpRequest, OutboxMessage, aware
@@ -20,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class Operations:
-    def __init__(self, sessions, metrics: Metrics, redis=None):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], metrics: Metrics, redis: "Redis[bytes] | None" = None
+    ):
         self.sessions = sessions
         self.metrics = metrics
         self.redis = redis
@@ -35,7 +40,7 @@ class Operations:
 
     async def readyz(self, request: web.Request) -> web.Response:
         """Ready when the database (and Redis, when configured) answer."""
-        checks = {"database": self._database()}
+        checks: dict[str, Awaitable[object]] = {"database": self._database()}
         if self.redis is not None:
             checks["redis"] = self.redis.ping()
         results = {}

@@ -13,14 +13,14 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from sqlalchemy import Date, Float, Integer, delete, insert, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import JSON, Date, Float, Integer, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from catalog.loader import AfterLoad
 from catalog.models import (
-    JSON,
     Address,
     CostOption,
     Language,
@@ -37,7 +37,6 @@ from catalog.models import (
     ServiceAtLocation,
     ServiceTerms,
 )
-from catalog.search.terms import store_terms
 from catalog.validation import Problem
 
 HSDS_DATAPACKAGE = Path(__file__).with_name("hsds_datapackage.json")
@@ -56,7 +55,7 @@ RESOURCES: dict[str, type[Record]] = {
     "cost_option": CostOption,
 }
 EXTENSION_ONLY: dict[str, type[Record]] = {"opora_place": Place, "opora_provider": Provider}
-EXTENSION = {
+EXTENSION: dict[str, Any] = {
     "name": "x_opora",
     "path": "x_opora.csv",
     "format": "csv",
@@ -75,13 +74,15 @@ EXTENSION = {
 
 
 @cache
-def hsds_package() -> dict:
-    return json.loads(HSDS_DATAPACKAGE.read_text(encoding="utf-8"))
+def hsds_package() -> dict[str, Any]:
+    package: dict[str, Any] = json.loads(HSDS_DATAPACKAGE.read_text(encoding="utf-8"))
+    return package
 
 
 @cache
-def hsds_resource(name: str) -> dict:
-    return next(r for r in hsds_package()["resources"] if r["name"] == name)
+def hsds_resource(name: str) -> dict[str, Any]:
+    resource: dict[str, Any] = next(r for r in hsds_package()["resources"] if r["name"] == name)
+    return resource
 
 
 def hsds_fields(name: str) -> list[str]:
@@ -96,6 +97,10 @@ def columns(model: type[Record]) -> dict[str, Any]:
     return {c.key: c.type for c in model.__table__.columns}
 
 
+@overload
+def hsds_id(value: str) -> str: ...
+@overload
+def hsds_id(value: None) -> None: ...
 def hsds_id(value: str | None) -> str | None:
     if not value:
         return value
@@ -144,16 +149,16 @@ def _extension_data(name: str, record: Record) -> dict[str, Any]:
     return data
 
 
-def _complete(name: str, row: dict) -> bool:
+def _complete(name: str, row: dict[str, Any]) -> bool:
     return all(row.get(f) not in (None, "") for f in required_fields(name))
 
 
-async def _all(sessions: async_sessionmaker, model: type[Record]) -> list[Record]:
+async def _all(sessions: async_sessionmaker[AsyncSession], model: type[Record]) -> list[Record]:
     async with sessions() as session:
         return list((await session.scalars(select(model).order_by(model.id))).all())
 
 
-async def export_csv(sessions: async_sessionmaker, out_dir: Path) -> dict[str, int]:
+async def export_csv(sessions: async_sessionmaker[AsyncSession], out_dir: Path) -> dict[str, int]:
     """Write an HSDS 3 tabular datapackage. Records lacking a field HSDS requires (an address
     without a known postal code) stay out of the HSDS tables; x_opora keeps them whole."""
     out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a command, nothing else runs)
@@ -200,7 +205,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
-async def export_json(sessions: async_sessionmaker, out_file: Path) -> int:
+async def export_json(sessions: async_sessionmaker[AsyncSession], out_file: Path) -> int:
     """HSDS 3 JSON: a list of service objects with their organization, locations and details,
     each carrying its Opora extension under `x_opora`."""
 
@@ -304,13 +309,15 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, 
         return []
 
 
-async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportReport:
-    """Import an HSDS 3 tabular datapackage, all or nothing. Importing again replaces the
-    same records, so it is idempotent."""
+async def import_csv(
+    sessions: async_sessionmaker[AsyncSession], src_dir: Path, after_load: AfterLoad | None = None
+) -> ImportReport:
+    """Import an HSDS 3 tabular datapackage, all or nothing (with what `after_load` stores).
+    Importing again replaces the same records, so it is idempotent."""
     problems: list[Problem] = []
     report = ImportReport()
     paths = _resource_paths(src_dir, problems)
-    extension: dict[tuple[str, str], dict] = {}
+    extension: dict[tuple[str, str], dict[str, Any]] = {}
     ext_path = src_dir / EXTENSION["path"]
     if ext_path.exists():
         for line, row in _read_csv(ext_path, problems):
@@ -382,7 +389,8 @@ async def import_csv(sessions: async_sessionmaker, src_dir: Path) -> ImportRepor
                 if rows[start : start + 1000]:
                     await session.execute(insert(model), rows[start : start + 1000])
             report.counts[model.__tablename__] = len(rows)
-        await store_terms(session)
+        if after_load:
+            await after_load(session)
     return report
 
 

@@ -1,5 +1,7 @@
 """Loading the checked YAML catalogue into the database: in one transaction, idempotently."""
 
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +26,15 @@ from catalog.models import (
     ServiceAtLocation,
     ServiceTerms,
 )
-from catalog.schema import LocalText, PhoneIn, Provenance, ProviderFile, QueueIn
-from catalog.search.terms import store_terms
+from catalog.schema import LocalText, PhoneIn, PlaceIn, Provenance, ProviderFile, QueueIn
 from catalog.validation import Catalog, format_phone
 
 PRIMARY_LANGUAGE = {"BG": "bg", "UA": "uk"}
+Row = Record | Queue  # what a load writes
+# What is worked out from the catalogue and stored beside it, in the load's own transaction (the
+# search terms: the composition root passes catalog.search.terms.store_terms; the catalogue does
+# not know the search engine).
+AfterLoad = Callable[[AsyncSession], Awaitable[None]]
 
 
 def texts(model: type[Record], lang: str, **fields: LocalText | None) -> dict[str, Any]:
@@ -67,9 +73,9 @@ def with_provenance(
     return {**columns, **found}
 
 
-def build_records(catalog: Catalog) -> list[Record]:
+def build_records(catalog: Catalog) -> list[Row]:
     places = {p.id: p for p in catalog.places}
-    out: list[Record] = [
+    out: list[Row] = [
         Place(
             id=p.id,
             country=p.country,
@@ -87,7 +93,7 @@ def build_records(catalog: Catalog) -> list[Record]:
     return out
 
 
-def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
+def _provider_records(pf: ProviderFile, places: dict[str, PlaceIn]) -> list[Row]:
     prov = pf.provider
     lang, country = PRIMARY_LANGUAGE[prov.country], prov.country
 
@@ -103,7 +109,7 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
             for i, p in enumerate(items, 1)
         ]
 
-    out: list[Record] = [
+    out: list[Row] = [
         Provider(
             id=prov.id, country=country, place_id=prov.place, **with_provenance(Provider, lang, prov, name=prov.name)
         )
@@ -220,7 +226,7 @@ def _provider_records(pf: ProviderFile, places: dict) -> list[Record]:
         )
 
         def prov_svc(model: type[Record], **fields: LocalText | None) -> dict[str, Any]:
-            return with_provenance(model, lang, svc, **fields)  # noqa: B023 (used at once)
+            return with_provenance(model, lang, svc, None, **fields)  # noqa: B023 (used at once)
 
         out += [
             ServiceAtLocation(
@@ -294,49 +300,55 @@ class LoadReport:
         return ", ".join(f"{n} {table}" for table, n in self.counts.items())
 
 
-FACTS = {"address": Address, "phones": Phone, "hours": Schedule}
+Fact = Address | Phone | Schedule
+FACTS: dict[str, type[Fact]] = {"address": Address, "phones": Phone, "hours": Schedule}
 
 
-def _group(records: list, fact: str, location_id: str) -> list:
+def _group(records: Sequence[Row], fact: str, location_id: str) -> list[Fact]:
     model = FACTS[fact]
     found = [
-        r for r in records if isinstance(r, model) and r.location_id == location_id and (fact != "hours" or r.byday)
+        r
+        for r in records
+        if isinstance(r, model) and r.location_id == location_id and (not isinstance(r, Schedule) or r.byday)
     ]
     return sorted(found, key=lambda r: (len(r.id), r.id))
 
 
-def _content(fact: str, group: list) -> list:
-    if fact == "address":
-        return [(r.translations or {}).get("address_1") for r in group]
-    if fact == "phones":
-        return [(r.number, r.type) for r in group]
-    return [(r.byday, r.opens_at, r.closes_at) for r in group]
+def _content(group: list[Fact]) -> list[Any]:
+    return [
+        (r.translations or {}).get("address_1")
+        if isinstance(r, Address)
+        else (r.number, r.type)
+        if isinstance(r, Phone)
+        else (r.byday, r.opens_at, r.closes_at)
+        for r in group
+    ]
 
 
-def _describe(fact: str, group: list) -> str:
+def _describe(group: list[Fact]) -> str:
     if not group:
         return "none"
-    if fact == "address":
-        return " / ".join(str(r.address_1) for r in group)
-    if fact == "phones":
-        return ", ".join(r.number for r in group)
-    return ", ".join(f"{r.byday} {r.opens_at[:5]}-{r.closes_at[:5]}" for r in group)
+    if isinstance(group[0], Address):
+        return " / ".join(str(r.address_1) for r in group if isinstance(r, Address))
+    return ", ".join(
+        r.number if isinstance(r, Phone) else f"{r.byday} {(r.opens_at or '')[:5]}-{(r.closes_at or '')[:5]}"
+        for r in group
+        if not isinstance(r, Address)
+    )
 
 
-def _newest(group: list):
+def _newest(group: list[Fact]) -> dt.date | None:
     return max((r.assured_date for r in group if r.assured_date), default=None)
 
 
-async def _keep_confirmed(
-    session: AsyncSession, records: list[Record], force: bool
-) -> tuple[list[Record], list[Conflict]]:
+async def _keep_confirmed(session: AsyncSession, records: list[Row], force: bool) -> tuple[list[Row], list[Conflict]]:
     """Offices' facts (address, phones, hours) that a person confirmed after the file's newest
     confirmation of them are kept as they are in the database, unless `force`: each such fact
     that the file changes is a conflict. Kept records replace the file's."""
     locations = {r.id: r for r in records if isinstance(r, Location)}
     if not locations:
         return records, []
-    stored: list = []
+    stored: list[Row] = []
     for model in FACTS.values():
         stored += (await session.scalars(select(model).where(model.location_id.in_(list(locations))))).all()
     stored_locations = {
@@ -350,15 +362,15 @@ async def _keep_confirmed(
             confirmed, filed = _newest(old), _newest(new)
             if confirmed is None or (filed is not None and filed >= confirmed):
                 continue
-            differs = _content(fact, old) != _content(fact, new)
+            differs = _content(old) != _content(new)
             who = next((r.assured_by for r in old if r.assured_date == confirmed), "") or ""
             if differs:
                 conflicts.append(
                     Conflict(
                         location_id,
                         fact,
-                        f"{_describe(fact, old)} (confirmed by {who} on {confirmed.isoformat()})",
-                        _describe(fact, new),
+                        f"{_describe(old)} (confirmed by {who} on {confirmed.isoformat()})",
+                        _describe(new),
                         not force,
                     )
                 )
@@ -372,10 +384,15 @@ async def _keep_confirmed(
     return [r for r in records if id(r) not in drop] + keep, conflicts
 
 
-async def load_catalog(sessions: async_sessionmaker, catalog: Catalog, force: bool = False) -> LoadReport:
-    """Replace the catalogue of the given providers and places, all or nothing. An office's
-    address, phones or hours that staff confirmed after the file's facts are kept (and each
-    such fact the file would change is reported), unless `force`."""
+async def load_catalog(
+    sessions: async_sessionmaker[AsyncSession],
+    catalog: Catalog,
+    force: bool = False,
+    after_load: AfterLoad | None = None,
+) -> LoadReport:
+    """Replace the catalogue of the given providers and places, all or nothing (with what
+    `after_load` stores). An office's address, phones or hours that staff confirmed after the
+    file's facts are kept (and each such fact the file would change is reported), unless `force`."""
     records = build_records(catalog)
     async with sessions() as session, session.begin():
         records, conflicts = await _keep_confirmed(session, records, force)
@@ -383,7 +400,8 @@ async def load_catalog(sessions: async_sessionmaker, catalog: Catalog, force: bo
         await session.execute(delete(Place).where(Place.id.in_([p.id for p in catalog.places])))
         session.add_all(records)
         await session.flush()
-        await store_terms(session)
+        if after_load:
+            await after_load(session)
     counts: dict[str, int] = {}
     for record in records:
         counts[record.__tablename__] = counts.get(record.__tablename__, 0) + 1

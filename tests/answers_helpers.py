@@ -1,7 +1,8 @@
 import asyncio
 
+from bot.storage.engine import make_engine, sessions
+from bot.storage.migrate import create_schema
 from catalog import SEED_DATA
-from catalog.db import create_schema, make_engine, sessions
 from catalog.loader import load_catalog
 from catalog.search.engine import AnswerEngine
 from catalog.validation import load_checked

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from catalog.db import make_engine, sessions
-from catalog.models import Base
+from bot.storage.engine import make_engine, sessions
+from bot.storage.models import Base
 
 POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # A copy of the official Open Referral example datapackage (CC BY-SA 4.0), unchanged.

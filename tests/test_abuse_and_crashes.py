@@ -19,9 +19,9 @@ from bot.helpdesk.desk import Draft, HelpDesk, NotFound
 from bot.helpdesk.models import HelpRequest, OutboxMessage
 from bot.helpdesk.outbox import Delivery, RetryLater
 from bot.settings import Settings
+from bot.storage.engine import SecondConnection, make_engine, sessions
+from bot.storage.models import Base
 from bot.web.inbox import WebInbox
-from catalog.db import SecondConnection, make_engine, sessions
-from catalog.models import Base
 
 START = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # Monday, 10:00 in Kyiv and Sofia
 NEED = "Мамі 82 роки, потрібні ліки та продукти"

@@ -11,7 +11,7 @@ from catalog.loader import load_catalog
 from catalog.models import Location, Phone, Service, ServiceTerms
 from catalog.search.index import build_index
 from catalog.search.morphology import Morphology
-from catalog.search.terms import VERSION
+from catalog.search.terms import analysis_version, store_terms
 from catalog.validation import CatalogError, load_checked
 from tests.catalog_helpers import snapshot
 
@@ -106,8 +106,22 @@ def _contents(index) -> tuple:
     )
 
 
+async def test_what_is_stored_after_a_load_is_stored_in_its_transaction(db):
+    catalog = load_checked(SEED_DATA)
+    await load_catalog(db, catalog)
+    before = await snapshot(db)
+
+    async def fails(session):
+        assert await session.get(Service, "kazanlak-home-patronage")  # it sees the load's rows
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        await load_catalog(db, load_checked(SEED_DATA), after_load=fails)
+    assert await snapshot(db) == before
+
+
 async def test_the_engine_reads_the_terms_stored_at_load_and_a_reload_replaces_them(db, tmp_path):
-    await load_catalog(db, load_checked(SEED_DATA))
+    await load_catalog(db, load_checked(SEED_DATA), after_load=store_terms)
     data = tmp_path / "data"
     shutil.copytree(SEED_DATA, data)
     kazanlak = data / "bg-kazanlak.yaml"
@@ -115,11 +129,11 @@ async def test_the_engine_reads_the_terms_stored_at_load_and_a_reload_replaces_t
         kazanlak.read_text(encoding="utf-8").replace("Общината носи топъл обяд", "Общината носи гореща лазаня", 1),
         encoding="utf-8",
     )
-    await load_catalog(db, load_checked(data))
+    await load_catalog(db, load_checked(data), after_load=store_terms)
     async with db() as session:
         services = set((await session.scalars(select(Service.id))).all())
         stored = (await session.execute(select(ServiceTerms.service_id, ServiceTerms.version))).all()
-    assert {s for s, _ in stored} == services and {v for _, v in stored} == {VERSION}
+    assert {s for s, _ in stored} == services and {v for _, v in stored} == {analysis_version()}
     morphology = Morphology()
     index = await build_index(db, morphology)
     docs, _ = index.postings[morphology.term("лазаня", "bg")]

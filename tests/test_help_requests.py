@@ -13,7 +13,7 @@ from sqlalchemy import select
 from test_telegram import ROOT, start_opora, stop
 
 from bot.helpdesk.models import OutboxMessage
-from catalog.db import make_engine, sessions
+from bot.storage.engine import make_engine, sessions
 
 STAFF_GROUP = -100777
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")

@@ -10,14 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-import bot.core.state
-import bot.helpdesk.models
-import bot.web.inbox
-import bot.web.sessions  # noqa: F401
-import catalog.models  # noqa: F401
-from catalog import migrate
-from catalog.db import make_engine
-from catalog.models import CATALOG_MODELS, Base
+from bot.storage import migrate
+from bot.storage.engine import make_engine
+from bot.storage.models import Base
+from catalog.models import CATALOG_MODELS
 
 POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
@@ -50,6 +46,16 @@ async def test_upgrade_makes_the_schema_of_the_models(engine):
     await migrate.upgrade(engine)
     async with engine.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+def test_one_import_completes_the_schema():
+    """`bot.storage.models` alone: no other module must be imported first for create_all to make every table."""
+    code = (
+        "from bot.storage.models import metadata; from bot.storage.migrate import _schema_at, head;"
+        " assert set(metadata.tables) == set(_schema_at(head())), set(metadata.tables) ^ set(_schema_at(head()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stderr
 
 
 async def test_on_sqlite_the_migrations_make_the_very_tables_of_create_all(tmp_path):

@@ -18,9 +18,9 @@ from bot.core.conversation import Conversation
 from bot.core.events import Event, User
 from bot.helpdesk.models import OutboxMessage, Verification
 from bot.settings import Settings
+from bot.storage.engine import make_engine
 from catalog import SEED_DATA
 from catalog.corrections import BadCorrection, parse
-from catalog.db import make_engine
 from catalog.loader import load_catalog
 from catalog.models import Location, Phone, Schedule
 from catalog.validation import load_checked, read_catalog

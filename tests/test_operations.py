@@ -9,7 +9,7 @@ from web_visitor import STAFF_TOKEN, Visitor, WebOpora
 
 from bot.metrics import Metrics
 from bot.operations import Operations
-from catalog.db import make_engine, sessions
+from bot.storage.engine import make_engine, sessions
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

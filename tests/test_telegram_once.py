@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from test_telegram import start_opora, stop
 
 from bot.core.state import ProcessedUpdate
-from catalog.db import make_engine
+from bot.storage.engine import make_engine
 
 CHAT = 701
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
-from catalog.models import Base
+from bot.storage.base import Base
 
 log = logging.getLogger(__name__)
 

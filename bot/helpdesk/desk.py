@@ -4,7 +4,7 @@ Every change is committed together with the outbox messages that tell about it, 
 acknowledged before it is stored, and nothing stored is left untold. Texts are rendered by the
 caller (callbacks receive the request), because the help desk knows no language.
 
-A write transaction reads nothing through another connection (see catalog/db.py): callbacks
+A write transaction reads nothing through another connection (see bot/storage/engine.py): callbacks
 render from what is at hand (the queues, read before the transaction and kept for a minute),
 and what a write needs besides is read before it begins."""
 
@@ -16,13 +16,19 @@ import secrets
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+# The desk's refusals, re-exported: its callers catch them from here.
+from bot.helpdesk.errors import AccessDenied as AccessDenied
+from bot.helpdesk.errors import Closed as Closed
+from bot.helpdesk.errors import InvalidCode as InvalidCode
+from bot.helpdesk.errors import NotFound as NotFound
 from bot.helpdesk.models import (
     HelpRequest,
     Invite,
@@ -40,27 +46,11 @@ OPEN = ("received", "taken", "answered")
 INVITE_LIFETIME = dt.timedelta(hours=24)
 QUEUES_KEPT = 60.0  # seconds the queues are kept in memory (like catalogue rows, catalog/directory.py)
 MAX_ID = 2**31 - 1  # request numbers are 32-bit integers; a larger one is no request
-Render = Callable[[HelpRequest], Awaitable[dict]]  # a notice about the request
-CardRender = Callable[[HelpRequest, str], Awaitable[dict]]  # the request's card, given its first message
+Render = Callable[[HelpRequest], Awaitable[dict[str, Any]]]  # a notice about the request
+CardRender = Callable[[HelpRequest, str], Awaitable[dict[str, Any]]]  # the request's card, given its first message
 # Called with the transaction's session, the erased requests' ids and, for /forget, (channel, user_id):
 # what other layers keep of them (the web inbox) goes too.
 Eraser = Callable[[AsyncSession, list[int], tuple[str, str] | None], Awaitable[None]]
-
-
-class NotFound(Exception):
-    pass
-
-
-class AccessDenied(Exception):
-    pass
-
-
-class InvalidCode(Exception):
-    pass
-
-
-class Closed(Exception):
-    pass
 
 
 @dataclass
@@ -95,7 +85,7 @@ def _hash(code: str) -> str:
 class HelpDesk:
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         now: Callable[[], dt.datetime],
         wake: Callable[[], None] = lambda: None,
         erasers: list[Eraser] | None = None,
@@ -117,10 +107,12 @@ class HelpDesk:
             or time.monotonic() - self._queues_at > QUEUES_KEPT
             or (queue_id is not None and all(q.id != queue_id for q in self._queues))
         ):
-            await self._load_queues()
-        return [q for q in self._queues if queue_id is None or q.id == queue_id]
+            queues = await self._load_queues()
+        else:
+            queues = self._queues
+        return [q for q in queues if queue_id is None or q.id == queue_id]
 
-    async def _load_queues(self) -> None:
+    async def _load_queues(self) -> list[QueueInfo]:
         query = select(Queue, Provider.country).outerjoin(Provider, Provider.id == Queue.provider_id)
         async with self.sessions() as session:
             rows = (await session.execute(query.order_by(Queue.id))).all()
@@ -138,6 +130,7 @@ class HelpDesk:
             for q, country in rows
         ]
         self._queues_at = time.monotonic()
+        return self._queues
 
     async def _before_write(self, queue_id: str | None = None) -> None:
         """What renderers read inside a write transaction is at hand for longer than it lasts."""
@@ -151,7 +144,7 @@ class HelpDesk:
     async def queue(self, queue_id: str) -> QueueInfo | None:
         return next(iter(await self.queues(queue_id)), None)
 
-    async def queue_for(self, service_id: str | None, offices: list[str] = ()) -> str | None:
+    async def queue_for(self, service_id: str | None, offices: Sequence[str] = ()) -> str | None:
         """The queue for a topic: the one whose office the person is looking at, else the one
         the topic is routed to, else its provider's default queue."""
         queues = await self.queues()
@@ -185,7 +178,12 @@ class HelpDesk:
         now = self.now()
         async with self.sessions() as session, session.begin():
             invite = await session.get(Invite, _hash(code), with_for_update=True)
-            if invite is None or invite.used_at is not None or aware(invite.expires_at) < now:
+            if (
+                invite is None
+                or invite.used_at is not None
+                or aware(invite.expires_at) < now
+                or await session.get(Queue, invite.queue_id) is None  # a catalogue load removed it
+            ):
                 raise InvalidCode(code)
             invite.used_at = now
             queue_id = invite.queue_id
@@ -222,7 +220,10 @@ class HelpDesk:
                     for request_id, message in cards:
                         self._enqueue(session, channel, chat_id, message, request_id, to_staff=True, card=True)
                 self.wake()
-        return await self.queue(queue_id)
+        info = await self.queue(queue_id)
+        if info is None:  # removed by a catalogue load since the transaction
+            raise InvalidCode(code)
+        return info
 
     async def bind_everywhere(self, channel: str, chat_id: str) -> None:
         """Bind a chat to every queue, without a code: the local staff view, which is opened
@@ -512,7 +513,9 @@ class HelpDesk:
             raise AccessDenied(request_id)
         return request
 
-    async def _to_staff(self, session: AsyncSession, request: HelpRequest, message: dict, card: bool = False) -> None:
+    async def _to_staff(
+        self, session: AsyncSession, request: HelpRequest, message: dict[str, Any], card: bool = False
+    ) -> None:
         for chat in (await session.scalars(select(StaffChat).where(StaffChat.queue_id == request.queue_id))).all():
             self._enqueue(session, chat.channel, chat.chat_id, message, request.id, to_staff=True, card=card)
 
@@ -521,7 +524,7 @@ class HelpDesk:
         session: AsyncSession,
         channel: str,
         chat_id: str,
-        message: dict,
+        message: dict[str, Any],
         request_id: int | None,
         to_staff: bool = False,
         card: bool = False,

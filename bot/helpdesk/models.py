@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.models import Base
+from bot.storage.base import Base
 
 Moment = DateTime(timezone=True)
 

@@ -15,13 +15,13 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import CursorResult, ScalarSelect, Update, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.helpdesk.models import HelpRequest, OutboxMessage, StaffMessage, aware
-from bot.metrics import Metrics
+from bot.helpdesk.ports import DeliveryObserver, Unobserved
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 25  # with backoff capped at 10 minutes, about three hours of trying
@@ -45,21 +45,21 @@ class Unreachable(Exception):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+    async def send(self, chat_id: str, message: dict[str, Any], reply_to: str | None) -> str:
         """Deliver one message; return the channel's id of the (last) message sent."""
 
 
 class Delivery:
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         senders: dict[str, Sender],
         now: Callable[[], dt.datetime],
         woken: asyncio.Event | None = None,
-        metrics: Metrics | None = None,
+        observer: DeliveryObserver | None = None,
     ):
         self.sessions = sessions
-        self.metrics = metrics or Metrics()
+        self.observer = observer or Unobserved()
         self.senders = senders
         self.now = now
         self.woken = woken or asyncio.Event()  # set by the help desk when it queues a message
@@ -70,12 +70,13 @@ class Delivery:
     async def recover(self) -> int:
         """Rows whose claim expired (their worker died mid-send) are sent again."""
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
+            result = await _changed(
+                session,
                 update(OutboxMessage)
                 .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < self.now())
-                .values(status="pending")
+                .values(status="pending"),
             )
-        return result.rowcount
+        return result
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -94,7 +95,7 @@ class Delivery:
             waiter.cancel()
             stopper.cancel()
 
-    def _heads(self):
+    def _heads(self) -> ScalarSelect[int | None]:
         """The oldest undelivered row of every chat: the only one of the chat that may go next."""
         return (
             select(func.min(OutboxMessage.id))
@@ -141,18 +142,22 @@ class Delivery:
                 return await self._deliver(row)
 
         results = await asyncio.gather(*(deliver(row) for row in heads), return_exceptions=True)
-        if failures := [r for r in results if isinstance(r, BaseException)]:
-            raise failures[0]
-        return sum(results)
+        sent = 0
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            sent += result
+        return sent
 
     async def _deliver(self, row: OutboxMessage) -> int:
         async with self.sessions() as session, session.begin():
-            claimed = await session.execute(
+            claimed = await _changed(
+                session,
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id, OutboxMessage.status == "pending")
-                .values(status="sending", next_attempt_at=self.now() + LEASE)
+                .values(status="sending", next_attempt_at=self.now() + LEASE),
             )
-            if claimed.rowcount != 1:
+            if claimed != 1:
                 return 0  # another worker has it
             reply_to = None
             if row.to_staff and not row.card and row.request_id:
@@ -166,7 +171,7 @@ class Delivery:
                     )
                     .limit(1)
                 )
-        values: dict = {"attempts": row.attempts + 1}
+        values: dict[str, Any] = {"attempts": row.attempts + 1}
         try:
             if not row.message:
                 raise Unreachable("erased before it was sent")
@@ -191,7 +196,7 @@ class Delivery:
         else:
             values |= {"status": "sent", "sent_message_id": message_id, "sent_at": self.now(), "last_error": None}
         outcome = "retry" if values["status"] == "pending" else values["status"]
-        self.metrics.deliveries.labels(row.channel, outcome).inc()
+        self.observer.delivered(row.channel, outcome)
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
             if values["status"] == "sent" and row.to_staff and row.request_id:
@@ -209,3 +214,9 @@ class Delivery:
                     update(HelpRequest).where(HelpRequest.id == row.request_id).values(citizen_unreachable=True)
                 )
         return 1 if values["status"] == "sent" else 0
+
+
+async def _changed(session: AsyncSession, statement: Update) -> int:
+    """Run an UPDATE; how many rows it changed."""
+    result = cast("CursorResult[Any]", await session.execute(statement))
+    return result.rowcount

@@ -5,11 +5,12 @@ state of each question (asked → fixing → proposed → asked again once saved
 Texts are rendered by the caller (`render` receives the verification), as for requests."""
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
+from bot.helpdesk.errors import NotFound
 from bot.helpdesk.models import StaffChat, Verification, aware
 from catalog.corrections import VERIFY_MONTHS, office_facts
 from catalog.models import Organization, Service, ServiceAtLocation
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 OPEN = ("asked", "fixing", "proposed")
 SENDING = "sending"  # recorded, its message not yet queued
 ACTIVE = "active"
-Render = Callable[[Verification], Awaitable[dict | None]]
+Render = Callable[[Verification], Awaitable[dict[str, Any] | None]]
 
 
 class Verifications:
@@ -124,6 +125,8 @@ class Verifications:
                 message = await render(asked)  # none for a view that lists its questions itself
                 async with self.desk.sessions() as session, session.begin():
                     row = await session.get(Verification, asked.id)
+                    if row is None:  # erased meanwhile
+                        continue
                     row.status = asked.status = "asked"
                     if message:
                         self.desk._enqueue(session, chat.channel, chat.chat_id, message, None, to_staff=True)
@@ -141,8 +144,6 @@ class Verifications:
 
     async def get(self, verification_id: int, channel: str, chat_id: str) -> Verification:
         """The chat's own question; NotFound for any other (another chat's, or none)."""
-        from bot.helpdesk.desk import NotFound
-
         async with self.desk.sessions() as session:
             found = await session.get(Verification, verification_id)
         if found is None or (found.channel, found.chat_id) != (channel, chat_id):
@@ -172,7 +173,7 @@ class Verifications:
         status: str,
         *,
         fixer: str | None = None,
-        proposal: dict | None = None,
+        proposal: dict[str, Any] | None = None,
         by: str | None = None,
     ) -> Verification:
         """Move a question of the chat to `status`; a staff member typing a correction for another
@@ -180,6 +181,8 @@ class Verifications:
         await self.get(verification_id, channel, chat_id)
         async with self.desk.sessions() as session, session.begin():
             found = await session.get(Verification, verification_id, with_for_update=True)
+            if found is None:  # erased meanwhile
+                raise NotFound(verification_id)
             if status == "fixing":
                 for other in (
                     await session.scalars(

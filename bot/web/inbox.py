@@ -11,7 +11,7 @@ from sqlalchemy import DateTime, Integer, String, delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.models import Base
+from bot.storage.base import Base
 
 
 class WebInboxMessage(Base):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.models import Base
+from bot.storage.base import Base
 
 ID_BYTES = 24  # 192 random bits: an id is made by the server, never guessed
 STAFF_LIFETIME = dt.timedelta(hours=12)

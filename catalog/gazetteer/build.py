@@ -22,7 +22,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from catalog.gazetteer import key
-from catalog.search.normalize import to_cyrillic
+from catalog.translit import to_cyrillic
 
 # One line of places.tsv: id, country, kind, name, other names, hromada, region, latitude, longitude, population.
 Row = tuple[str, str, str, str, str, str, str, str, str, str]

@@ -2,11 +2,11 @@
 
 They are worked out when the catalogue is loaded and stored beside it (`ServiceTerms`, as
 arrays of numbers from `Term`), so that start-up reads them instead of analysing every text
-again. VERSION names the analysis that made them: stored terms of another one are stale."""
+again. `analysis_version()` names the analysis that made them: stored terms of another one are stale."""
 
 import hashlib
-from functools import lru_cache
-from importlib.metadata import version
+from functools import cache, lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -23,18 +23,29 @@ from catalog.texts import Texts, local_texts
 TEXT_FIELDS = ("name", "alternate_name", "description", "eligibility_description")
 FIELDS = (*TEXT_FIELDS, "synonyms", "synonym_phrases", "organization", "concepts")  # 3 bits
 WORD_LANGUAGES = (*LANGUAGES, "und")  # 2 bits
-VERSION = hashlib.sha1(
-    b"".join(
-        [Path(m.__file__).read_bytes() for m in (morphology, normalize, lexicon)]
-        + [Path(__file__).read_bytes()]
-        + [version(d).encode() for d in ("pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru", "bulstem")]
-    )
-).hexdigest()[:16]
 ENTRY = np.dtype("<i4")  # stored little-endian on every machine
 _NONE = np.empty(0, dtype=ENTRY)
 
 
-class Numbers(dict):
+@cache
+def analysis_version() -> str:
+    """The analysis's code and the versions of the dictionaries and stemmer it uses, hashed."""
+    code = [Path(str(m.__file__)).read_bytes() for m in (morphology, normalize, lexicon)] + [
+        Path(__file__).read_bytes()
+    ]
+    packages = [
+        metadata.version(d).encode() for d in ("pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru", "bulstem")
+    ]
+    return hashlib.sha1(b"".join(code + packages)).hexdigest()[:16]
+
+
+def __getattr__(name: str) -> str:
+    if name == "VERSION":  # `from catalog.search.terms import VERSION`, worked out when first asked for
+        return analysis_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Numbers(dict[str, int]):
     """Term or word → its number, numbering new ones as they come."""
 
     def __missing__(self, text: str) -> int:
@@ -48,8 +59,8 @@ class Analyser:
     def __init__(self, morphology: Morphology, numbers: Numbers):
         self.morphology, self.numbers = morphology, numbers
         # Catalogues repeat texts (boilerplate, synonyms, organisation names).
-        self.analyse = lru_cache(maxsize=4096)(self.analyse)
-        self._synonyms = lru_cache(maxsize=5_000)(self._synonyms)
+        self.analyse = lru_cache(maxsize=4096)(self._analyse)
+        self._synonyms = lru_cache(maxsize=5_000)(self._synonyms_of)
         self._word_terms = {lang: _WordTerms(self, lang) for lang in (*LANGUAGES, "und")}
 
     def service(self, texts: dict[str, Texts], synonyms: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +73,7 @@ class Analyser:
             np.concatenate([_NONE, *(words for _, words in found)]),
         )
 
-    def analyse(self, text: str, lang: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+    def _analyse(self, text: str, lang: str, field: str) -> tuple[np.ndarray, np.ndarray]:
         """A text's terms in its own language (in all three for an unknown one; questions are
         analysed in all three), and its words."""
         if lang == "en":
@@ -81,14 +92,14 @@ class Analyser:
     def _numbers(self, found: set[str]) -> np.ndarray:
         return np.fromiter(map(self.numbers.__getitem__, found), dtype=ENTRY, count=len(found))
 
-    def _synonyms(self, phrases: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray]:
+    def _synonyms_of(self, phrases: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray]:
         """One-word synonyms, and phrases (which count less)."""
         words = self.analyse(" ; ".join(t for t in phrases if " " not in t.strip()), lang, "synonyms")
         more = self.analyse(" ; ".join(t for t in phrases if " " in t.strip()), lang, "synonym_phrases")
         return np.concatenate([words[0], more[0]]), np.concatenate([words[1], more[1]])
 
 
-class _WordTerms(dict):
+class _WordTerms(dict[str, set[int]]):
     """Word → the numbers of its terms in one language (in all three for an unknown one)."""
 
     def __init__(self, analyser: Analyser, lang: str):
@@ -126,7 +137,8 @@ async def analysed(
 async def store_terms(session: AsyncSession) -> None:
     """Store the terms of every service that has none, or stale ones. (A load first deletes
     those of the services it replaces.)"""
-    await session.execute(delete(ServiceTerms).where(ServiceTerms.version != VERSION))
+    version = analysis_version()
+    await session.execute(delete(ServiceTerms).where(ServiceTerms.version != version))
     ids = list(
         (
             await session.scalars(
@@ -143,7 +155,7 @@ async def store_terms(session: AsyncSession) -> None:
     rows = [
         {
             "service_id": id,
-            "version": VERSION,
+            "version": version,
             "numbered": len(analyser.numbers),
             "terms": np.unique(terms).tobytes(),
             "words": np.unique(words).tobytes(),

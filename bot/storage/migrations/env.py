@@ -1,4 +1,4 @@
-"""Alembic's environment. catalog.migrate runs it with an open connection in
+"""Alembic's environment. bot.storage.migrate runs it with an open connection in
 `config.attributes["connection"]` (the engines are async: it goes through `connection.run_sync`)
 and, to autogenerate a revision, the complete metadata in `config.attributes["target_metadata"]`."""
 

@@ -1,4 +1,4 @@
-"""Database engine and schema for the catalogue (and everything else Opora stores).
+"""The database engine, for the catalogue and everything else Opora stores.
 
 SQLite (the embedded default) has one writer at a time. Opora keeps to that by design, rather
 than by waiting in SQLite's busy loop with a pooled connection held:
@@ -17,12 +17,19 @@ import asyncio
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    AsyncSessionTransaction,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, SessionTransaction
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -42,20 +49,13 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Writers of this process queue on the writer lock, not here; this is for other processes.
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create or upgrade the schema: migrate to the newest revision (catalog.migrate)."""
-    from catalog.migrate import upgrade  # it imports this module
-
-    await upgrade(engine)
 
 
 class SecondConnection(RuntimeError):
@@ -65,7 +65,7 @@ class SecondConnection(RuntimeError):
 @dataclass
 class _Writer:
     lock: asyncio.Lock
-    task: asyncio.Task | None = None
+    task: asyncio.Task[Any] | None = None
     session: Session | None = None
 
 
@@ -84,7 +84,7 @@ class _SyncSession(Session):
 
 
 @event.listens_for(_SyncSession, "after_begin")
-def _one_connection(session: Session, _transaction, connection) -> None:
+def _one_connection(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
     writer = _writers.get(connection.engine)
     if writer is None or writer.task is None or writer.session is session:
         return
@@ -100,11 +100,12 @@ class _Write:
     """`session.begin()` on SQLite: the writer lock, then the transaction."""
 
     def __init__(self, session: "OneWriterSession"):
-        self.session = session
-        self.transaction = None
+        assert isinstance(session.bind, AsyncEngine), "made by sessions(engine)"
+        self.session, self.engine = session, session.bind
+        self.transaction: AsyncSessionTransaction | None = None
 
-    async def __aenter__(self):
-        writer = _writer(self.session.bind)
+    async def __aenter__(self) -> AsyncSessionTransaction:
+        writer = _writer(self.engine)
         if writer.task is not None and writer.task is asyncio.current_task():
             raise SecondConnection("a write transaction inside another one")
         await writer.lock.acquire()
@@ -116,11 +117,12 @@ class _Write:
             self._release(writer)
             raise
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc: Any) -> None:
+        assert self.transaction is not None, "entered"
         try:
-            return await self.transaction.__aexit__(*exc)
+            await self.transaction.__aexit__(*exc)
         finally:
-            self._release(_writer(self.session.bind))
+            self._release(_writer(self.engine))
 
     @staticmethod
     def _release(writer: _Writer) -> None:
@@ -131,11 +133,11 @@ class _Write:
 class OneWriterSession(AsyncSession):
     sync_session_class = _SyncSession
 
-    def begin(self):
+    def begin(self) -> _Write:  # type: ignore[override]  # an async context manager like the one it replaces
         return _Write(self)
 
 
-def sessions(engine: AsyncEngine) -> async_sessionmaker:
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     if engine.dialect.name == "sqlite":
         return async_sessionmaker(engine, expire_on_commit=False, class_=OneWriterSession)
     return async_sessionmaker(engine, expire_on_commit=False)
