@@ -9,8 +9,10 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
+pytestmark = pytest.mark.e2e  # it builds and installs the package, and runs `opora`
 ROOT = Path(__file__).resolve().parents[1]
 # What a build reads; not bot/locales/, which the checkout compiles for itself, nor build/ left by an earlier one.
 SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "bot", "catalog", "locales")
