@@ -9,8 +9,8 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.support import Translations
 from babel.units import format_unit
 
-# Compiled from locales/<lang>/LC_MESSAGES/messages.po by `make install` in a checkout, and by the build in a wheel
-# (setup.py).
+# The compiled catalogues, from locales/<lang>/LC_MESSAGES/messages.po: `make install` compiles them here in a
+# checkout, and the build (setup.py) in a wheel.
 LOCALES = Path(__file__).resolve().parents[1] / "locales"
 LANGUAGES = ("bg", "uk")
 WEEKDAY_INDEX = {day: i for i, day in enumerate(("MO", "TU", "WE", "TH", "FR", "SA", "SU"))}

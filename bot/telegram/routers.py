@@ -41,11 +41,11 @@ def messages_router() -> Router:
     # `as_` hands the filtered value to the handler by that name: a message that passed has it.
     router.message.filter(F.chat.type == "private", F.from_user.as_("sender"))
 
-    @router.message(F.location.as_("location"))
+    @router.message(F.location.as_("located"))
     async def location(
-        message: Message, sender: TelegramUser, location: Location, bot: Bot, conversation: Conversation
+        message: Message, sender: TelegramUser, located: Location, bot: Bot, conversation: Conversation
     ) -> None:
-        point = (location.latitude, location.longitude)
+        point = (located.latitude, located.longitude)
         # A point off the Earth is a message the core cannot read, and answers politely.
         await reply(
             bot,
@@ -54,18 +54,18 @@ def messages_router() -> Router:
             Event(user_of(sender), location=point if valid(*point) else None),
         )
 
-    @router.message(F.contact.as_("contact"))
+    @router.message(F.contact.as_("shared"))
     async def contact(
-        message: Message, sender: TelegramUser, contact: Contact, bot: Bot, conversation: Conversation
+        message: Message, sender: TelegramUser, shared: Contact, bot: Bot, conversation: Conversation
     ) -> None:
-        own = contact.user_id == sender.id  # only the person's own number
+        own = shared.user_id == sender.id  # only the person's own number
         await reply(
             bot,
             conversation,
             message.chat.id,
             Event(
                 user_of(sender),
-                contact=contact.phone_number if own else None,
+                contact=shared.phone_number if own else None,
                 text=None if own else "",
             ),
         )
