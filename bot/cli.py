@@ -5,7 +5,10 @@ import asyncio
 import datetime as dt
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.answers import render
 from bot.app import (
@@ -19,6 +22,7 @@ from bot.app import (
     ensure_catalog,
     serve,
 )
+from bot.core.i18n import MissingTranslations, check_translations
 from bot.helpdesk.desk import NotFound
 from bot.operations import configure_logging
 from bot.settings import Settings
@@ -115,16 +119,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(json_lines=Settings().log_format == "json")
     try:
-        return args.handler(args)
+        handler: Handler = args.handler
+        return handler(args)
     except BrokenPipeError:  # the reader went away, e.g. `opora ask … | head`
         return 0
 
 
-def with_app(action, migrate: bool = True):
-    async def runner(args) -> int:
+Handler = Callable[[argparse.Namespace], int]
+
+
+def with_app(action: Callable[[App, argparse.Namespace], Awaitable[int]], migrate: bool = True) -> Handler:
+    async def runner(args: argparse.Namespace) -> int:
         try:
+            check_translations()
             app = await build_app(Settings(), migrate=migrate)
-        except OutdatedSchema as error:
+        except (MissingTranslations, OutdatedSchema) as error:
             print(error, file=sys.stderr)
             return 1
         try:
@@ -135,7 +144,7 @@ def with_app(action, migrate: bool = True):
     return lambda args: asyncio.run(runner(args))
 
 
-def cmd_validate(args) -> int:
+def cmd_validate(args: argparse.Namespace) -> int:
     catalog, problems = read_catalog(args.path)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -147,7 +156,7 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def cmd_stale(args) -> int:
+def cmd_stale(args: argparse.Namespace) -> int:
     """Every fact older than --months (or undated) as `file:line: service or office: fact, date`."""
     today = args.today or dt.datetime.now().astimezone().date()
     found, problems = stale_facts(args.path, today, args.months)
@@ -163,7 +172,7 @@ def cmd_stale(args) -> int:
 
 
 @with_app
-async def cmd_load(app: App, args) -> int:
+async def cmd_load(app: App, args: argparse.Namespace) -> int:
     catalog, problems = read_catalog(args.path)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -188,7 +197,7 @@ async def cmd_load(app: App, args) -> int:
 
 
 @with_app
-async def cmd_export(app: App, args) -> int:
+async def cmd_export(app: App, args: argparse.Namespace) -> int:
     if args.format == "yaml":
         changed = await export_yaml(app.sessions, args.base, args.target)
         print("exported: " + ", ".join(f"{name} ({n} offices changed)" for name, n in changed.items()))
@@ -201,7 +210,7 @@ async def cmd_export(app: App, args) -> int:
 
 
 @with_app
-async def cmd_import(app: App, args) -> int:
+async def cmd_import(app: App, args: argparse.Namespace) -> int:
     if not args.path.is_dir():
         print(f"{args.path}:0: not a directory with an HSDS datapackage", file=sys.stderr)
         return 1
@@ -218,7 +227,7 @@ async def cmd_import(app: App, args) -> int:
 
 
 @with_app
-async def cmd_ask(app: App, args) -> int:
+async def cmd_ask(app: App, args: argparse.Namespace) -> int:
     await ensure_catalog(app)
     engine = await build_engine(app)
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
@@ -232,7 +241,7 @@ async def cmd_ask(app: App, args) -> int:
 
 
 @with_app
-async def cmd_queues(app: App, args) -> int:
+async def cmd_queues(app: App, args: argparse.Namespace) -> int:
     await ensure_catalog(app)
     for queue in await build_desk(app).queues():
         print(f"{queue.id}\t{pick(queue.name, app.settings.default_language)}")
@@ -240,7 +249,7 @@ async def cmd_queues(app: App, args) -> int:
 
 
 @with_app
-async def cmd_invite(app: App, args) -> int:
+async def cmd_invite(app: App, args: argparse.Namespace) -> int:
     await ensure_catalog(app)
     try:
         code = await build_desk(app).invite(args.queue_id)
@@ -253,7 +262,7 @@ async def cmd_invite(app: App, args) -> int:
 
 
 @with_app
-async def cmd_verify(app: App, args) -> int:
+async def cmd_verify(app: App, args: argparse.Namespace) -> int:
     from bot.core import verification
 
     await ensure_catalog(app)
@@ -272,7 +281,7 @@ async def cmd_verify(app: App, args) -> int:
 
 
 @with_app
-async def cmd_report(app: App, args) -> int:
+async def cmd_report(app: App, args: argparse.Namespace) -> int:
     try:
         report = await build_desk(app).report(args.queue_id)
     except NotFound:
@@ -285,7 +294,7 @@ async def cmd_report(app: App, args) -> int:
     return 0
 
 
-async def run(app: App, args) -> int:
+async def run(app: App, args: argparse.Namespace) -> int:
     await serve(app)
     return 0
 
@@ -294,15 +303,15 @@ cmd_run = with_app(run, migrate=False)
 
 
 @with_app
-async def cmd_chat(app: App, args) -> int:
+async def cmd_chat(app: App, args: argparse.Namespace) -> int:
     await chat_in_terminal(app, args.lang)
     return 0
 
 
-def with_database(action):
+def with_database(action: Callable[[AsyncEngine, argparse.Namespace], Awaitable[int]]) -> Handler:
     """Only the database: no app, whose start migrates it."""
 
-    async def runner(args) -> int:
+    async def runner(args: argparse.Namespace) -> int:
         engine = make_engine(Settings().database_url)
         try:
             return await action(engine, args)
@@ -313,7 +322,7 @@ def with_database(action):
 
 
 @with_database
-async def cmd_db_upgrade(engine, args) -> int:
+async def cmd_db_upgrade(engine: AsyncEngine, args: argparse.Namespace) -> int:
     try:
         await migrate.upgrade(engine)
     except migrate.MigrationError as error:
@@ -324,7 +333,7 @@ async def cmd_db_upgrade(engine, args) -> int:
 
 
 @with_database
-async def cmd_db_current(engine, args) -> int:
+async def cmd_db_current(engine: AsyncEngine, args: argparse.Namespace) -> int:
     print(await migrate.current_revision(engine) or "none")
     if problem := await migrate.check_current(engine):
         print(problem, file=sys.stderr)

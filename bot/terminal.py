@@ -2,6 +2,7 @@
 
 import asyncio
 import sys
+from typing import Any
 
 from bot.core.conversation import Conversation
 from bot.core.events import Button, Event, Reply, Text, User, from_message
@@ -29,7 +30,7 @@ def show(replies: list[Reply]) -> list[Button]:
 class Printer:
     """The outbox's sender for the terminal: staff replies are printed when they arrive."""
 
-    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+    async def send(self, chat_id: str, message: dict[str, Any], reply_to: str | None) -> str:
         show([from_message(message)])
         return "printed"
 

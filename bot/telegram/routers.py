@@ -4,7 +4,7 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Contact, Location, Message
 from aiogram.types import User as TelegramUser
 
 from bot.core.conversation import Conversation, sorry
@@ -38,40 +38,45 @@ async def reply(bot: Bot, conversation: Conversation, chat_id: int, event: Event
 def messages_router() -> Router:
     """Citizens (and staff members working in their own private chat)."""
     router = Router(name="messages")
-    router.message.filter(F.chat.type == "private", F.from_user)
+    # `as_` hands the filtered value to the handler by that name: a message that passed has it.
+    router.message.filter(F.chat.type == "private", F.from_user.as_("sender"))
 
-    @router.message(F.location)
-    async def location(message: Message, bot: Bot, conversation: Conversation) -> None:
-        point = (message.location.latitude, message.location.longitude)
+    @router.message(F.location.as_("located"))
+    async def location(
+        message: Message, sender: TelegramUser, located: Location, bot: Bot, conversation: Conversation
+    ) -> None:
+        point = (located.latitude, located.longitude)
         # A point off the Earth is a message the core cannot read, and answers politely.
         await reply(
             bot,
             conversation,
             message.chat.id,
-            Event(user_of(message.from_user), location=point if valid(*point) else None),
+            Event(user_of(sender), location=point if valid(*point) else None),
         )
 
-    @router.message(F.contact)
-    async def contact(message: Message, bot: Bot, conversation: Conversation) -> None:
-        own = message.contact.user_id == message.from_user.id  # only the person's own number
+    @router.message(F.contact.as_("shared"))
+    async def contact(
+        message: Message, sender: TelegramUser, shared: Contact, bot: Bot, conversation: Conversation
+    ) -> None:
+        own = shared.user_id == sender.id  # only the person's own number
         await reply(
             bot,
             conversation,
             message.chat.id,
             Event(
-                user_of(message.from_user),
-                contact=message.contact.phone_number if own else None,
+                user_of(sender),
+                contact=shared.phone_number if own else None,
                 text=None if own else "",
             ),
         )
 
     @router.message()
-    async def text(message: Message, bot: Bot, conversation: Conversation) -> None:
+    async def text(message: Message, sender: TelegramUser, bot: Bot, conversation: Conversation) -> None:
         await reply(
             bot,
             conversation,
             message.chat.id,
-            Event(user_of(message.from_user), text=message.text or message.caption, reply_to=replied(message)),
+            Event(user_of(sender), text=message.text or message.caption, reply_to=replied(message)),
         )
 
     return router
@@ -80,15 +85,15 @@ def messages_router() -> Router:
 def staff_groups_router() -> Router:
     """Staff groups: commands and replies to request cards; other chatter is ignored by the core."""
     router = Router(name="staff_groups")
-    router.message.filter(F.chat.type.in_(GROUPS), F.from_user, F.text)
+    router.message.filter(F.chat.type.in_(GROUPS), F.from_user.as_("sender"), F.text)
 
     @router.message()
-    async def staff_message(message: Message, bot: Bot, conversation: Conversation) -> None:
+    async def staff_message(message: Message, sender: TelegramUser, bot: Bot, conversation: Conversation) -> None:
         await reply(
             bot,
             conversation,
             message.chat.id,
-            Event(user_of(message.from_user), text=message.text, chat=str(message.chat.id), reply_to=replied(message)),
+            Event(user_of(sender), text=message.text, chat=str(message.chat.id), reply_to=replied(message)),
         )
 
     return router

@@ -53,14 +53,20 @@ STAFF_COMMANDS = {
 # under load they were collected and built again (milliseconds each, 5 % of a worker's time).
 # Holding the ones of the hot calls keeps them.
 RESPONSE_TYPES = tuple(
-    Response[method.__returning__]
+    Response[method.__returning__]  # type: ignore[name-defined]  # a type built at run time
     for method in (SendMessage, SendVenue, SendLocation, EditMessageText, AnswerCallbackQuery, SetWebhook)
 )
 
 
 def make_bot(settings: Settings) -> Bot:
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    return Bot(settings.telegram_token.get_secret_value(), session=AiohttpSession(api=api))
+    return Bot(token(settings), session=AiohttpSession(api=api))
+
+
+def token(settings: Settings) -> str:
+    if settings.telegram_token is None:
+        raise ValueError("OPORA_TELEGRAM_TOKEN is not set")  # Telegram is started only when it is
+    return settings.telegram_token.get_secret_value()
 
 
 def make_dispatcher(conversation: Conversation, webhook: bool = False) -> Dispatcher:
@@ -85,14 +91,15 @@ def webhook_secret(settings: Settings) -> str:
     """Telegram echoes this in X-Telegram-Bot-Api-Secret-Token; derived from the token unless set."""
     if settings.telegram_webhook_secret:
         return settings.telegram_webhook_secret.get_secret_value()
-    token = settings.telegram_token.get_secret_value()
-    return hashlib.sha256(f"opora-webhook:{token}".encode()).hexdigest()
+    return hashlib.sha256(f"opora-webhook:{token(settings)}".encode()).hexdigest()
 
 
 async def start_webhook(http: web.Application, bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
     """Serve updates at /telegram on Opora's HTTP server: requests without the secret get 401, a
     body that is not an update 400, an update whose handling failed 500 and one that another worker
     is handling 503, so that Telegram delivers it again."""
+    if settings.telegram_webhook_url is None:
+        raise ValueError("OPORA_TELEGRAM_WEBHOOK_URL is not set")  # webhook mode is chosen only when it is
     secret = webhook_secret(settings)
 
     async def receive(request: web.Request) -> web.Response:

@@ -1,5 +1,7 @@
 """Delivering outbox messages over Telegram, with its errors told apart for the retry policy."""
 
+from typing import Any
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 
@@ -14,7 +16,7 @@ class TelegramSender:
         self.bot = bot
         self.limits = limits  # without, the session's middleware (if any) waits for each message
 
-    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+    async def send(self, chat_id: str, message: dict[str, Any], reply_to: str | None) -> str:
         if self.limits is not None:
             if wait := await self.limits.try_take(chat_id):
                 raise RetryLater(wait)  # this chat's turn comes later; the others go on meanwhile

@@ -1,7 +1,10 @@
 """Talking to the Viber REST API with aiohttp, so that sending never blocks the event loop
 (viberbot's own Api posts with `requests`, synchronously)."""
 
+from typing import Any
+
 import aiohttp
+from viberbot.api.messages import LocationMessage, TextMessage
 
 from bot.core.events import Reply, from_message
 from bot.helpdesk.outbox import RetryLater, Unreachable
@@ -28,7 +31,7 @@ class ViberClient:
         if self.session:
             await self.session.close()
 
-    async def post(self, endpoint: str, payload: dict) -> dict:
+    async def post(self, endpoint: str, payload: dict[str, Any]) -> dict[str, Any]:
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         async with self.session.post(
@@ -37,7 +40,7 @@ class ViberClient:
             if response.status == 429:
                 raise RetryLater(float(response.headers.get("Retry-After", 1)))
             response.raise_for_status()
-            result = await response.json(content_type=None)
+            result: dict[str, Any] = await response.json(content_type=None)
         status = result.get("status", 0)
         if status in UNREACHABLE:
             raise Unreachable(UNREACHABLE[status])
@@ -47,7 +50,7 @@ class ViberClient:
             raise ViberError(f"{endpoint}: status {status}: {result.get('status_message')}")
         return result
 
-    def payload(self, receiver: str, message) -> dict:
+    def payload(self, receiver: str, message: TextMessage | LocationMessage) -> dict[str, Any]:
         return {**message.to_dict(), "receiver": receiver, "sender": self.sender}
 
     async def send_replies(self, receiver: str, replies: list[Reply]) -> list[str]:
@@ -57,7 +60,7 @@ class ViberClient:
             tokens.append(str(result.get("message_token", "")))
         return tokens
 
-    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+    async def send(self, chat_id: str, message: dict[str, Any], reply_to: str | None) -> str:
         """The outbox sender: Viber has no replies to a message, so `reply_to` is not used."""
         return (await self.send_replies(chat_id, [from_message(message)]))[-1]
 

@@ -4,6 +4,8 @@ Viber shows only the keyboard of the latest message, so the buttons of every rep
 answer are gathered on its last message. Button presses come back as text messages whose
 body is PAYLOAD_PREFIX + the payload."""
 
+from typing import Any
+
 from viberbot.api.messages import LocationMessage, TextMessage
 from viberbot.api.messages.data_types.location import Location
 
@@ -25,7 +27,7 @@ def split(text: str, limit: int = MAX_TEXT) -> list[str]:
     return pieces + [text]
 
 
-def _button(text: str, action_type: str, body: str, columns: int) -> dict:
+def _button(text: str, action_type: str, body: str, columns: int) -> dict[str, Any]:
     return {
         "Columns": columns,
         "Rows": 1,
@@ -37,7 +39,7 @@ def _button(text: str, action_type: str, body: str, columns: int) -> dict:
     }
 
 
-def keyboard(replies: list[Reply]) -> dict | None:
+def keyboard(replies: list[Reply]) -> dict[str, Any] | None:
     buttons = []
     for reply in replies:
         if not isinstance(reply, Text):
@@ -51,7 +53,7 @@ def keyboard(replies: list[Reply]) -> dict | None:
     return {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons} if buttons else None
 
 
-def messages(replies: list[Reply]) -> list:
+def messages(replies: list[Reply]) -> list[TextMessage | LocationMessage]:
     parts: list[str | Location] = []
     for reply in replies:
         if isinstance(reply, Venue):

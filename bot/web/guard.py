@@ -99,8 +99,8 @@ class Guard:
             soft = hard
         # Room for the database, Redis and the log beside the connections.
         self.max_connections = max_connections or max(64, soft - 128)
-        self._since: dict[asyncio.BaseTransport, float] = {}  # connections awaiting a request
-        self._busy: set[asyncio.BaseTransport] = set()
+        self._since: dict[asyncio.Transport, float] = {}  # connections awaiting a request
+        self._busy: set[asyncio.Transport] = set()
         self.refused = 0
 
     @web.middleware
@@ -163,9 +163,11 @@ class _Counted(asyncio.Protocol):
     """aiohttp's protocol for one connection, counted and timed by the guard."""
 
     def __init__(self, inner: asyncio.Protocol, guard: Guard):
-        self.inner, self.guard, self.transport = inner, guard, None
+        self.inner, self.guard = inner, guard
+        self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)  # a TCP connection's
         if len(self.guard._since) >= self.guard.max_connections:
             self.guard.refused += 1
             transport.abort()
@@ -174,7 +176,7 @@ class _Counted(asyncio.Protocol):
         self.guard._since[transport] = asyncio.get_running_loop().time()
         self.inner.connection_made(transport)
 
-    def connection_lost(self, error: BaseException | None) -> None:
+    def connection_lost(self, error: Exception | None) -> None:
         if self.transport is None:
             return  # refused: aiohttp never saw it
         self.guard._since.pop(self.transport, None)
@@ -203,6 +205,8 @@ class GuardedSite(web.TCPSite):
 
     async def start(self) -> None:
         await web.BaseSite.start(self)
+        server = self._runner.server
+        assert server is not None  # set up before any site starts, as aiohttp's TCPSite asserts too
         self._server = await asyncio.get_running_loop().create_server(
-            self.guard.protocol(self._runner.server), self._host, self._port, backlog=self._backlog
+            self.guard.protocol(server), self._host, self._port, backlog=self._backlog
         )

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, delete, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
@@ -27,13 +27,13 @@ class WebInboxMessage(Base):
 class WebInbox:
     """The outbox's sender for the "web" channel, and what the browsers poll."""
 
-    def __init__(self, sessions: async_sessionmaker, poll_every: float = 1.0):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], poll_every: float = 1.0):
         self.sessions = sessions
         self.poll_every = poll_every  # another worker may have written; look again this often
         self._arrived = asyncio.Condition()
         self._closing = False
 
-    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+    async def send(self, chat_id: str, message: dict[str, Any], reply_to: str | None) -> str:
         async with self.sessions() as session, session.begin():
             row = WebInboxMessage(chat_id=chat_id, message=message, created_at=dt.datetime.now(dt.UTC))
             session.add(row)

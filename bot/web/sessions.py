@@ -14,10 +14,11 @@ import hmac
 import secrets
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import DateTime, String, delete
+from sqlalchemy import CursorResult, DateTime, String, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
@@ -56,7 +57,7 @@ def csrf_token(session_id: str) -> str:
     return hashlib.sha256(f"csrf:{session_id}".encode()).hexdigest()[:32]
 
 
-async def shared_key(sessions: async_sessionmaker, name: str) -> str:
+async def shared_key(sessions: async_sessionmaker[AsyncSession], name: str) -> str:
     """The key every worker uses for `name`: the first to ask makes it."""
     try:
         async with sessions() as session, session.begin():
@@ -64,11 +65,11 @@ async def shared_key(sessions: async_sessionmaker, name: str) -> str:
     except IntegrityError:
         pass  # made before, here or by another worker
     async with sessions() as session:
-        return (await session.get(Secret, name)).value
+        return (await session.execute(select(Secret.value).where(Secret.name == name))).scalar_one()
 
 
 class Sessions:
-    def __init__(self, sessions: async_sessionmaker, now: Callable[[], dt.datetime], key: str):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], now: Callable[[], dt.datetime], key: str):
         self.sessions = sessions
         self.now = now
         self._key = key.encode()
@@ -107,5 +108,6 @@ class Sessions:
 
     async def prune(self) -> int:
         async with self.sessions() as session, session.begin():
-            gone = await session.execute(delete(WebSession).where(WebSession.expires_at < self.now()))
+            deleted = delete(WebSession).where(WebSession.expires_at < self.now())
+            gone = cast("CursorResult[Any]", await session.execute(deleted))  # a DELETE's result
         return gone.rowcount

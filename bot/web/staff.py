@@ -4,6 +4,7 @@ token printed at start-up; new requests reach it through the outbox like any sta
 
 import hashlib
 import hmac
+from typing import Any
 
 from aiohttp import web
 
@@ -180,7 +181,7 @@ class StaffView:
         found = await self.inbox.wait(CHAT, after, INBOX_WAIT)
         return web.json_response({"messages": [{"id": m.id, "replies": [message_json(m.message)]} for m in found]})
 
-    async def _request_json(self, request: HelpRequest, _: Translator) -> dict:
+    async def _request_json(self, request: HelpRequest, _: Translator) -> dict[str, Any]:
         staff = await staffdesk.Staff(self.services, request.queue_id).load(_.lang)
         topic = _("Other question")
         if request.service_id and (found := await self.services.directory.card(request.service_id)):
