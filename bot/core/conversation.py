@@ -7,32 +7,54 @@ import dataclasses
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot.core import language as languages
 from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
 from bot.core.events import Event, Reply, Text, User, rows
 from bot.core.i18n import Translator, language
+from bot.core.payloads import (
+    AddToRequest,
+    Browse,
+    Card,
+    Forget,
+    Handoff,
+    Help,
+    InTown,
+    Language,
+    Menu,
+    Near,
+    Payload,
+    Screener,
+    Towns,
+    Where,
+)
 from bot.core.staffdesk import StaffDesk
 
 log = logging.getLogger(__name__)
 
-# Button payloads are "kind:argument"; the kind picks the dialog.
-BUTTONS = {
-    "menu": menu.menu,
-    "help": menu.help_,
-    "lang": menu.language,
-    "forget": menu.forget,
-    "browse": browse.categories,
-    "cat": browse.towns,
-    "town": browse.services,
-    "svc": browse.card,
-    "near": nearby.ask_location,
-    "scr": screener.screener,
-    "staff": handoff.handoff,
-    "where": answers.where,
+# A button's handler gets the turn and the payload pressed, of the kind it is listed with.
+ButtonHandler = Callable[[Turn, Any], Awaitable[list[Reply]]]
+CommandHandler = Callable[[Turn], Awaitable[list[Reply]]]
+
+BUTTONS: dict[type[Payload], ButtonHandler] = {
+    Menu: menu.menu,
+    Help: menu.help_,
+    Language: menu.language,
+    Forget: menu.forget,
+    Browse: browse.categories,
+    Towns: browse.towns,
+    InTown: browse.services,
+    Card: browse.card,
+    Near: nearby.ask_location,
+    Screener: screener.screener,
+    Handoff: handoff.handoff,
+    AddToRequest: handoff.add,
+    Where: answers.where,
 }
-COMMANDS = {
+COMMANDS: dict[str, CommandHandler] = {
     "start": menu.welcome,
     "menu": menu.menu,
     "help": menu.help_,
@@ -121,10 +143,10 @@ class Conversation:
         event, _ = turn.event, turn._
         try:
             if event.payload is not None:
-                kind, _sep, arg = event.payload.partition(":")
-                if kind not in BUTTONS:
+                pressed = Payload.unpack(event.payload)
+                if pressed is None or type(pressed) not in BUTTONS:
                     raise StaleButton(event.payload)
-                return await BUTTONS[kind](turn, arg)
+                return await BUTTONS[type(pressed)](turn, pressed)
             flow = turn.state.flow or ""
             if event.location is not None:
                 if flow.startswith("handoff:"):
@@ -156,10 +178,11 @@ class Conversation:
         if flow == "handoff:phone" and PHONE.match(text):
             return await handoff.shared_phone(turn, text)
         if flow.startswith("request:") and text:
-            if (number := handoff.request_number(flow.split(":")[1])) is None:
+            pressed = AddToRequest.unpack(AddToRequest.prefix + flow.removeprefix("request"))
+            if not isinstance(pressed, AddToRequest):
                 turn.state.flow = None
                 raise StaleButton(flow)
-            return await handoff.added(turn, number, text)
+            return await handoff.added(turn, pressed.request, text)
         if not text:
             return [
                 Text(

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from bot.core.events import Button, Text, rows
 from bot.core.i18n import LANGUAGES, Translator, language
+from bot.core.payloads import Language
 
 LANGUAGE_NAMES = {"bg": "🇧🇬 Български", "uk": "🇺🇦 Українська"}
 
@@ -53,4 +54,6 @@ def follow(state, clear: str | None) -> Text | None:
         return None
     _ = Translator(clear)
     back = before if before in LANGUAGES else next(lang for lang in LANGUAGES if lang != clear)
-    return Text(_("I will answer in English now, as you write."), rows((Button(LANGUAGE_NAMES[back], f"lang:{back}"),)))
+    return Text(
+        _("I will answer in English now, as you write."), rows((Button(LANGUAGE_NAMES[back], Language(back).pack()),))
+    )

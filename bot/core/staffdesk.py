@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.core.dialogs.common import Services
 from bot.core.events import Button, Event, Reply, Text, rows, to_message
 from bot.core.i18n import Translator
+from bot.core.payloads import AddToRequest, Menu, StaffAction, of_staff
 from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, InvalidCode, NotFound
 from bot.helpdesk.models import HelpRequest
 from catalog.directory import TIMEZONES
@@ -63,8 +64,8 @@ class Staff:
 def staff_buttons(_: Translator, request_id: int):
     return rows(
         (
-            Button(_("🙋 Take No. %(n)d", n=request_id), f"st:take:{request_id}"),
-            Button(_("✅ Close No. %(n)d", n=request_id), f"st:close:{request_id}"),
+            Button(_("🙋 Take No. %(n)d", n=request_id), StaffAction("take", request_id).pack()),
+            Button(_("✅ Close No. %(n)d", n=request_id), StaffAction("close", request_id).pack()),
         )
     )
 
@@ -138,13 +139,13 @@ def notice(services: Services, status: str, text: str = ""):
             return to_message(
                 Text(
                     _("Your request No. %(n)d is closed. Write any time if you need help again.", n=request.id),
-                    rows((Button(_("☰ Menu"), "menu"),)),
+                    rows((Button(_("☰ Menu"), Menu().pack()),)),
                 )
             )
         return to_message(
             Text(
                 text,
-                rows((Button(_("✉ Reply"), f"staff:add:{request.id}"), Button(_("☰ Menu"), "menu"))),
+                rows((Button(_("✉ Reply"), AddToRequest(request.id).pack()), Button(_("☰ Menu"), Menu().pack()))),
                 title=_("💬 %(office)s, request No. %(n)d:", office=office, n=request.id),
             )
         )
@@ -161,7 +162,7 @@ class StaffDesk:
         if event.user.channel in self.services.citizen_only_channels:
             return False
         if event.payload is not None:
-            return event.payload.startswith(("st:", VERIFY))
+            return of_staff(event.payload)
         if _command(event.text) in COMMANDS:
             return True
         if (

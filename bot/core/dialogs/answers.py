@@ -8,13 +8,14 @@ from bot.core.dialogs import browse, handoff, menu
 from bot.core.dialogs.cards import service_card
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply, Text, rows
+from bot.core.payloads import ANY, Browse, Handoff, Menu, Where
 from catalog.search.engine import Answer, AnswerEngine
 from catalog.texts import pick
 
 MAX_CARDS = 3
 MAX_QUESTION = 2000  # longer texts are stories; their start says what is needed
 MAX_PENDING = 500  # a question kept while the person says where they are
-ELSEWHERE = "*"
+ELSEWHERE = ANY  # "another town"
 
 
 def remember(data: dict, result: Answer) -> None:
@@ -102,7 +103,11 @@ async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[R
         replies.append(service_card(turn, card))
     if not result.sure:
         replies.append(
-            screen(turn, _("If this is not it, a member of staff can help."), [Button(_("👤 Talk to staff"), "staff")])
+            screen(
+                turn,
+                _("If this is not it, a member of staff can help."),
+                [Button(_("👤 Talk to staff"), Handoff().pack())],
+            )
         )
     return replies
 
@@ -110,7 +115,7 @@ async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[R
 def _ways_on(turn: Turn) -> list[Button]:
     """Where an answer without a service leads: browsing, or a person."""
     _ = turn._
-    return [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")]
+    return [Button(_("🔎 Find a service"), Browse().pack()), Button(_("👤 Talk to staff"), Handoff().pack())]
 
 
 def _place_name(turn: Turn, place_id: str) -> str:
@@ -124,7 +129,7 @@ def _small_talk(turn: Turn, topic: str | None) -> Text:
         "presence": _("Yes, I am here. Write your question, or choose below."),
         "emoji": _("🙂 Write your question in words, or choose below."),
     }.get(topic or "", _("👍 Write your question whenever you are ready."))
-    return Text(text, rows((Button(_("☰ Menu"), "menu"),)))
+    return Text(text, rows((Button(_("☰ Menu"), Menu().pack()),)))
 
 
 async def _place(turn: Turn, result: Answer) -> list[Reply]:
@@ -159,7 +164,7 @@ async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
                 distance=_.km(elsewhere.nearest_km),
             )
         )
-    buttons = [Button(_("👤 Talk to staff"), "staff"), Button(_("🔎 Find a service"), "browse")]
+    buttons = [Button(_("👤 Talk to staff"), Handoff().pack()), Button(_("🔎 Find a service"), Browse().pack())]
     replies: list[Reply] = [screen(turn, "\n".join(lines), buttons)]
     if result.results:
         intro = (
@@ -217,8 +222,8 @@ async def _clarify(turn: Turn) -> list[Reply]:
             screen(
                 turn,
                 reply.text,
-                [b for row in reply.buttons for b in row if b.payload != "menu"]
-                + [Button(_("👤 Talk to staff"), "staff")],
+                [b for row in reply.buttons for b in row if b.payload != Menu().pack()]
+                + [Button(_("👤 Talk to staff"), Handoff().pack())],
             )
             for reply in await browse.categories(turn)
         ],
@@ -250,19 +255,20 @@ async def _ask_where(turn: Turn, question: str) -> list[Reply]:
     turn.state.data["asked_where"] = True
     turn.state.flow = "where"
     places = await turn.services.directory.places()
-    buttons = [Button(pick(p.name, _.lang) or p.id, f"where:{p.id}") for p in places[:8]]
-    buttons.append(Button(_("Another town"), f"where:{ELSEWHERE}"))
+    buttons = [Button(pick(p.name, _.lang) or p.id, Where(p.id).pack()) for p in places[:8]]
+    buttons.append(Button(_("Another town"), Where(ELSEWHERE).pack()))
     return [screen(turn, _("Where do you need it? The answer depends on the town."), buttons, per_row=2)]
 
 
-async def where(turn: Turn, arg: str) -> list[Reply]:
+async def where(turn: Turn, pressed: Where) -> list[Reply]:
     """A town button of "which town?"."""
     _ = turn._
+    arg = pressed.place
     if arg == ELSEWHERE:
         turn.state.flow = "where"
         return [screen(turn, _("Write the name of your town or village."))]
     if await turn.services.directory.place(arg) is None:
-        raise StaleButton(arg)
+        raise StaleButton(pressed)
     turn.state.data["place"] = arg
     turn.state.flow = None
     if pending := turn.state.data.pop("pending", None):

@@ -12,6 +12,7 @@ from babel.dates import format_skeleton
 from bot.core.dialogs.common import Turn, nav
 from bot.core.events import Button, Text, rows
 from bot.core.i18n import Translator
+from bot.core.payloads import Handoff
 from catalog.directory import Hours, Office, ServiceCard
 from catalog.provenance import Fact, date_range, precision
 from catalog.texts import pick
@@ -224,7 +225,9 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
             + _("Where to go: this service does not operate. A member of staff can tell you what there is instead.")
         )
         lines.append("📰 " + provenance_text(_, card.fact))
-        buttons = rows((Button(_("🙋 Not what you need? Talk to staff"), f"staff:topic:{card.id}"),), nav(turn, back))
+        buttons = rows(
+            (Button(_("🙋 Not what you need? Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back)
+        )
         return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
     lines.append("👥 " + _("Who can get it: %(text)s", text=pick(card.eligibility, lang) or unknown))
     lines.append("📝 " + _("How to apply: %(text)s", text=pick(card.application, lang) or unknown))
@@ -245,7 +248,9 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
     lines += _provenance_lines(_, card.fact, today)
     if _has_unknowns(card):
         lines.append(_("Some details are unknown to us. A member of staff can help you find them out."))
-    buttons = rows((Button(_("🙋 Not what you need? Talk to staff"), f"staff:topic:{card.id}"),), nav(turn, back))
+    buttons = rows(
+        (Button(_("🙋 Not what you need? Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back)
+    )
     return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
 
 

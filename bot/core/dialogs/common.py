@@ -1,12 +1,13 @@
 """What every dialog works with: the turn being answered and the shared navigation buttons."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.coordination import ChatLocks, Limits
-from bot.core.events import Button, Event, Reply, Text, rows
+from bot.core.events import Button, Event, Text, rows
 from bot.core.i18n import Translator
+from bot.core.payloads import Menu
 from bot.core.state import State, StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.metrics import Metrics
@@ -50,22 +51,19 @@ class StaleButton(Exception):
 def nav(turn: Turn, back: str | None = None) -> tuple[Button, ...]:
     """Back (when there is somewhere to go back to) and Menu: no screen is a dead end."""
     _ = turn._
-    return tuple(([Button(_("⬅ Back"), back)] if back else []) + [Button(_("☰ Menu"), "menu")])
+    return tuple(([Button(_("⬅ Back"), back)] if back else []) + [Button(_("☰ Menu"), Menu().pack())])
 
 
-def choices(buttons: list[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
+def choices(buttons: Sequence[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
 def screen(
     turn: Turn,
     text: str,
-    buttons: list[Button] = (),
+    buttons: Sequence[Button] = (),
     back: str | None = None,
     per_row: int = 1,
     title: str | None = None,
 ) -> Text:
-    return Text(text, rows(*choices(list(buttons), per_row), nav(turn, back)), title=title)
-
-
-Handler = Callable[[Turn, str], "list[Reply]"]
+    return Text(text, rows(*choices(buttons, per_row), nav(turn, back)), title=title)

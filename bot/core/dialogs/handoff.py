@@ -8,11 +8,12 @@ import uuid
 from bot.core import staffdesk
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, rows
-from bot.helpdesk.desk import MAX_ID, Closed, Draft, NotFound
+from bot.core.payloads import ANY, AddToRequest, Handoff
+from bot.helpdesk.desk import Closed, Draft, NotFound
 from catalog.texts import pick
 from catalog.vocabulary import WEEKDAYS
 
-OTHER = "*"
+OTHER = ANY  # the topic "another question"
 MAX_TEXT = 3000
 
 
@@ -30,10 +31,8 @@ def remember(turn: Turn, services: list[str], offices: list[str]) -> None:
     turn.state.data["recent"] = {"services": services[:3], "offices": offices[:3]}
 
 
-async def handoff(turn: Turn, arg: str = "") -> list[Reply]:
-    step, _sep, value = arg.partition(":")
-    if step not in STEPS:
-        raise StaleButton(arg)
+async def handoff(turn: Turn, pressed: Handoff | None = None) -> list[Reply]:
+    step, value = (pressed.step, pressed.value) if pressed else ("", "")
     draft = _draft(turn)
     if step in ("q", "phone", "send") and "topic" not in draft and not (step == "send" and "sent" in draft):
         return await start(turn)  # an old request's button: begin again rather than guess
@@ -77,8 +76,8 @@ async def start(turn: Turn, value: str = "") -> list[Reply]:
     buttons = []
     for service_id in recent:
         if card := await turn.services.directory.card(service_id):
-            buttons.append(Button(pick(card.name, _.lang) or service_id, f"staff:topic:{service_id}"))
-    buttons.append(Button(_("Another question"), f"staff:topic:{OTHER}"))
+            buttons.append(Button(pick(card.name, _.lang) or service_id, Handoff("topic", service_id).pack()))
+    buttons.append(Button(_("Another question"), Handoff("topic", OTHER).pack()))
     return [
         screen(
             turn, _("I will pass your question to a social worker, who will answer here. What is it about?"), buttons
@@ -101,8 +100,11 @@ async def topic(turn: Turn, service_id: str) -> list[Reply]:
         screen(
             turn,
             _("Your request will go to: %(office)s.", office=pick(info.name, _.lang)),
-            [Button(_("✔ Continue"), f"staff:q:{queue}"), Button(_("Choose another office"), "staff:queues")],
-            back="staff",
+            [
+                Button(_("✔ Continue"), Handoff("q", queue).pack()),
+                Button(_("Choose another office"), Handoff("queues").pack()),
+            ],
+            back=Handoff().pack(),
         )
     ]
 
@@ -111,8 +113,8 @@ async def queues(turn: Turn, value: str = "") -> list[Reply]:
     _ = turn._
     _draft(turn).setdefault("topic", OTHER)
     found = await turn.services.desk.queues()
-    buttons = [Button(pick(q.name, _.lang) or q.id, f"staff:q:{q.id}") for q in found]
-    return [screen(turn, _("Which municipality or community should answer you?"), buttons, back="staff")]
+    buttons = [Button(pick(q.name, _.lang) or q.id, Handoff("q", q.id).pack()) for q in found]
+    return [screen(turn, _("Which municipality or community should answer you?"), buttons, back=Handoff().pack())]
 
 
 async def queue(turn: Turn, queue_id: str) -> list[Reply]:
@@ -127,7 +129,7 @@ async def queue(turn: Turn, queue_id: str) -> list[Reply]:
             request="location",
             request_label=_("📍 Add my location"),
         ),
-        Text(_("Write your message below."), rows((Button(_("✖ Cancel"), "staff:cancel"),), nav(turn))),
+        Text(_("Write your message below."), rows((Button(_("✖ Cancel"), Handoff("cancel").pack()),), nav(turn))),
     ]
 
 
@@ -143,7 +145,10 @@ async def described(turn: Turn, text: str) -> list[Reply]:
         ),
         Text(
             _("You can also skip this."),
-            rows((Button(_("Skip ➡"), "staff:phone:skip"),), (Button(_("✖ Cancel"), "staff:cancel"),)),
+            rows(
+                (Button(_("Skip ➡"), Handoff("phone", "skip").pack()),),
+                (Button(_("✖ Cancel"), Handoff("cancel").pack()),),
+            ),
         ),
     ]
 
@@ -192,7 +197,10 @@ async def consent(turn: Turn) -> list[Reply]:
     return [
         Text(
             f"«{draft['text']}»\n\n{text}",
-            rows((Button(_("✅ I agree, send"), "staff:send"),), (Button(_("✖ Cancel"), "staff:cancel"),)),
+            rows(
+                (Button(_("✅ I agree, send"), Handoff("send").pack()),),
+                (Button(_("✖ Cancel"), Handoff("cancel").pack()),),
+            ),
         )
     ]
 
@@ -213,7 +221,7 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
                     "You have sent several requests in a short time. Please wait a while before sending "
                     "another; your earlier requests have reached staff, and /myrequests shows them."
                 ),
-                rows((Button(_("✅ I agree, send"), "staff:send"),), nav(turn)),
+                rows((Button(_("✅ I agree, send"), Handoff("send").pack()),), nav(turn)),
             )
         ]
     service_id = None if draft.get("topic", OTHER) == OTHER else draft["topic"]
@@ -241,7 +249,7 @@ async def _received(turn: Turn, request_id: int, queue_id: str) -> list[Reply]:
     lines = [_("Your request No. %(n)d has been received. A social worker will answer you here.", n=request_id)]
     if opening := await _closed_until(turn, queue_id):
         lines.append(_("The office is closed now. It opens %(when)s.", when=opening))
-    return [Text("\n".join(lines), rows((Button(_("✉ Add a message"), f"staff:add:{request_id}"),), nav(turn)))]
+    return [Text("\n".join(lines), rows((Button(_("✉ Add a message"), AddToRequest(request_id).pack()),), nav(turn)))]
 
 
 async def _closed_until(turn: Turn, queue_id: str) -> str | None:
@@ -263,21 +271,12 @@ async def cancel(turn: Turn, value: str = "") -> list[Reply]:
     return [Text(turn._("Cancelled. Nothing was sent."), rows(nav(turn)))]
 
 
-def request_number(value: str) -> int | None:
-    """A request number from a button or a flow: digits, within what a request number can be."""
-    if not (value.isascii() and value.isdigit()) or len(value) > 10 or not 0 < int(value) <= MAX_ID:
-        return None
-    return int(value)
-
-
-async def add(turn: Turn, value: str) -> list[Reply]:
-    if request_number(value) is None:
-        raise StaleButton(value)
-    turn.state.flow = f"request:{value}"
+async def add(turn: Turn, pressed: AddToRequest) -> list[Reply]:
+    turn.state.flow = f"request:{pressed.request}"
     return [
         Text(
-            turn._("Write your message for request No. %(n)d.", n=int(value)),
-            rows((Button(turn._("✖ Cancel"), "staff:cancel"),)),
+            turn._("Write your message for request No. %(n)d.", n=pressed.request),
+            rows((Button(turn._("✖ Cancel"), Handoff("cancel").pack()),)),
         )
     ]
 
@@ -309,7 +308,7 @@ async def added(turn: Turn, request_id: int, text: str) -> list[Reply]:
             screen(
                 turn,
                 _("Request No. %(n)d is closed. You can start a new one.", n=request_id),
-                [Button(_("👤 Talk to staff"), "staff")],
+                [Button(_("👤 Talk to staff"), Handoff().pack())],
             )
         ]
     return [Text(_("Added to request No. %(n)d.", n=request_id), rows(nav(turn)))]
@@ -320,7 +319,7 @@ async def mine(turn: Turn, value: str = "") -> list[Reply]:
     user = turn.event.user
     requests = await turn.services.desk.requests_of(user.channel, user.id)
     if not requests:
-        return [screen(turn, _("You have no requests."), [Button(_("👤 Talk to staff"), "staff")])]
+        return [screen(turn, _("You have no requests."), [Button(_("👤 Talk to staff"), Handoff().pack())])]
     lines, buttons = [], []
     for r in requests:
         lines.append(
@@ -332,7 +331,7 @@ async def mine(turn: Turn, value: str = "") -> list[Reply]:
             )
         )
         if r.status != "closed":
-            buttons.append(Button(_("✉ Add to No. %(n)d", n=r.id), f"staff:add:{r.id}"))
+            buttons.append(Button(_("✉ Add to No. %(n)d", n=r.id), AddToRequest(r.id).pack()))
     return [screen(turn, "\n".join(lines), buttons)]
 
 
@@ -344,6 +343,5 @@ STEPS = {
     "phone": phone,
     "send": send,
     "cancel": cancel,
-    "add": add,
     "mine": mine,
 }

@@ -4,6 +4,7 @@ import re
 
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply
+from bot.core.payloads import ANY, Card, Handoff, Screener
 from catalog.texts import pick
 from catalog.vocabulary import N_, TARGET_GROUP_LABELS
 from catalog.vocabulary import TargetGroup as G
@@ -23,7 +24,7 @@ SITUATIONS: dict[str, tuple[str, tuple[G, ...]]] = {
     "violence": (N_("Violence at home"), (G.VIOLENCE_SURVIVORS,)),
     "homeless": (N_("No home"), (G.HOMELESS,)),
 }
-ANYWHERE = "*"
+ANYWHERE = ANY
 MAX_SHOWN = 8
 
 
@@ -31,11 +32,9 @@ def _draft(turn: Turn) -> dict:
     return turn.state.data.setdefault("screener", {})
 
 
-async def screener(turn: Turn, arg: str = "") -> list[Reply]:
-    step, _sep, value = arg.partition(":")
+async def screener(turn: Turn, pressed: Screener | None = None) -> list[Reply]:
+    step, value = (pressed.step, pressed.value) if pressed else ("", "")
     steps = {"": start, "who": who, "age": age, "s": toggle, "done": where, "at": results}
-    if step not in steps:
-        raise StaleButton(arg)
     if step not in ("", "who") and "who" not in _draft(turn):
         return await start(turn)  # an old screener's button: begin again rather than guess
     return await steps[step](turn, value)
@@ -49,7 +48,10 @@ async def start(turn: Turn, value: str = "") -> list[Reply]:
         screen(
             turn,
             _("I will ask three short questions. Who is the help for?"),
-            [Button(_("For me"), "scr:who:me"), Button(_("For a relative"), "scr:who:relative")],
+            [
+                Button(_("For me"), Screener("who", "me").pack()),
+                Button(_("For a relative"), Screener("who", "relative").pack()),
+            ],
             per_row=2,
         )
     ]
@@ -62,8 +64,16 @@ async def who(turn: Turn, value: str) -> list[Reply]:
     turn.state.flow = "screener:age"
     _ = turn._
     question = _("How old are you?") if value == "me" else _("How old is your relative?")
-    buttons = [Button(_(label), f"scr:age:{ages}") for ages, label in AGES.items()]
-    return [screen(turn, question + " " + _("Choose, or write the age as a number."), buttons, back="scr", per_row=2)]
+    buttons = [Button(_(label), Screener("age", ages).pack()) for ages, label in AGES.items()]
+    return [
+        screen(
+            turn,
+            question + " " + _("Choose, or write the age as a number."),
+            buttons,
+            back=Screener().pack(),
+            per_row=2,
+        )
+    ]
 
 
 async def age(turn: Turn, value: str) -> list[Reply]:
@@ -86,16 +96,16 @@ def situations(turn: Turn) -> list[Reply]:
     _ = turn._
     chosen = _draft(turn).get("situations", [])
     buttons = [
-        Button(("✅ " if key in chosen else "▫ ") + _(label), f"scr:s:{key}")
+        Button(("✅ " if key in chosen else "▫ ") + _(label), Screener("s", key).pack())
         for key, (label, _groups) in SITUATIONS.items()
     ]
-    buttons.append(Button(_("Done ➡"), "scr:done"))
+    buttons.append(Button(_("Done ➡"), Screener("done").pack()))
     return [
         screen(
             turn,
             _("What applies? Tap all that fit, then Done."),
             buttons,
-            back=f"scr:who:{_draft(turn)['who']}",
+            back=Screener("who", _draft(turn)["who"]).pack(),
             per_row=2,
         )
     ]
@@ -114,9 +124,9 @@ async def where(turn: Turn, value: str = "") -> list[Reply]:
         raise StaleButton(value)
     _ = turn._
     places = await turn.services.directory.places()
-    buttons = [Button(pick(p.name, _.lang) or p.id, f"scr:at:{p.id}") for p in places]
-    buttons.append(Button(_("Anywhere"), f"scr:at:{ANYWHERE}"))
-    return [screen(turn, _("Where do you live now?"), buttons, back="scr:done", per_row=2)]
+    buttons = [Button(pick(p.name, _.lang) or p.id, Screener("at", p.id).pack()) for p in places]
+    buttons.append(Button(_("Anywhere"), Screener("at", ANYWHERE).pack()))
+    return [screen(turn, _("Where do you live now?"), buttons, back=Screener("done").pack(), per_row=2)]
 
 
 def groups_for(ages: list[int], situations: list[str]) -> set[str]:
@@ -144,8 +154,8 @@ async def results(turn: Turn, place: str) -> list[Reply]:
             screen(
                 turn,
                 _("I found no service for this situation in the catalogue. A member of staff can advise you."),
-                [Button(_("👤 Talk to staff"), "staff")],
-                back="scr:done",
+                [Button(_("👤 Talk to staff"), Handoff().pack())],
+                back=Screener("done").pack(),
             )
         ]
     lines = [_.plural("You may qualify for %(n)d service:", "You may qualify for %(n)d services:", len(found))]
@@ -161,6 +171,6 @@ async def results(turn: Turn, place: str) -> list[Reply]:
             )
         )
     lines.append(_("This is a guide, not a decision: the office decides who gets a service."))
-    buttons = [Button(pick(item.name, _.lang) or item.id, f"svc:{item.id}") for item, _m in found[:MAX_SHOWN]]
-    turn.state.data["back"] = f"scr:at:{place}"
-    return [screen(turn, "\n".join(lines), buttons, back="scr:done")]
+    buttons = [Button(pick(item.name, _.lang) or item.id, Card(item.id).pack()) for item, _m in found[:MAX_SHOWN]]
+    turn.state.data["back"] = Screener("at", place).pack()
+    return [screen(turn, "\n".join(lines), buttons, back=Screener("done").pack())]
