@@ -14,6 +14,7 @@ from bot.core import language as languages
 from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
 from bot.core.events import Event, Reply, Text, User, rows
+from bot.core.flows import HANDOFF_FLOWS, Flow
 from bot.core.i18n import Translator, language
 from bot.core.payloads import (
     AddToRequest,
@@ -62,7 +63,16 @@ COMMANDS: dict[str, CommandHandler] = {
     "forget": menu.forget,
     "myrequests": handoff.mine,
 }
-PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+# What a typed text answers while a dialog waits for it (PTB's ConversationHandler states). None:
+# the text is not such an answer, and is read as a question.
+TextHandler = Callable[[Turn, str], Awaitable[list[Reply] | None]]
+AWAITING_TEXT: dict[Flow, TextHandler] = {
+    Flow.SCREENER_AGE: screener.typed_age,
+    Flow.HANDOFF_TEXT: handoff.described,
+    Flow.HANDOFF_PHONE: handoff.typed_phone,
+    Flow.REQUEST: handoff.added,
+    Flow.WHERE: answers.typed_place,
+}
 # Control characters other than tab and newline: a NUL cannot be stored in PostgreSQL's text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -147,12 +157,12 @@ class Conversation:
                 if pressed is None or type(pressed) not in BUTTONS:
                     raise StaleButton(event.payload)
                 return await BUTTONS[type(pressed)](turn, pressed)
-            flow = turn.state.flow or ""
+            flow = turn.state.flow
             if event.location is not None:
-                if flow.startswith("handoff:"):
+                if flow in HANDOFF_FLOWS:
                     return await handoff.located(turn, event.location)
                 return await nearby.nearest(turn, event.location)
-            if event.contact is not None and flow == "handoff:phone":
+            if event.contact is not None and flow == Flow.HANDOFF_PHONE:
                 return await handoff.shared_phone(turn, event.contact)
             if event.contact is not None:
                 return [
@@ -169,29 +179,17 @@ class Conversation:
             log.info("stale or unknown button from %s", event.user.channel)
             return [Text(_("Sorry, that button is out of date. Here is the menu."), rows(*menu.menu_buttons(turn)))]
 
-    async def _typed(self, turn: Turn, text: str, flow: str) -> list[Reply]:
-        _ = turn._
-        if flow == "screener:age" and (age := screener.typed_age(text)):
-            return await screener.age(turn, age)
-        if flow == "handoff:text" and text:
-            return await handoff.described(turn, text)
-        if flow == "handoff:phone" and PHONE.match(text):
-            return await handoff.shared_phone(turn, text)
-        if flow.startswith("request:") and text:
-            pressed = AddToRequest.unpack(AddToRequest.prefix + flow.removeprefix("request"))
-            if not isinstance(pressed, AddToRequest):
-                turn.state.flow = None
-                raise StaleButton(flow)
-            return await handoff.added(turn, pressed.request, text)
+    async def _typed(self, turn: Turn, text: str, flow: Flow | None) -> list[Reply]:
+        if text and flow is not None and (replies := await AWAITING_TEXT[flow](turn, text)) is not None:
+            return replies
         if not text:
+            _ = turn._
             return [
                 Text(
                     _("I can read text messages, buttons and locations. Write your question, or choose below."),
                     rows(*menu.menu_buttons(turn)),
                 )
             ]
-        if flow == "where" and (found := await answers.typed_place(turn, text)):
-            return found
         return await answers.answer(turn, text)
 
 

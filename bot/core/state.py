@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import DateTime, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
+from bot.core.flows import HANDOFF_FLOWS, Flow, StateData, read_flow
 from catalog.models import Base
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,11 @@ WEBHOOK_CLAIM = dt.timedelta(seconds=60)
 # channel whose events carry their time refuses those older than half of this (a replay).
 UPDATES_KEPT = dt.timedelta(days=2)
 UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-DRAFT = "handoff"  # the key of a help-request draft in State.data (bot/core/dialogs/handoff.py)
 
 
-def draft_begun(data: dict) -> dt.datetime | None:
+def draft_begun(data: StateData) -> dt.datetime | None:
     """When the unsent draft in the state was begun: None when there is none (or it was sent)."""
-    draft = data.get(DRAFT)
+    draft = data.get("handoff")
     if not isinstance(draft, dict) or "sent" in draft or not draft.get("at"):
         return None
     try:
@@ -74,16 +74,21 @@ def draft_begun(data: dict) -> dt.datetime | None:
 
 def drop_draft(state: "State") -> None:
     """An expired draft goes with everything in it; a conversation inside it starts over."""
-    state.data.pop(DRAFT, None)
-    if (state.flow or "").startswith("handoff:"):
+    state.data.pop("handoff", None)
+    if state.flow in HANDOFF_FLOWS:
         state.flow = None
 
 
 @dataclass
 class State:
     language: str | None = None
-    flow: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    flow: Flow | None = None
+    data: StateData = field(default_factory=lambda: StateData())
+
+    @classmethod
+    def of(cls, row: ChatState) -> "State":
+        data = cast(StateData, dict(row.data or {}))
+        return cls(row.language, read_flow(row.flow, data), data)
 
 
 class StateStore:
@@ -102,7 +107,7 @@ class StateStore:
             row = await session.get(ChatState, (user.channel, user.id))
         if row is None:
             return State()
-        state = State(row.language, row.flow, dict(row.data or {}))
+        state = State.of(row)
         begun = draft_begun(state.data)
         if begun is not None and begun < self.now() - self.draft_lifetime:
             drop_draft(state)  # expired, though not yet cleared by expire_drafts
@@ -112,7 +117,7 @@ class StateStore:
         values = {
             "language": state.language,
             "flow": state.flow,
-            "data": state.data,
+            "data": dict(state.data),
             "updated_at": self.now(),
             "draft_at": draft_begun(state.data),
         }
@@ -131,9 +136,9 @@ class StateStore:
         async with self.sessions() as session, session.begin():
             rows = (await session.scalars(select(ChatState).where(ChatState.draft_at < before).with_for_update())).all()
             for row in rows:
-                state = State(row.language, row.flow, dict(row.data or {}))
+                state = State.of(row)
                 drop_draft(state)
-                row.flow, row.data, row.draft_at = state.flow, state.data, None
+                row.flow, row.data, row.draft_at = state.flow, dict(state.data), None
         return len(rows)
 
     async def prune(self, idle: dt.timedelta) -> int:

@@ -8,6 +8,7 @@ from bot.core.dialogs import browse, handoff, menu
 from bot.core.dialogs.cards import service_card
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply, Text, rows
+from bot.core.flows import Flow, StateData
 from bot.core.payloads import ANY, Browse, Handoff, Menu, Where
 from catalog.search.engine import Answer, AnswerEngine
 from catalog.texts import pick
@@ -18,7 +19,7 @@ MAX_PENDING = 500  # a question kept while the person says where they are
 ELSEWHERE = ANY  # "another town"
 
 
-def remember(data: dict, result: Answer) -> None:
+def remember(data: StateData, result: Answer) -> None:
     """Where the person is (a covered place, or another town) and the age of the person in need,
     from what they just said, kept in the conversation's data until /forget."""
     if result.age is not None:
@@ -38,7 +39,7 @@ def remember(data: dict, result: Answer) -> None:
 NEEDS = {"search", "not_covered", "fallback"}
 
 
-def understand(engine: AnswerEngine, text: str, data: dict, lang: str | None) -> Answer:
+def understand(engine: AnswerEngine, text: str, data: StateData, lang: str | None) -> Answer:
     """A message in its conversation: the place said before, and the need asked before when the
     message only says where. `data` (the conversation's) keeps both, until /forget."""
     result = engine.ask(text[:MAX_QUESTION], lang=lang, top=MAX_CARDS, city=data.get("place"), age=data.get("age"))
@@ -253,7 +254,7 @@ async def _ask_where(turn: Turn, question: str) -> list[Reply]:
     """Once per conversation: the answer depends on the town, and none is known."""
     _ = turn._
     turn.state.data["asked_where"] = True
-    turn.state.flow = "where"
+    turn.state.flow = Flow.WHERE
     places = await turn.services.directory.places()
     buttons = [Button(pick(p.name, _.lang) or p.id, Where(p.id).pack()) for p in places[:8]]
     buttons.append(Button(_("Another town"), Where(ELSEWHERE).pack()))
@@ -265,7 +266,7 @@ async def where(turn: Turn, pressed: Where) -> list[Reply]:
     _ = turn._
     arg = pressed.place
     if arg == ELSEWHERE:
-        turn.state.flow = "where"
+        turn.state.flow = Flow.WHERE
         return [screen(turn, _("Write the name of your town or village."))]
     if await turn.services.directory.place(arg) is None:
         raise StaleButton(pressed)

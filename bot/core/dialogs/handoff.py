@@ -3,21 +3,25 @@
 The request is stored (with its card queued for staff) before the person is told its number."""
 
 import hashlib
+import re
 import uuid
+from typing import Any, Literal
 
 from bot.core import staffdesk
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, rows
+from bot.core.flows import Flow, HandoffDraft, Recent
 from bot.core.payloads import ANY, AddToRequest, Handoff
-from bot.helpdesk.desk import Closed, Draft, NotFound
+from bot.helpdesk.desk import MAX_ID, Closed, Draft, NotFound
 from catalog.texts import pick
 from catalog.vocabulary import WEEKDAYS
 
 OTHER = ANY  # the topic "another question"
 MAX_TEXT = 3000
+PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
 
 
-def _draft(turn: Turn) -> dict:
+def _draft(turn: Turn) -> HandoffDraft:
     draft = turn.state.data.get("handoff")
     if not isinstance(draft, dict):
         return _new_draft(turn)
@@ -28,7 +32,12 @@ def _draft(turn: Turn) -> dict:
 
 def remember(turn: Turn, services: list[str], offices: list[str]) -> None:
     """What the person was just shown: it preselects the topic and the office of a request."""
-    turn.state.data["recent"] = {"services": services[:3], "offices": offices[:3]}
+    turn.state.data["recent"] = Recent(services=services[:3], offices=offices[:3])
+
+
+def _recent(turn: Turn, kind: Literal["services", "offices"]) -> list[str]:
+    recent = turn.state.data.get("recent")
+    return list(recent.get(kind, [])) if isinstance(recent, dict) else []
 
 
 async def handoff(turn: Turn, pressed: Handoff | None = None) -> list[Reply]:
@@ -39,14 +48,14 @@ async def handoff(turn: Turn, pressed: Handoff | None = None) -> list[Reply]:
     return await STEPS[step](turn, value)
 
 
-def _new_draft(turn: Turn, **values) -> dict:
+def _new_draft(turn: Turn, **values: Any) -> HandoffDraft:
     """A draft has an id (the request made from it is found by it, so it is made once) and the
     moment it was begun (it expires after a day unsent, bot/core/state.py)."""
-    draft = turn.state.data["handoff"] = {"id": uuid.uuid4().hex, "at": turn.services.now().isoformat(), **values}
+    draft = turn.state.data["handoff"] = HandoffDraft(id=uuid.uuid4().hex, at=turn.services.now().isoformat(), **values)
     return draft
 
 
-def _key(turn: Turn, draft: dict) -> str:
+def _key(turn: Turn, draft: HandoffDraft) -> str:
     """The draft's id; a draft begun before drafts had one gets one from what it holds."""
     if draft.get("id"):
         return str(draft["id"])[:64]
@@ -72,7 +81,7 @@ async def start(turn: Turn, value: str = "") -> list[Reply]:
     _ = turn._
     _new_draft(turn)
     turn.state.flow = None
-    recent = turn.state.data.get("recent", {}).get("services", [])
+    recent = _recent(turn, "services")
     buttons = []
     for service_id in recent:
         if card := await turn.services.directory.card(service_id):
@@ -89,7 +98,7 @@ async def topic(turn: Turn, service_id: str) -> list[Reply]:
     if service_id != OTHER and (await turn.services.directory.card(service_id)) is None:
         raise StaleButton(service_id)
     draft = _new_draft(turn, topic=service_id)
-    offices = turn.state.data.get("recent", {}).get("offices", [])
+    offices = _recent(turn, "offices")
     queue = await turn.services.desk.queue_for(None if service_id == OTHER else service_id, offices)
     if queue is None:
         return await queues(turn)
@@ -121,7 +130,7 @@ async def queue(turn: Turn, queue_id: str) -> list[Reply]:
     if await turn.services.desk.queue(queue_id) is None:
         raise StaleButton(queue_id)
     _draft(turn)["queue"] = queue_id
-    turn.state.flow = "handoff:text"
+    turn.state.flow = Flow.HANDOFF_TEXT
     _ = turn._
     return [
         Text(
@@ -135,7 +144,7 @@ async def queue(turn: Turn, queue_id: str) -> list[Reply]:
 
 async def described(turn: Turn, text: str) -> list[Reply]:
     _draft(turn)["text"] = text[:MAX_TEXT]
-    turn.state.flow = "handoff:phone"
+    turn.state.flow = Flow.HANDOFF_PHONE
     _ = turn._
     return [
         Text(
@@ -157,7 +166,7 @@ async def located(turn: Turn, point: tuple[float, float]) -> list[Reply]:
     _draft(turn)["location"] = list(point)
     return (
         [Text(turn._("Location added. Now write your message."))]
-        if turn.state.flow == "handoff:text"
+        if turn.state.flow == Flow.HANDOFF_TEXT
         else await consent(turn)
     )
 
@@ -166,6 +175,11 @@ async def phone(turn: Turn, value: str) -> list[Reply]:
     if value != "skip" or "text" not in _draft(turn):
         raise StaleButton(value)
     return await consent(turn)
+
+
+async def typed_phone(turn: Turn, text: str) -> list[Reply] | None:
+    """A phone number written while the request asks for one; None for any other text."""
+    return await shared_phone(turn, text) if PHONE.match(text) else None
 
 
 async def shared_phone(turn: Turn, number: str) -> list[Reply]:
@@ -240,7 +254,7 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
         ),
         card=lambda request, text: staffdesk.card(turn.services, request, text, topic=topic),
     )
-    turn.state.data["handoff"] = {"sent": request.id, "queue": draft["queue"]}
+    turn.state.data["handoff"] = HandoffDraft(sent=request.id, queue=draft["queue"])
     return await _received(turn, request.id, draft["queue"])
 
 
@@ -272,7 +286,8 @@ async def cancel(turn: Turn, value: str = "") -> list[Reply]:
 
 
 async def add(turn: Turn, pressed: AddToRequest) -> list[Reply]:
-    turn.state.flow = f"request:{pressed.request}"
+    turn.state.flow = Flow.REQUEST
+    turn.state.data["request"] = pressed.request
     return [
         Text(
             turn._("Write your message for request No. %(n)d.", n=pressed.request),
@@ -281,9 +296,13 @@ async def add(turn: Turn, pressed: AddToRequest) -> list[Reply]:
     ]
 
 
-async def added(turn: Turn, request_id: int, text: str) -> list[Reply]:
+async def added(turn: Turn, text: str) -> list[Reply]:
+    """The message written for a request (`add`)."""
     _ = turn._
     turn.state.flow = None
+    request_id = turn.state.data.pop("request", None)
+    if not isinstance(request_id, int) or not 0 < request_id <= MAX_ID:  # a state saved by an earlier version
+        raise StaleButton(str(request_id))
     user = turn.event.user
     if not await turn.services.limits.allow("messages", f"{user.channel}:{user.id}"):
         turn.services.metrics.limited.labels(user.channel, "messages").inc()

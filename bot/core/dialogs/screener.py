@@ -4,6 +4,7 @@ import re
 
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply
+from bot.core.flows import Flow, ScreenerDraft
 from bot.core.payloads import ANY, Card, Handoff, Screener
 from catalog.texts import pick
 from catalog.vocabulary import N_, TARGET_GROUP_LABELS
@@ -28,8 +29,8 @@ ANYWHERE = ANY
 MAX_SHOWN = 8
 
 
-def _draft(turn: Turn) -> dict:
-    return turn.state.data.setdefault("screener", {})
+def _draft(turn: Turn) -> ScreenerDraft:
+    return turn.state.data.setdefault("screener", ScreenerDraft())
 
 
 async def screener(turn: Turn, pressed: Screener | None = None) -> list[Reply]:
@@ -42,7 +43,7 @@ async def screener(turn: Turn, pressed: Screener | None = None) -> list[Reply]:
 
 async def start(turn: Turn, value: str = "") -> list[Reply]:
     _ = turn._
-    turn.state.data["screener"] = {}
+    turn.state.data["screener"] = ScreenerDraft()
     turn.state.flow = None
     return [
         screen(
@@ -61,7 +62,7 @@ async def who(turn: Turn, value: str) -> list[Reply]:
     if value not in ("me", "relative"):
         raise StaleButton(value)
     _draft(turn)["who"] = value
-    turn.state.flow = "screener:age"
+    turn.state.flow = Flow.SCREENER_AGE
     _ = turn._
     question = _("How old are you?") if value == "me" else _("How old is your relative?")
     buttons = [Button(_(label), Screener("age", ages).pack()) for ages, label in AGES.items()]
@@ -86,10 +87,10 @@ async def age(turn: Turn, value: str) -> list[Reply]:
     return situations(turn)
 
 
-def typed_age(text: str) -> str | None:
-    """An age written as a number ("82", "82 роки") while the screener asks for it."""
+async def typed_age(turn: Turn, text: str) -> list[Reply] | None:
+    """An age written as a number ("82", "82 роки") while the screener asks for it; None for any other text."""
     match = re.search(r"\b(\d{1,3})\b", text)
-    return match[1] if match and int(match[1]) <= 120 else None
+    return await age(turn, match[1]) if match and int(match[1]) <= 120 else None
 
 
 def situations(turn: Turn) -> list[Reply]:
