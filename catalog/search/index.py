@@ -34,20 +34,11 @@ from catalog.search.terms import (
     analysed,
     numbers,
 )
+from catalog.search.tuning import FIELD_WEIGHTS, HOME_COUNTRY_BOOST
 from catalog.texts import local_texts
 
-# How much a word counts depending on where in a service it stands.
-FIELD_WEIGHTS = {
-    "name": 3.0,
-    "synonyms": 2.95,
-    "alternate_name": 2.5,
-    "synonym_phrases": 2.0,
-    "concepts": 1.5,
-    "organization": 1.2,
-    "description": 1.0,
-    "eligibility_description": 0.7,
-}
 MAX_WEIGHT = max(FIELD_WEIGHTS.values())
+NO_AGE_LIMIT = 200  # the maximum age of a service that names none
 
 
 @dataclass(slots=True)
@@ -183,10 +174,13 @@ class SearchIndex:
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services], dtype=bool)
         self.inactive = np.flatnonzero([doc.status != "active" for doc in services])
         self.home_boost = {
-            lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(1.15), np.float32(1)) for lang in ("bg", "uk")
+            lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(HOME_COUNTRY_BOOST), np.float32(1))
+            for lang in ("bg", "uk")
         }  # the asker's own country first
         self.min_age = np.array([doc.min_age or 0 for doc in services], dtype=np.int16)
-        self.max_age = np.array([200 if doc.max_age is None else doc.max_age for doc in services], dtype=np.int16)
+        self.max_age = np.array(
+            [NO_AGE_LIMIT if doc.max_age is None else doc.max_age for doc in services], dtype=np.int16
+        )
         return self
 
     def _organization(self, names: tuple[tuple[str, str], ...]) -> np.ndarray:

@@ -15,6 +15,7 @@ from catalog.geo import distance_km
 from catalog.search.index import PlaceDoc
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import is_latin, words
+from catalog.search.tuning import PLACE_FUZZ_CUTOFF, PLACE_FUZZ_MIN_LENGTH
 
 # Settlements this big are recognised in any spelling; smaller ones only where the person
 # clearly names a place (a capital letter, or "in", "from", "village" before it), because many
@@ -144,8 +145,10 @@ class PlaceFinder:
     def catalogue_place(self, word: str) -> str | None:
         if word in self.forms:
             return self.forms[word]
-        if len(word) >= 5:
-            match = process.extractOne(word, self.buckets.get(word[:1], ()), scorer=fuzz.ratio, score_cutoff=86)
+        if len(word) >= PLACE_FUZZ_MIN_LENGTH:
+            match = process.extractOne(
+                word, self.buckets.get(word[:1], ()), scorer=fuzz.ratio, score_cutoff=PLACE_FUZZ_CUTOFF
+            )
             if match:
                 return self.forms[match[0]]
         return None

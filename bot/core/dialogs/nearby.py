@@ -4,7 +4,7 @@ from bot.core.dialogs.cards import office_lines
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, Venue, rows
 from bot.core.payloads import Card, Handoff, Near
-from catalog.search.engine import NEAR_ENOUGH_KM
+from catalog.search.tuning import NEAR_ENOUGH_KM
 from catalog.texts import pick
 
 NEAREST = 3
