@@ -4,13 +4,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.coordination import ChatLocks, Limits
 from bot.core.events import Button, Event, Text, rows
 from bot.core.i18n import Translator
 from bot.core.payloads import Menu
+from bot.core.ports import Limits, LocalLocks, Locks, Metrics, NoLimits, NoMetrics
 from bot.core.state import State, StateStore
 from bot.helpdesk.desk import HelpDesk
-from bot.metrics import Metrics
 from catalog.directory import Directory
 from catalog.search.engine import AnswerEngine
 
@@ -24,9 +23,9 @@ class Services:
     now: Callable[[], dt.datetime]
     default_language: str = "bg"
     retention_days: int = 90
-    metrics: Metrics = field(default_factory=Metrics)
-    locks: ChatLocks = field(default_factory=ChatLocks)
-    limits: Limits = field(default_factory=Limits)  # per person: turns, help requests, messages to staff
+    metrics: Metrics = field(default_factory=NoMetrics)
+    locks: Locks = field(default_factory=LocalLocks)  # one turn at a time per chat
+    limits: Limits = field(default_factory=NoLimits)  # per person: turns, help requests, messages to staff
     # Channels where only citizens talk: staff commands there are ordinary text (the web chat
     # is open to anyone; its staff work in the /staff view).
     citizen_only_channels: frozenset[str] = frozenset({"web"})
