@@ -4,10 +4,13 @@ Channels translate their updates into `Event`s and render the `Reply`s; everythi
 can do is decided here, once, for every channel."""
 
 import dataclasses
+import datetime as dt
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core import language as languages
@@ -33,6 +36,7 @@ from bot.core.payloads import (
     Where,
 )
 from bot.core.staffdesk import StaffDesk
+from bot.core.state import Claim
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +98,23 @@ def sorry(user: User) -> Text:
     return Text(_("Sorry, something went wrong on our side. Please try again in a minute."))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A turn's replies, and what a channel must know besides them."""
+
+    replies: list[Reply]
+    forgotten: bool = False  # the person asked to be forgotten: the channel drops what it keeps of them too
+
+
 class Conversation:
     def __init__(self, services: Services):
         self.services = services
         self.staff = StaffDesk(services)
 
     async def handle(self, event: Event) -> list[Reply]:
+        return (await self.turn(event)).replies
+
+    async def turn(self, event: Event) -> Outcome:
         metrics = self.services.metrics
         kind = (
             "button"
@@ -115,7 +130,7 @@ class Conversation:
         event = clean(event)
         try:
             if not await self.services.limits.allow("turns", f"{event.user.channel}:{event.user.id}"):
-                return await self._slow_down(event)
+                return Outcome(await self._slow_down(event))
             async with self.services.locks.hold(f"{event.user.channel}:{event.chat or event.user.id}"):
                 return await self._handle(event)
         except Exception:
@@ -136,18 +151,40 @@ class Conversation:
         _ = Translator(state.language or language(event.user.language) or self.services.default_language)
         return [Text(_("You are writing faster than I can answer. Please wait a minute, then write again."))]
 
-    async def _handle(self, event: Event) -> list[Reply]:
+    async def _handle(self, event: Event) -> Outcome:
         if await self.staff.wants(event):
-            return await self.staff.handle(event)
+            return Outcome(await self.staff.handle(event))
         if event.chat is not None:
-            return []  # a group's chatter is not addressed to Opora
+            return Outcome([])  # a group's chatter is not addressed to Opora
         state = await self.services.states.load(event.user)
         languages.start(state, event.user.language, self.services.default_language)
         turn = Turn(event, state, self.services)
         replies = await self._dispatch(turn)
         if not turn.forgotten:
             await self.services.states.save(event.user, state)
-        return replies
+        return Outcome(replies, forgotten=turn.forgotten)
+
+    # --- what channels ask besides a turn ---------------------------------------------------
+
+    @property
+    def default_language(self) -> str:
+        return self.services.default_language
+
+    async def language_of(self, user: User) -> str | None:
+        """The language of the person's conversation; None before it has one."""
+        return (await self.services.states.load(user)).language
+
+    async def subscribed(self, user: User, subscribed: bool) -> None:
+        """Whether the person subscribed to the bot (Viber sends only to subscribers)."""
+        await self.services.states.subscribed(user, subscribed)
+
+    def once(self, channel: str, key: str, expires: dt.timedelta) -> AbstractAsyncContextManager[Claim]:
+        """Handle a channel's update once, though it is delivered again (bot/core/state.py, `handling`)."""
+        return self.services.states.handling(channel, key, expires)
+
+    async def allow(self, limit: str, key: str) -> bool:
+        """A channel's own limit (per address, per session): count one more for `key`."""
+        return await self.services.limits.allow(limit, key)
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         event, _ = turn.event, turn._

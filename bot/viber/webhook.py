@@ -137,11 +137,10 @@ class ViberWebhook:
         if token is not None and too_old(data):
             log.info("a Viber event outside its time window was refused")
             return web.Response(text="too old")  # 200: a replay, or a delivery never to be tried again
-        states = self.conversation.services.states
         try:
             if token is None:  # an event without one is not delivered again
                 return await self._dispatch(event)
-            async with states.handling(CHANNEL, str(token), WEBHOOK_CLAIM) as claim:
+            async with self.conversation.once(CHANNEL, str(token), WEBHOOK_CLAIM) as claim:
                 if claim is Claim.HANDLED:
                     return web.Response(text="already handled")
                 if claim is Claim.BUSY:  # on another worker; if that one dies, the next delivery takes over
@@ -159,9 +158,9 @@ class ViberWebhook:
             welcome = TextMessage(text="\n\n".join(texts), keyboard=keyboard(replies), min_api_version=MIN_API_VERSION)
             return web.json_response({**welcome.to_dict(), "sender": self.client.sender})
         if isinstance(event, ViberSubscribedRequest):
-            await self.conversation.services.states.subscribed(user_of(event.user), True)
+            await self.conversation.subscribed(user_of(event.user), True)
         if isinstance(event, ViberUnsubscribedRequest):  # it has only the user's id
-            await self.conversation.services.states.subscribed(User(CHANNEL, event.user_id), False)
+            await self.conversation.subscribed(User(CHANNEL, event.user_id), False)
         if isinstance(event, ViberMessageRequest):
             incoming = event_of(event)
             try:

@@ -97,10 +97,10 @@ class WebChat:
         chosen, answer = None, {}
         if page == "chat":
             session = self._session(request)
-            chosen = (await self.conversation.services.states.load(self._user(session))).language
+            chosen = await self.conversation.language_of(self._user(session))
             answer = {"csrf": csrf_token(session)}
         lang = language(request.query.get("lang")) or chosen
-        shown = lang or language(request.headers.get("Accept-Language")) or self.conversation.services.default_language
+        shown = lang or language(request.headers.get("Accept-Language")) or self.conversation.default_language
         response = web.json_response({"language": lang, "ui": labels(page, Translator(shown)), **answer})
         return self._with_session(request, response, session) if page == "chat" else response
 
@@ -112,7 +112,7 @@ class WebChat:
             return self._error(
                 request, 403, _("This request did not come from Opora's own page. Please reload the page."), session
             )
-        if not await self.conversation.services.limits.allow("web-address", request.remote or "?"):
+        if not await self.conversation.allow("web-address", request.remote or "?"):
             _ = await self._translator(user)
             return self._error(
                 request,
@@ -134,18 +134,22 @@ class WebChat:
             _ = await self._translator(user)
             return self._error(request, 400, _("Sorry, I could not read that message. Please try again."), session)
         try:
-            replies = await self.conversation.handle(event)
-            if event.payload == "forget:yes":
+            outcome = await self.conversation.turn(event)
+            if outcome.forgotten:
                 await self.inbox.forget(user.id)
-            state = await self.conversation.services.states.load(user)
+            chosen = await self.conversation.language_of(user)
         except Exception:
             log.exception("could not answer a web chat message")
             return self._error(request, 503, sorry(user).text, session)
-        lang = state.language or language(user.language) or self.conversation.services.default_language
+        lang = chosen or language(user.language) or self.conversation.default_language
         return self._with_session(
             request,
             web.json_response(
-                {"replies": [reply_json(r) for r in replies], "language": lang, "ui": labels("chat", Translator(lang))}
+                {
+                    "replies": [reply_json(r) for r in outcome.replies],
+                    "language": lang,
+                    "ui": labels("chat", Translator(lang)),
+                }
             ),
             session,
         )
@@ -164,10 +168,10 @@ class WebChat:
     async def _translator(self, user: User) -> Translator:
         """The person's language: the one they chose, else their browser's."""
         try:
-            chosen = (await self.conversation.services.states.load(user)).language
+            chosen = await self.conversation.language_of(user)
         except Exception:  # the database may be away; the browser's language will do
             chosen = None
-        return Translator(chosen or language(user.language) or self.conversation.services.default_language)
+        return Translator(chosen or language(user.language) or self.conversation.default_language)
 
     def _session(self, request: web.Request) -> str:
         """The browser's session, when this server issued it; else a new one (never one the
