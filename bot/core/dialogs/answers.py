@@ -9,14 +9,27 @@ from bot.core.dialogs.cards import service_card
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply, Text, rows
 from bot.core.flows import Flow, StateData
+from bot.core.i18n import Translator
 from bot.core.payloads import ANY, Browse, Handoff, Menu, Where
 from catalog.search.engine import Answer, AnswerEngine
+from catalog.search.normalize import MAX_QUESTION
 from catalog.texts import pick
 
 MAX_CARDS = 3
-MAX_QUESTION = 2000  # longer texts are stories; their start says what is needed
 MAX_PENDING = 500  # a question kept while the person says where they are
 ELSEWHERE = ANY  # "another town"
+
+
+def found_text(_: Translator, n: int) -> str:
+    """How many services an answer found (also said by `opora ask`, bot/answers.py)."""
+    return _.plural("I found %(n)d service:", "I found %(n)d services:", n)
+
+
+def nothing_found_text(_: Translator) -> str:
+    return _(
+        "Sorry, I could not find an answer to that. I know about social services. "
+        "Try other words, browse the services, or talk to a member of staff."
+    )
 
 
 def remember(data: StateData, result: Answer) -> None:
@@ -79,7 +92,7 @@ async def answer(turn: Turn, question: str) -> list[Reply]:
 async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[Reply]:
     _ = turn._
     where = _place_name(turn, result.places[0]) if result.places and not result.origins else None
-    found = _.plural("I found %(n)d service:", "I found %(n)d services:", len(result.results))
+    found = found_text(_, len(result.results))
     if intro:
         found = intro
     elif not result.place_matched and where:
@@ -240,10 +253,7 @@ def _not_found(turn: Turn, result: Answer) -> Text:
             place=_place_name(turn, result.places[0]),
         )
     else:
-        text = _(
-            "Sorry, I could not find an answer to that. I know about social services. "
-            "Try other words, browse the services, or talk to a member of staff."
-        )
+        text = nothing_found_text(_)
     return screen(turn, text, _ways_on(turn))
 
 
