@@ -1,6 +1,7 @@
 """Talk to staff: topic → office → the need in words → an optional phone → consent → a request.
 
-The request is stored (with its card queued for staff) before the person is told its number."""
+The request is stored (with its card queued for staff) before the person is told its number.
+The steps and their buttons are drawn in handoff.mmd, next to this file."""
 
 import hashlib
 import re
