@@ -37,6 +37,7 @@ from bot.core.payloads import (
 )
 from bot.core.staffdesk import StaffDesk
 from bot.core.state import Claim
+from catalog.search.normalize import MAX_QUESTION
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean(event: Event) -> Event:
     """The event without control characters in what the person wrote, pressed or shared."""
-    changes = {
+    changes: dict[str, Any] = {
         name: CONTROL.sub("", value)
         for name in ("text", "payload", "contact")
         if isinstance(value := getattr(event, name), str) and CONTROL.search(value)
@@ -209,7 +210,7 @@ class Conversation:
             if _is_command(text):
                 command = text[1:].split()[0].split("@")[0].lower()
                 return await COMMANDS.get(command, menu.help_)(turn)
-            switched = languages.follow(turn.state, turn.services.answers.clear_language(text[: answers.MAX_QUESTION]))
+            switched = languages.follow(turn.state, turn.services.answers.clear_language(text[:MAX_QUESTION]))
             replies = await self._typed(turn, text, flow)
             return [switched, *replies] if switched else replies
         except StaleButton:
@@ -230,5 +231,5 @@ class Conversation:
         return await answers.answer(turn, text)
 
 
-def _is_command(text: str | None) -> bool:
-    return bool(text) and text.strip().startswith("/") and len(text.strip()) > 1
+def _is_command(text: str) -> bool:
+    return text.strip().startswith("/") and len(text.strip()) > 1

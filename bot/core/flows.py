@@ -54,7 +54,7 @@ class StateData(TypedDict, total=False):
     recent: Recent
     request: int  # Flow.REQUEST's request number
     back: str  # the payload of the screen a service card goes back to
-    place: str  # where the person is: a covered place id, or another town's key
+    place: str | None  # where the person is: a covered place id, or another town's key
     origin: str  # where a displaced person comes from
     age: int  # the age of the person in need, once said
     pending: str  # a question kept while the person says where

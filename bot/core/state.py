@@ -10,8 +10,9 @@ from typing import Any, cast
 
 from sqlalchemy import DateTime, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
@@ -19,6 +20,11 @@ from bot.core.flows import HANDOFF_FLOWS, Flow, StateData, read_flow
 from catalog.models import Base
 
 log = logging.getLogger(__name__)
+
+
+def _changed(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE changed (its result is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 class ChatState(Base):
@@ -57,7 +63,10 @@ WEBHOOK_CLAIM = dt.timedelta(seconds=60)
 # How long the record of a handled update is kept: platforms redeliver for hours, not days. A
 # channel whose events carry their time refuses those older than half of this (a replay).
 UPDATES_KEPT = dt.timedelta(days=2)
-UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+UPSERTS: dict[str, Callable[[type[ChatState]], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def draft_begun(data: StateData) -> dt.datetime | None:
@@ -94,7 +103,7 @@ class State:
 class StateStore:
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         draft_lifetime: dt.timedelta = dt.timedelta(hours=24),
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ):
@@ -146,7 +155,7 @@ class StateStore:
         a person who left): their language and where they were."""
         async with self.sessions() as session, session.begin():
             result = await session.execute(delete(ChatState).where(ChatState.updated_at < self.now() - idle))
-        return result.rowcount
+        return _changed(result)
 
     async def forget(self, user: User) -> None:
         async with self.sessions() as session, session.begin():
@@ -190,7 +199,7 @@ class StateStore:
                 )
                 .values(at=now)
             )
-            if taken.rowcount:
+            if _changed(taken):
                 return Claim.NEW
             row = await session.get(ProcessedUpdate, (channel, key))
         return Claim.HANDLED if row is not None and row.handled_at else Claim.BUSY

@@ -7,15 +7,17 @@ shown back, and saved only when staff say so: with the office as who confirmed i
 when. Button payloads: sv:ok:N, sv:fix:N, sv:save:N[:K] (K: which phone it replaces), sv:no:N."""
 
 import datetime as dt
+from typing import Any
 
 from bot.core.dialogs.cards import hours_text, office_lines
 from bot.core.dialogs.common import Services
-from bot.core.events import Button, Reply, Text, rows, to_message
+from bot.core.events import Button, Reply, Rows, Text, rows, to_message
 from bot.core.i18n import Translator
 from bot.core.payloads import SEPARATOR, Verify
 from bot.core.staffdesk import Staff
 from bot.helpdesk.desk import NotFound
 from bot.helpdesk.models import Verification
+from bot.helpdesk.verify import Render
 from catalog.corrections import BadCorrection, Correction, confirm_office, correct_office, office_facts, parse
 from catalog.directory import Hours
 from catalog.texts import pick
@@ -38,7 +40,7 @@ async def _staff(services: Services, verification: Verification, lang: str | Non
     return await Staff(services, verification.queue_id).load(lang)
 
 
-def _buttons(_: Translator, verification_id: int):
+def _buttons(_: Translator, verification_id: int) -> Rows:
     return rows(
         (
             Button(_("✔ All correct"), Verify("ok", verification_id).pack()),
@@ -66,10 +68,10 @@ async def question(services: Services, verification: Verification, lang: str | N
     )
 
 
-def render(services: Services):
+def render(services: Services) -> Render:
     """What the help desk sends a staff chat to ask about an office."""
 
-    async def rendered(verification: Verification) -> dict | None:
+    async def rendered(verification: Verification) -> dict[str, Any] | None:
         if verification.channel in LISTED:
             return None
         return to_message(await question(services, verification))
@@ -77,16 +79,16 @@ def render(services: Services):
     return rendered
 
 
-async def ask_due(services: Services, **where) -> int:
+async def ask_due(services: Services, channel: str | None = None, chat_id: str | None = None) -> int:
     """Ask the bound staff chats (or one: channel=…, chat_id=…) about their offices that are due."""
-    return await services.desk.verifications.ask(render(services), **where)
+    return await services.desk.verifications.ask(render(services), channel=channel, chat_id=chat_id)
 
 
 def correction_text(_: Translator, correction: Correction) -> str:
     if correction.kind == "phone":
-        return "☎ " + correction.phone
+        return "☎ " + (correction.phone or "")
     if correction.kind == "address":
-        return "📍 " + correction.address
+        return "📍 " + (correction.address or "")
     hours = [
         Hours(list(h.days), dt.time.fromisoformat(h.opens), dt.time.fromisoformat(h.closes)) for h in correction.hours
     ]

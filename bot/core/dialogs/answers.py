@@ -167,10 +167,12 @@ async def _place(turn: Turn, result: Answer) -> list[Reply]:
 async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
     _ = turn._
     elsewhere = result.elsewhere
+    if elsewhere is None:  # not covered is said of a place
+        return [_not_found(turn, result)]
     town = pick(elsewhere.names, _.lang) or ""
     lines = [_("I have no services in %(town)s yet: Opora does not cover that place.", town=town)]
     nearest = _place_name(turn, elsewhere.nearest) if elsewhere.nearest else None
-    if nearest:
+    if nearest and elsewhere.nearest_km is not None:
         lines.append(
             _(
                 "The nearest place I cover is %(place)s, about %(distance)s away.",
@@ -240,6 +242,7 @@ async def _clarify(turn: Turn) -> list[Reply]:
                 + [Button(_("👤 Talk to staff"), Handoff().pack())],
             )
             for reply in await browse.categories(turn)
+            if isinstance(reply, Text)
         ],
     ]
 

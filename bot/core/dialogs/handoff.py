@@ -6,13 +6,14 @@ The steps and their buttons are drawn in handoff.mmd, next to this file."""
 import hashlib
 import re
 import uuid
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from bot.core import staffdesk
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, rows
 from bot.core.flows import Flow, HandoffDraft, Recent
-from bot.core.payloads import ANY, AddToRequest, Handoff
+from bot.core.payloads import ANY, AddToRequest, Handoff, HandoffStep
 from bot.helpdesk.desk import MAX_ID, Closed, Draft, NotFound
 from catalog.texts import pick
 from catalog.vocabulary import WEEKDAYS
@@ -41,18 +42,12 @@ def _recent(turn: Turn, kind: Literal["services", "offices"]) -> list[str]:
     return list(recent.get(kind, [])) if isinstance(recent, dict) else []
 
 
-async def handoff(turn: Turn, pressed: Handoff | None = None) -> list[Reply]:
-    step, value = (pressed.step, pressed.value) if pressed else ("", "")
-    draft = _draft(turn)
-    if step in ("q", "phone", "send") and "topic" not in draft and not (step == "send" and "sent" in draft):
-        return await start(turn)  # an old request's button: begin again rather than guess
-    return await STEPS[step](turn, value)
-
-
-def _new_draft(turn: Turn, **values: Any) -> HandoffDraft:
+def _new_draft(turn: Turn, topic: str | None = None) -> HandoffDraft:
     """A draft has an id (the request made from it is found by it, so it is made once) and the
     moment it was begun (it expires after a day unsent, bot/core/state.py)."""
-    draft = turn.state.data["handoff"] = HandoffDraft(id=uuid.uuid4().hex, at=turn.services.now().isoformat(), **values)
+    draft = turn.state.data["handoff"] = HandoffDraft(id=uuid.uuid4().hex, at=turn.services.now().isoformat())
+    if topic is not None:
+        draft["topic"] = topic
     return draft
 
 
@@ -109,7 +104,7 @@ async def topic(turn: Turn, service_id: str) -> list[Reply]:
     return [
         screen(
             turn,
-            _("Your request will go to: %(office)s.", office=pick(info.name, _.lang)),
+            _("Your request will go to: %(office)s.", office=(pick(info.name, _.lang) if info else None) or queue),
             [
                 Button(_("✔ Continue"), Handoff("q", queue).pack()),
                 Button(_("Choose another office"), Handoff("queues").pack()),
@@ -200,7 +195,11 @@ async def consent(turn: Turn) -> list[Reply]:
     )
     text = " ".join(
         (
-            _("Staff of %(office)s will see %(what)s.", office=pick(info.name, _.lang), what=", ".join(shared)),
+            _(
+                "Staff of %(office)s will see %(what)s.",
+                office=(pick(info.name, _.lang) if info else None) or draft["queue"],
+                what=", ".join(shared),
+            ),
             _.plural(
                 "Opora keeps them for %(n)d day after your request is closed, then deletes them.",
                 "Opora keeps them for %(n)d days after your request is closed, then deletes them.",
@@ -250,7 +249,7 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
             service_id=service_id,
             text=draft["text"],
             phone=draft.get("phone"),
-            location=tuple(draft["location"]) if draft.get("location") else None,
+            location=(draft["location"][0], draft["location"][1]) if draft.get("location") else None,
             key=_key(turn, draft),
         ),
         card=lambda request, text: staffdesk.card(turn.services, request, text, topic=topic),
@@ -355,7 +354,8 @@ async def mine(turn: Turn, value: str = "") -> list[Reply]:
     return [screen(turn, "\n".join(lines), buttons)]
 
 
-STEPS = {
+Step = Callable[[Turn, str], Awaitable[list[Reply]]]
+STEPS: dict[HandoffStep, Step] = {
     "": start,
     "topic": topic,
     "queues": queues,
@@ -365,3 +365,13 @@ STEPS = {
     "cancel": cancel,
     "mine": mine,
 }
+
+
+async def handoff(turn: Turn, pressed: Handoff | None = None) -> list[Reply]:
+    """A button of this dialog: its step, given what the draft holds."""
+    step, value = (pressed.step, pressed.value) if pressed else ("", "")
+    draft = _draft(turn)
+    lost = step in ("q", "phone", "send") and "topic" not in draft  # the draft these steps go on is gone
+    if lost and not (step == "send" and "sent" in draft):
+        return await start(turn)  # an old request's button: begin again rather than guess
+    return await STEPS[step](turn, value)

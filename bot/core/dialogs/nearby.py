@@ -28,7 +28,7 @@ async def ask_location(turn: Turn, pressed: Near | None = None) -> list[Reply]:
 
 async def town(turn: Turn, place_id: str) -> list[Reply]:
     place = await turn.services.directory.place(place_id)
-    if place is None or place.latitude is None:
+    if place is None or place.latitude is None or place.longitude is None:
         raise StaleButton(place_id)
     return await nearest(turn, (place.latitude, place.longitude))
 
@@ -52,7 +52,7 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
     for office in offices:
         buttons = [(Button(pick(s.name, _.lang) or s.id, Card(s.id).pack()),) for s in office.services[:3]]
         replies.append(Text("\n".join(office_lines(_, office, now)), rows(*buttons)))
-        if not office.approximate and office.latitude is not None:
+        if not office.approximate and office.latitude is not None and office.longitude is not None:
             replies.append(
                 Venue(
                     office.latitude,
