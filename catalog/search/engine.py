@@ -2,11 +2,13 @@
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.gazetteer import Gazetteer
 from catalog.geo import distance_km, valid
@@ -43,6 +45,8 @@ from catalog.search.tuning import (
     WORD_FUZZ_MIN_LENGTH,
 )
 from catalog.texts import pick
+
+Said = Callable[[tuple[str, ...]], bool]  # whether the question says one of these patterns (lexicon.said_in)
 
 
 @dataclass
@@ -102,7 +106,7 @@ class Answer:
     age: int | None = None  # of the person in need, said in this question or before
     needs_place: bool = False  # nowhere was named, and the services found are in several places
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -138,7 +142,7 @@ class AnswerEngine:
     @classmethod
     async def from_database(
         cls,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         morphology: Morphology | None = None,
         default_language: str = "bg",
         gazetteer: Gazetteer | None = None,
@@ -374,8 +378,8 @@ class AnswerEngine:
             return answer
         if answer.elsewhere and not places:
             answer.intent, answer.place_matched = "not_covered", False
-            far = answer.elsewhere.nearest_km is None or answer.elsewhere.nearest_km > NEAR_ENOUGH_KM
-            nearest = set() if far else {answer.elsewhere.nearest}
+            too_far = answer.elsewhere.nearest_km is None or answer.elsewhere.nearest_km > NEAR_ENOUGH_KM
+            nearest = {answer.elsewhere.nearest} if answer.elsewhere.nearest and not too_far else set()
             if relevant and (origins or nearest):  # what may still help: offices for the displaced, or the nearest
                 answer.results, _matched = self._results(
                     scores, set() if origins else nearest, origins, language, top, near, confident
@@ -400,7 +404,7 @@ class AnswerEngine:
             answer.intent = "clarify"
         return answer
 
-    def _small_talk(self, tokens: list[Token], plain: str, said) -> tuple[str, str] | None:
+    def _small_talk(self, tokens: list[Token], plain: str, said: Said) -> tuple[str, str] | None:
         """Thanks, ok, "are you there?", a greeting, an emoji: (intent, topic), or None."""
         words_ = [t for t in tokens if t.word]
         if not words_:
@@ -434,7 +438,7 @@ class AnswerEngine:
             return "greeting", ""
         return "smalltalk", "ok"
 
-    def _topic(self, said) -> str | None:
+    def _topic(self, said: Said) -> str | None:
         for topic, patterns in lexicon.OUT_OF_SCOPE_TOPICS.items():
             if said(patterns):
                 return topic
@@ -616,7 +620,7 @@ class AnswerEngine:
 
         distances = {loc.id: _distance(near, loc, self.index) for loc in doc.locations}
 
-        def order(loc: LocationDoc) -> tuple:
+        def order(loc: LocationDoc) -> tuple[bool, bool, float, str]:
             in_place = bool(self.index.ancestors(loc.place_id) & here)
             serves = bool(set(loc.serves_areas) & (there | here))
             return (not in_place, not serves, distances[loc.id] or 0.0, loc.id)
@@ -645,7 +649,7 @@ class AnswerEngine:
 
 def calibrated(score: float) -> float:
     """How likely the first service is the right one, from the score (CALIBRATION)."""
-    return float(np.interp(score, *zip(*CALIBRATION)))
+    return float(np.interp(score, [x for x, _y in CALIBRATION], [y for _x, y in CALIBRATION]))
 
 
 def _distance(near: tuple[float, float] | None, loc: LocationDoc, index: SearchIndex) -> float | None:
