@@ -4,6 +4,7 @@ later (staff replies, status changes). Each browser has its own session, kept in
 import hashlib
 import logging
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -17,6 +18,7 @@ from bot.web.ui import labels
 from catalog.geo import valid
 
 log = logging.getLogger(__name__)
+AnyResponse = TypeVar("AnyResponse", bound=web.StreamResponse)
 CHANNEL = "web"
 COOKIE = "opora_web"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -24,7 +26,7 @@ MAX_BODY = 256 * 1024  # JSON may escape each Cyrillic letter as six bytes
 INBOX_WAIT = 25.0  # seconds a long poll is held open
 
 
-def reply_json(reply: Reply) -> dict:
+def reply_json(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Venue):
         return {
             "type": "venue",
@@ -43,7 +45,7 @@ def reply_json(reply: Reply) -> dict:
     }
 
 
-def message_json(message: dict) -> dict:
+def message_json(message: dict[str, Any]) -> dict[str, Any]:
     """An outbox message (see `to_message`) as a reply."""
     return reply_json(Text(message.get("text", ""), title=message.get("title"))) | {
         "buttons": [
@@ -56,6 +58,10 @@ class BadMessage(ValueError):
     pass
 
 
+def _coordinate(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def event_of(user: User, body: object) -> Event:
     """The event a browser sent: exactly one of text, payload or location."""
     if not isinstance(body, dict):
@@ -65,10 +71,14 @@ def event_of(user: User, body: object) -> Event:
         raise BadMessage("give exactly one of text, payload, location")
     value = body[given[0]]
     if given[0] == "location":
-        point = (value.get("latitude"), value.get("longitude")) if isinstance(value, dict) else (None, None)
-        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in point) or not valid(*point):
+        latitude, longitude = (
+            (_coordinate(value.get("latitude")), _coordinate(value.get("longitude")))
+            if isinstance(value, dict)
+            else (None, None)
+        )
+        if latitude is None or longitude is None or not valid(latitude, longitude):
             raise BadMessage("location needs a latitude and a longitude")
-        return Event(user, location=(float(point[0]), float(point[1])))
+        return Event(user, location=(latitude, longitude))
     if not isinstance(value, str):
         raise BadMessage(f"{given[0]} must be a string")
     return Event(user, text=value) if given[0] == "text" else Event(user, payload=value)
@@ -156,7 +166,7 @@ class WebChat:
 
     async def poll(self, request: web.Request) -> web.Response:
         session = request.cookies.get(COOKIE)
-        if not self.sessions.citizen_valid(session):
+        if session is None or not self.sessions.citizen_valid(session):
             return web.json_response({"messages": []})
         try:
             after = max(0, int(request.query.get("after", "0")))
@@ -177,10 +187,10 @@ class WebChat:
         """The browser's session, when this server issued it; else a new one (never one the
         client chose: session fixation)."""
         given = request.cookies.get(COOKIE)
-        return given if self.sessions.citizen_valid(given) else self.sessions.citizen()
+        return given if given is not None and self.sessions.citizen_valid(given) else self.sessions.citizen()
 
     @staticmethod
-    def _with_session(request: web.Request, response: web.StreamResponse, session: str):
+    def _with_session(request: web.Request, response: AnyResponse, session: str) -> AnyResponse:
         if request.cookies.get(COOKIE) != session:
             response.set_cookie(
                 COOKIE, session, httponly=True, samesite="Strict", secure=secure(request), max_age=365 * 24 * 3600
