@@ -199,7 +199,7 @@ class SearchIndex:
         shared = by_language.get("bg", set()) & by_language.get("uk", set())
         self.language_words = {lang: by_language.get(lang, set()) - shared for lang in ("bg", "uk")}
         buckets: dict[str, list[str]] = defaultdict(list)
-        for word in set().union(*by_language.values()) if by_language else ():
+        for word in sorted(set().union(*by_language.values())) if by_language else ():  # ties: the same each run
             if len(word) >= 4 and not is_latin(word):
                 buckets[word[0]].append(word)
         return dict(buckets)

@@ -111,7 +111,7 @@ class PlaceFinder:
                 found = {word, word + "а", word + "ът", word + "я"}
                 if not is_latin(word):
                     found |= self.morphology.forms(word, "uk") | self.morphology.forms(word, "ru")
-                for form in found:
+                for form in sorted(found):  # in one order, so that fuzzy ties go the same way each run
                     forms.setdefault(form, place.id)
         return forms, phrases
 
