@@ -88,7 +88,7 @@ class Payload:
         return fits(SEPARATOR.join([self.prefix, *values]))
 
     @classmethod
-    def unpack(cls, data: str | None) -> "Payload | None":
+    def unpack(cls, data: str | None) -> Self | None:
         """The payload a button carries; None when it is unknown, out of date or forged (and,
         called on a subclass, when it is not of that kind)."""
         if data is None:
@@ -99,7 +99,7 @@ class Payload:
             if kind is not None:
                 rest = SEPARATOR.join(parts[size:]) if len(parts) > size else None
                 found = kind._read(rest)
-                return found if found is None or isinstance(found, cls) else None
+                return found if isinstance(found, cls) else None
         return None
 
     @classmethod

@@ -106,7 +106,7 @@ async def press(
 ) -> list[Reply]:
     """A verification button (`Verify`); NotFound when it is not one, or points at nothing."""
     pressed = Verify.unpack(payload)
-    if not isinstance(pressed, Verify):
+    if pressed is None:
         raise NotFound(payload)
     action, choice = pressed.action, pressed.choice
     verifications = services.desk.verifications
