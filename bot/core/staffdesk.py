@@ -217,7 +217,7 @@ class StaffDesk:
             if not queues and command.name != "join":
                 return [Text(_("This chat is not a staff chat. An administrator can bind it with /join CODE."))]
             replied = await desk.request_for_message(channel, chat, event.reply_to) if event.reply_to else None
-            if command.name == "verify" or command.name is None and replied is None:
+            if command.name == "verify" or (command.name is None and replied is None):  # an office's facts
                 return await self._verification(event, command, channel, chat)
             if command.name is None:
                 return await self._reply(_, replied, channel, chat, command.text)
