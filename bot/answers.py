@@ -1,5 +1,6 @@
 """The answer engine's answers as readable text in the asker's language."""
 
+from bot.core.dialogs.answers import found_text, nothing_found_text
 from bot.core.i18n import Translator
 from catalog.search.engine import Answer
 
@@ -13,11 +14,8 @@ def render(answer: Answer) -> str:
     if answer.intent == "handoff":
         return _("I will pass your question to a social worker. They will answer you here.")
     if answer.intent == "fallback":
-        return _(
-            "Sorry, I could not find an answer to that. I know about social services. "
-            "Try other words, open the menu, or talk to a member of staff."
-        )
-    lines = [_.plural("I found %(n)d service:", "I found %(n)d services:", len(answer.results))]
+        return nothing_found_text(_)
+    lines = [found_text(_, len(answer.results))]
     if not answer.place_matched:
         lines.insert(0, _("I found nothing in the place you named. These services are elsewhere."))
     for number, result in enumerate(answer.results, 1):

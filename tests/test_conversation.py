@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from chat_helpers import FakeChannel
 from conftest import POSTGRES_URL, empty_postgres
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.events import Text, Venue
@@ -230,3 +230,20 @@ async def test_pressing_send_again_shows_the_same_request_and_stores_no_second_o
     assert "№" in sent.text and again.text == sent.text
     requests = await opora.conversation.services.desk.requests_of("test", olena.user.id)
     assert len(requests) == 1 and str(requests[0].id) in sent.text
+
+
+async def test_a_message_begun_before_flows_were_typed_still_reaches_its_request(olena, opora):
+    """The previous version kept the request's number in the flow ("request:N"): a person who
+    pressed "Add a message" before a deploy and writes after it is not lost."""
+    said = await olena.presses("staff:topic:kazanlak-home-patronage")
+    await olena.presses(next(b.payload for b in said.buttons if b.payload.startswith("staff:q:")))
+    await olena.says("Мамі 82 роки, потрібен догляд вдома")
+    await olena.presses("staff:phone:skip")
+    await olena.presses("staff:send")
+    (request,) = await opora.conversation.services.desk.requests_of("test", olena.user.id)
+    async with opora.sessions() as session, session.begin():
+        await session.execute(
+            update(ChatState).where(ChatState.user_id == olena.user.id).values(flow=f"request:{request.id}")
+        )
+    said = await olena.says("Вона вже не виходить з дому")
+    assert f"Додано до запиту № {request.id}." in said.text

@@ -4,35 +4,63 @@ Channels translate their updates into `Event`s and render the `Reply`s; everythi
 can do is decided here, once, for every channel."""
 
 import dataclasses
+import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
 
 from bot.core import language as languages
 from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
 from bot.core.events import Event, Reply, Text, User, rows
+from bot.core.flows import HANDOFF_FLOWS, Flow
 from bot.core.i18n import Translator, language
+from bot.core.payloads import (
+    AddToRequest,
+    Browse,
+    Card,
+    Forget,
+    Handoff,
+    Help,
+    InTown,
+    Language,
+    Menu,
+    Near,
+    Payload,
+    Screener,
+    Towns,
+    Where,
+)
 from bot.core.staffdesk import StaffDesk
+from bot.core.state import Claim
+from catalog.search.normalize import MAX_QUESTION
 
 log = logging.getLogger(__name__)
 
-# Button payloads are "kind:argument"; the kind picks the dialog.
-BUTTONS = {
-    "menu": menu.menu,
-    "help": menu.help_,
-    "lang": menu.language,
-    "forget": menu.forget,
-    "browse": browse.categories,
-    "cat": browse.towns,
-    "town": browse.services,
-    "svc": browse.card,
-    "near": nearby.ask_location,
-    "scr": screener.screener,
-    "staff": handoff.handoff,
-    "where": answers.where,
+# A button's handler gets the turn and the payload pressed, of the kind it is listed with.
+ButtonHandler = Callable[[Turn, Any], Awaitable[list[Reply]]]
+CommandHandler = Callable[[Turn], Awaitable[list[Reply]]]
+
+BUTTONS: dict[type[Payload], ButtonHandler] = {
+    Menu: menu.menu,
+    Help: menu.help_,
+    Language: menu.language,
+    Forget: menu.forget,
+    Browse: browse.categories,
+    Towns: browse.towns,
+    InTown: browse.services,
+    Card: browse.card,
+    Near: nearby.ask_location,
+    Screener: screener.screener,
+    Handoff: handoff.handoff,
+    AddToRequest: handoff.add,
+    Where: answers.where,
 }
-COMMANDS = {
+COMMANDS: dict[str, CommandHandler] = {
     "start": menu.welcome,
     "menu": menu.menu,
     "help": menu.help_,
@@ -40,14 +68,23 @@ COMMANDS = {
     "forget": menu.forget,
     "myrequests": handoff.mine,
 }
-PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+# What a typed text answers while a dialog waits for it (PTB's ConversationHandler states). None:
+# the text is not such an answer, and is read as a question.
+TextHandler = Callable[[Turn, str], Awaitable[list[Reply] | None]]
+AWAITING_TEXT: dict[Flow, TextHandler] = {
+    Flow.SCREENER_AGE: screener.typed_age,
+    Flow.HANDOFF_TEXT: handoff.described,
+    Flow.HANDOFF_PHONE: handoff.typed_phone,
+    Flow.REQUEST: handoff.added,
+    Flow.WHERE: answers.typed_place,
+}
 # Control characters other than tab and newline: a NUL cannot be stored in PostgreSQL's text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(event: Event) -> Event:
     """The event without control characters in what the person wrote, pressed or shared."""
-    changes = {
+    changes: dict[str, Any] = {
         name: CONTROL.sub("", value)
         for name in ("text", "payload", "contact")
         if isinstance(value := getattr(event, name), str) and CONTROL.search(value)
@@ -62,12 +99,23 @@ def sorry(user: User) -> Text:
     return Text(_("Sorry, something went wrong on our side. Please try again in a minute."))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A turn's replies, and what a channel must know besides them."""
+
+    replies: list[Reply]
+    forgotten: bool = False  # the person asked to be forgotten: the channel drops what it keeps of them too
+
+
 class Conversation:
     def __init__(self, services: Services):
         self.services = services
         self.staff = StaffDesk(services)
 
     async def handle(self, event: Event) -> list[Reply]:
+        return (await self.turn(event)).replies
+
+    async def turn(self, event: Event) -> Outcome:
         metrics = self.services.metrics
         kind = (
             "button"
@@ -83,7 +131,7 @@ class Conversation:
         event = clean(event)
         try:
             if not await self.services.limits.allow("turns", f"{event.user.channel}:{event.user.id}"):
-                return await self._slow_down(event)
+                return Outcome(await self._slow_down(event))
             async with self.services.locks.hold(f"{event.user.channel}:{event.chat or event.user.id}"):
                 return await self._handle(event)
         except Exception:
@@ -104,33 +152,55 @@ class Conversation:
         _ = Translator(state.language or language(event.user.language) or self.services.default_language)
         return [Text(_("You are writing faster than I can answer. Please wait a minute, then write again."))]
 
-    async def _handle(self, event: Event) -> list[Reply]:
+    async def _handle(self, event: Event) -> Outcome:
         if await self.staff.wants(event):
-            return await self.staff.handle(event)
+            return Outcome(await self.staff.handle(event))
         if event.chat is not None:
-            return []  # a group's chatter is not addressed to Opora
+            return Outcome([])  # a group's chatter is not addressed to Opora
         state = await self.services.states.load(event.user)
         languages.start(state, event.user.language, self.services.default_language)
         turn = Turn(event, state, self.services)
         replies = await self._dispatch(turn)
         if not turn.forgotten:
             await self.services.states.save(event.user, state)
-        return replies
+        return Outcome(replies, forgotten=turn.forgotten)
+
+    # --- what channels ask besides a turn ---------------------------------------------------
+
+    @property
+    def default_language(self) -> str:
+        return self.services.default_language
+
+    async def language_of(self, user: User) -> str | None:
+        """The language of the person's conversation; None before it has one."""
+        return (await self.services.states.load(user)).language
+
+    async def subscribed(self, user: User, subscribed: bool) -> None:
+        """Whether the person subscribed to the bot (Viber sends only to subscribers)."""
+        await self.services.states.subscribed(user, subscribed)
+
+    def once(self, channel: str, key: str, expires: dt.timedelta) -> AbstractAsyncContextManager[Claim]:
+        """Handle a channel's update once, though it is delivered again (bot/core/state.py, `handling`)."""
+        return self.services.states.handling(channel, key, expires)
+
+    async def allow(self, limit: str, key: str) -> bool:
+        """A channel's own limit (per address, per session): count one more for `key`."""
+        return await self.services.limits.allow(limit, key)
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         event, _ = turn.event, turn._
         try:
             if event.payload is not None:
-                kind, _sep, arg = event.payload.partition(":")
-                if kind not in BUTTONS:
+                pressed = Payload.unpack(event.payload)
+                if pressed is None or type(pressed) not in BUTTONS:
                     raise StaleButton(event.payload)
-                return await BUTTONS[kind](turn, arg)
-            flow = turn.state.flow or ""
+                return await BUTTONS[type(pressed)](turn, pressed)
+            flow = turn.state.flow
             if event.location is not None:
-                if flow.startswith("handoff:"):
+                if flow in HANDOFF_FLOWS:
                     return await handoff.located(turn, event.location)
                 return await nearby.nearest(turn, event.location)
-            if event.contact is not None and flow == "handoff:phone":
+            if event.contact is not None and flow == Flow.HANDOFF_PHONE:
                 return await handoff.shared_phone(turn, event.contact)
             if event.contact is not None:
                 return [
@@ -140,37 +210,26 @@ class Conversation:
             if _is_command(text):
                 command = text[1:].split()[0].split("@")[0].lower()
                 return await COMMANDS.get(command, menu.help_)(turn)
-            switched = languages.follow(turn.state, turn.services.answers.clear_language(text[: answers.MAX_QUESTION]))
+            switched = languages.follow(turn.state, turn.services.answers.clear_language(text[:MAX_QUESTION]))
             replies = await self._typed(turn, text, flow)
             return [switched, *replies] if switched else replies
         except StaleButton:
             log.info("stale or unknown button from %s", event.user.channel)
             return [Text(_("Sorry, that button is out of date. Here is the menu."), rows(*menu.menu_buttons(turn)))]
 
-    async def _typed(self, turn: Turn, text: str, flow: str) -> list[Reply]:
-        _ = turn._
-        if flow == "screener:age" and (age := screener.typed_age(text)):
-            return await screener.age(turn, age)
-        if flow == "handoff:text" and text:
-            return await handoff.described(turn, text)
-        if flow == "handoff:phone" and PHONE.match(text):
-            return await handoff.shared_phone(turn, text)
-        if flow.startswith("request:") and text:
-            if (number := handoff.request_number(flow.split(":")[1])) is None:
-                turn.state.flow = None
-                raise StaleButton(flow)
-            return await handoff.added(turn, number, text)
+    async def _typed(self, turn: Turn, text: str, flow: Flow | None) -> list[Reply]:
+        if text and flow is not None and (replies := await AWAITING_TEXT[flow](turn, text)) is not None:
+            return replies
         if not text:
+            _ = turn._
             return [
                 Text(
                     _("I can read text messages, buttons and locations. Write your question, or choose below."),
                     rows(*menu.menu_buttons(turn)),
                 )
             ]
-        if flow == "where" and (found := await answers.typed_place(turn, text)):
-            return found
         return await answers.answer(turn, text)
 
 
-def _is_command(text: str | None) -> bool:
-    return bool(text) and text.strip().startswith("/") and len(text.strip()) > 1
+def _is_command(text: str) -> bool:
+    return text.strip().startswith("/") and len(text.strip()) > 1

@@ -3,9 +3,9 @@
 Plain dataclasses: the core never sees a Telegram update or a Viber request."""
 
 from dataclasses import dataclass
+from typing import Any
 
-# Telegram's callback_data limit is the smallest of the channels: every button payload fits it.
-MAX_PAYLOAD_BYTES = 64
+from bot.core.payloads import fits
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,10 @@ class Event:
 @dataclass(frozen=True)
 class Button:
     label: str
-    payload: str
+    payload: str  # Payload.pack() (bot/core/payloads.py)
 
-    def __post_init__(self):
-        if len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+    def __post_init__(self) -> None:
+        fits(self.payload)
 
 
 Rows = tuple[tuple[Button, ...], ...]
@@ -67,7 +66,7 @@ def rows(*rows_: list[Button] | tuple[Button, ...]) -> Rows:
     return tuple(tuple(row) for row in rows_ if row)
 
 
-def to_message(reply: Text) -> dict:
+def to_message(reply: Text) -> dict[str, Any]:
     """A reply as JSON, for the outbox."""
     return {
         "text": reply.text,
@@ -76,7 +75,7 @@ def to_message(reply: Text) -> dict:
     }
 
 
-def from_message(message: dict) -> Text:
+def from_message(message: dict[str, Any]) -> Text:
     return Text(
         message.get("text", ""),
         rows(*[[Button(label, payload) for label, payload in row] for row in message.get("buttons", [])]),

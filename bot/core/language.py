@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from bot.core.events import Button, Text, rows
 from bot.core.i18n import LANGUAGES, Translator, language
+from bot.core.payloads import Language
+from bot.core.state import State
 
 LANGUAGE_NAMES = {"bg": "🇧🇬 Български", "uk": "🇺🇦 Українська"}
 
@@ -22,24 +24,24 @@ class Source(StrEnum):
     DEFAULT = "default"  # nothing known yet: the first clear message decides, silently
 
 
-def start(state, reported: str | None, default: str) -> None:
+def start(state: State, reported: str | None, default: str) -> None:
     """A new conversation's language: the channel's, else the default."""
     if state.language is None:
         state.language = language(reported) or default
         state.data["language_from"] = Source.CHANNEL if language(reported) else Source.DEFAULT
 
 
-def choose(state, lang: str) -> None:
+def choose(state: State, lang: str) -> None:
     state.language = lang
     state.data["language_from"] = Source.CHOSEN
     state.data["chosen_language"] = True
 
 
-def chosen(state) -> bool:
+def chosen(state: State) -> bool:
     return bool(state.data.get("chosen_language")) or state.data.get("language_from") == Source.CHOSEN
 
 
-def follow(state, clear: str | None) -> Text | None:
+def follow(state: State, clear: str | None) -> Text | None:
     """Apply a message that is clearly in `clear` (or None): switch unless the person chose, and
     return the one line that says so, with the way back."""
     if clear is None or chosen(state):
@@ -53,4 +55,6 @@ def follow(state, clear: str | None) -> Text | None:
         return None
     _ = Translator(clear)
     back = before if before in LANGUAGES else next(lang for lang in LANGUAGES if lang != clear)
-    return Text(_("I will answer in English now, as you write."), rows((Button(LANGUAGE_NAMES[back], f"lang:{back}"),)))
+    return Text(
+        _("I will answer in English now, as you write."), rows((Button(LANGUAGE_NAMES[back], Language(back).pack()),))
+    )

@@ -6,18 +6,25 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import DateTime, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
+from bot.core.flows import HANDOFF_FLOWS, Flow, StateData, read_flow
 from bot.storage.base import Base
 
 log = logging.getLogger(__name__)
+
+
+def _changed(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE changed (its result is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 class ChatState(Base):
@@ -56,13 +63,15 @@ WEBHOOK_CLAIM = dt.timedelta(seconds=60)
 # How long the record of a handled update is kept: platforms redeliver for hours, not days. A
 # channel whose events carry their time refuses those older than half of this (a replay).
 UPDATES_KEPT = dt.timedelta(days=2)
-UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-DRAFT = "handoff"  # the key of a help-request draft in State.data (bot/core/dialogs/handoff.py)
+UPSERTS: dict[str, Callable[[type[ChatState]], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
-def draft_begun(data: dict) -> dt.datetime | None:
+def draft_begun(data: StateData) -> dt.datetime | None:
     """When the unsent draft in the state was begun: None when there is none (or it was sent)."""
-    draft = data.get(DRAFT)
+    draft = data.get("handoff")
     if not isinstance(draft, dict) or "sent" in draft or not draft.get("at"):
         return None
     try:
@@ -74,22 +83,27 @@ def draft_begun(data: dict) -> dt.datetime | None:
 
 def drop_draft(state: "State") -> None:
     """An expired draft goes with everything in it; a conversation inside it starts over."""
-    state.data.pop(DRAFT, None)
-    if (state.flow or "").startswith("handoff:"):
+    state.data.pop("handoff", None)
+    if state.flow in HANDOFF_FLOWS:
         state.flow = None
 
 
 @dataclass
 class State:
     language: str | None = None
-    flow: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    flow: Flow | None = None
+    data: StateData = field(default_factory=lambda: StateData())
+
+    @classmethod
+    def of(cls, row: ChatState) -> "State":
+        data = cast(StateData, dict(row.data or {}))
+        return cls(row.language, read_flow(row.flow, data), data)
 
 
 class StateStore:
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         draft_lifetime: dt.timedelta = dt.timedelta(hours=24),
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ):
@@ -102,7 +116,7 @@ class StateStore:
             row = await session.get(ChatState, (user.channel, user.id))
         if row is None:
             return State()
-        state = State(row.language, row.flow, dict(row.data or {}))
+        state = State.of(row)
         begun = draft_begun(state.data)
         if begun is not None and begun < self.now() - self.draft_lifetime:
             drop_draft(state)  # expired, though not yet cleared by expire_drafts
@@ -112,7 +126,7 @@ class StateStore:
         values = {
             "language": state.language,
             "flow": state.flow,
-            "data": state.data,
+            "data": dict(state.data),
             "updated_at": self.now(),
             "draft_at": draft_begun(state.data),
         }
@@ -131,9 +145,9 @@ class StateStore:
         async with self.sessions() as session, session.begin():
             rows = (await session.scalars(select(ChatState).where(ChatState.draft_at < before).with_for_update())).all()
             for row in rows:
-                state = State(row.language, row.flow, dict(row.data or {}))
+                state = State.of(row)
                 drop_draft(state)
-                row.flow, row.data, row.draft_at = state.flow, state.data, None
+                row.flow, row.data, row.draft_at = state.flow, dict(state.data), None
         return len(rows)
 
     async def prune(self, idle: dt.timedelta) -> int:
@@ -141,7 +155,7 @@ class StateStore:
         a person who left): their language and where they were."""
         async with self.sessions() as session, session.begin():
             result = await session.execute(delete(ChatState).where(ChatState.updated_at < self.now() - idle))
-        return result.rowcount
+        return _changed(result)
 
     async def forget(self, user: User) -> None:
         async with self.sessions() as session, session.begin():
@@ -185,7 +199,7 @@ class StateStore:
                 )
                 .values(at=now)
             )
-            if taken.rowcount:
+            if _changed(taken):
                 return Claim.NEW
             row = await session.get(ProcessedUpdate, (channel, key))
         return Claim.HANDLED if row is not None and row.handled_at else Claim.BUSY

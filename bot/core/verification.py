@@ -7,20 +7,23 @@ shown back, and saved only when staff say so: with the office as who confirmed i
 when. Button payloads: sv:ok:N, sv:fix:N, sv:save:N[:K] (K: which phone it replaces), sv:no:N."""
 
 import datetime as dt
+from typing import Any
 
 from bot.core.dialogs.cards import hours_text, office_lines
 from bot.core.dialogs.common import Services
-from bot.core.events import Button, Reply, Text, rows, to_message
+from bot.core.events import Button, Reply, Rows, Text, rows, to_message
 from bot.core.i18n import Translator
+from bot.core.payloads import SEPARATOR, Verify
 from bot.core.staffdesk import Staff
 from bot.helpdesk.desk import NotFound
 from bot.helpdesk.models import Verification
+from bot.helpdesk.verify import Render
 from catalog.corrections import BadCorrection, Correction, confirm_office, correct_office, office_facts, parse
 from catalog.directory import Hours
 from catalog.texts import pick
 from catalog.vocabulary import N_
 
-PREFIX = "sv:"
+PREFIX = Verify.prefix + SEPARATOR
 LISTED = {"web"}  # the web staff view shows the open questions on its page: no message for each
 EXAMPLES = N_("For example: 0431 6 23 61, or ул. „Искра“ № 4, or пн–пт 8:00–17:00.")
 MISSING = N_("This question about an office is not in this chat, or was already answered.")
@@ -37,9 +40,12 @@ async def _staff(services: Services, verification: Verification, lang: str | Non
     return await Staff(services, verification.queue_id).load(lang)
 
 
-def _buttons(_: Translator, verification_id: int):
+def _buttons(_: Translator, verification_id: int) -> Rows:
     return rows(
-        (Button(_("✔ All correct"), f"sv:ok:{verification_id}"), Button(_("✏ Correct"), f"sv:fix:{verification_id}"))
+        (
+            Button(_("✔ All correct"), Verify("ok", verification_id).pack()),
+            Button(_("✏ Correct"), Verify("fix", verification_id).pack()),
+        )
     )
 
 
@@ -62,10 +68,10 @@ async def question(services: Services, verification: Verification, lang: str | N
     )
 
 
-def render(services: Services):
+def render(services: Services) -> Render:
     """What the help desk sends a staff chat to ask about an office."""
 
-    async def rendered(verification: Verification) -> dict | None:
+    async def rendered(verification: Verification) -> dict[str, Any] | None:
         if verification.channel in LISTED:
             return None
         return to_message(await question(services, verification))
@@ -73,16 +79,16 @@ def render(services: Services):
     return rendered
 
 
-async def ask_due(services: Services, **where) -> int:
+async def ask_due(services: Services, channel: str | None = None, chat_id: str | None = None) -> int:
     """Ask the bound staff chats (or one: channel=…, chat_id=…) about their offices that are due."""
-    return await services.desk.verifications.ask(render(services), **where)
+    return await services.desk.verifications.ask(render(services), channel=channel, chat_id=chat_id)
 
 
 def correction_text(_: Translator, correction: Correction) -> str:
     if correction.kind == "phone":
-        return "☎ " + correction.phone
+        return "☎ " + (correction.phone or "")
     if correction.kind == "address":
-        return "📍 " + correction.address
+        return "📍 " + (correction.address or "")
     hours = [
         Hours(list(h.days), dt.time.fromisoformat(h.opens), dt.time.fromisoformat(h.closes)) for h in correction.hours
     ]
@@ -98,11 +104,13 @@ async def press(
     user_name: str | None,
     lang: str | None = None,
 ) -> list[Reply]:
-    """A verification button: sv:ok:N, sv:fix:N, sv:save:N[:K] or sv:no:N."""
-    action, _sep, rest = payload.removeprefix(PREFIX).partition(":")
-    number, _sep, choice = rest.partition(":")
+    """A verification button (`Verify`); NotFound when it is not one, or points at nothing."""
+    pressed = Verify.unpack(payload)
+    if pressed is None:
+        raise NotFound(payload)
+    action, choice = pressed.action, pressed.choice
     verifications = services.desk.verifications
-    verification = await verifications.get(int(number), channel, chat)
+    verification = await verifications.get(pressed.verification, channel, chat)
     staff = await _staff(services, verification, lang)
     _ = staff._
     info = await services.desk.queue(verification.queue_id)
@@ -155,7 +163,7 @@ async def press(
             ),
             await question(services, verification, lang),
         ]
-    raise NotFound(payload)
+    raise NotFound(payload)  # unreachable: Verify.action is one of the above
 
 
 async def typed(services: Services, verification: Verification, text: str, lang: str | None = None) -> list[Reply]:
@@ -178,13 +186,13 @@ async def typed(services: Services, verification: Verification, text: str, lang:
     )
     shown = correction_text(_, correction)
     n = verification.id
-    cancel = Button(_("✖ Cancel"), f"sv:no:{n}")
+    cancel = Button(_("✖ Cancel"), Verify("no", n).pack())
     if correction.kind == "phone" and facts.phones:
         choices = [
-            (Button(_("✔ Instead of %(phone)s", phone=p.number), f"sv:save:{n}:{i}"),)
+            (Button(_("✔ Instead of %(phone)s", phone=p.number), Verify("save", n, str(i)).pack()),)
             for i, p in enumerate(facts.phones)
         ]
-        choices.append((Button(_("✔ As another phone"), f"sv:save:{n}:new"),))
+        choices.append((Button(_("✔ As another phone"), Verify("save", n, "new").pack()),))
         return [Text(_("You wrote: %(fact)s. Which phone does it replace?", fact=shown), rows(*choices, (cancel,)))]
     what = {"phone": _("the phone"), "address": _("the address"), "hours": _("the opening hours")}[correction.kind]
     note = _("The old address's map point will be removed.") if correction.kind == "address" else ""
@@ -195,6 +203,6 @@ async def typed(services: Services, verification: Verification, text: str, lang:
                 for x in (_("You wrote: %(fact)s. Save it as %(what)s of this office?", fact=shown, what=what), note)
                 if x
             ),
-            rows((Button(_("✔ Save"), f"sv:save:{n}"), cancel)),
+            rows((Button(_("✔ Save"), Verify("save", n).pack()), cancel)),
         )
     ]

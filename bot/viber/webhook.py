@@ -5,9 +5,12 @@ import hmac
 import json
 import logging
 import time
+from typing import Any
 
 from aiohttp import web
 from viberbot.api.messages import ContactMessage, LocationMessage, TextMessage
+from viberbot.api.messages.data_types.location import Location
+from viberbot.api.user_profile import UserProfile
 from viberbot.api.viber_requests import (
     EVENT_TYPE_TO_CLASS,
     ViberConversationStartedRequest,
@@ -35,7 +38,7 @@ MAX_AGE = UPDATES_KEPT / 2
 MAX_AHEAD = 600.0  # seconds
 
 
-def too_old(data: dict, now: float | None = None) -> bool:
+def too_old(data: dict[str, Any], now: float | None = None) -> bool:
     """Whether an event's `timestamp` (milliseconds) is outside the window it can be trusted in."""
     stamp = data.get("timestamp")
     if not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
@@ -48,15 +51,15 @@ def signature(token: str, body: bytes) -> str:
     return hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def user_of(profile) -> User:
+def user_of(profile: UserProfile) -> User:
     return User(CHANNEL, profile.id, _text(profile.name), _text(profile.language))
 
 
-def _point(location) -> tuple[float, float] | None:
+def _point(location: Location | None) -> tuple[float, float] | None:
     point = (location.latitude, location.longitude) if location else None
     if point and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in point) and valid(*point):
         return point
@@ -91,7 +94,7 @@ def person(event: ViberRequest) -> object:
     return event.user.id
 
 
-def parse(body: bytes) -> tuple[dict, ViberRequest | None]:
+def parse(body: bytes) -> tuple[dict[str, Any], ViberRequest | None]:
     """The request as viberbot reads it (None for an event this bot does not handle); ValueError
     when it is not what Viber sends."""
     data = json.loads(body)
@@ -137,11 +140,10 @@ class ViberWebhook:
         if token is not None and too_old(data):
             log.info("a Viber event outside its time window was refused")
             return web.Response(text="too old")  # 200: a replay, or a delivery never to be tried again
-        states = self.conversation.services.states
         try:
             if token is None:  # an event without one is not delivered again
                 return await self._dispatch(event)
-            async with states.handling(CHANNEL, str(token), WEBHOOK_CLAIM) as claim:
+            async with self.conversation.once(CHANNEL, str(token), WEBHOOK_CLAIM) as claim:
                 if claim is Claim.HANDLED:
                     return web.Response(text="already handled")
                 if claim is Claim.BUSY:  # on another worker; if that one dies, the next delivery takes over
@@ -151,7 +153,7 @@ class ViberWebhook:
             log.exception("could not handle a Viber event")
             return web.Response(status=500, text="try again")
 
-    async def _dispatch(self, event) -> web.StreamResponse:
+    async def _dispatch(self, event: ViberRequest) -> web.StreamResponse:
         if isinstance(event, ViberConversationStartedRequest):
             # Before subscribing, a person can receive one message: the webhook's answer.
             replies = await self.conversation.handle(Event(user_of(event.user), text="/start"))
@@ -159,9 +161,9 @@ class ViberWebhook:
             welcome = TextMessage(text="\n\n".join(texts), keyboard=keyboard(replies), min_api_version=MIN_API_VERSION)
             return web.json_response({**welcome.to_dict(), "sender": self.client.sender})
         if isinstance(event, ViberSubscribedRequest):
-            await self.conversation.services.states.subscribed(user_of(event.user), True)
+            await self.conversation.subscribed(user_of(event.user), True)
         if isinstance(event, ViberUnsubscribedRequest):  # it has only the user's id
-            await self.conversation.services.states.subscribed(User(CHANNEL, event.user_id), False)
+            await self.conversation.subscribed(User(CHANNEL, event.user_id), False)
         if isinstance(event, ViberMessageRequest):
             incoming = event_of(event)
             try:

@@ -4,6 +4,7 @@ later (staff replies, status changes). Each browser has its own session, kept in
 import hashlib
 import logging
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -17,6 +18,7 @@ from bot.web.ui import labels
 from catalog.geo import valid
 
 log = logging.getLogger(__name__)
+AnyResponse = TypeVar("AnyResponse", bound=web.StreamResponse)
 CHANNEL = "web"
 COOKIE = "opora_web"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -24,7 +26,7 @@ MAX_BODY = 256 * 1024  # JSON may escape each Cyrillic letter as six bytes
 INBOX_WAIT = 25.0  # seconds a long poll is held open
 
 
-def reply_json(reply: Reply) -> dict:
+def reply_json(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Venue):
         return {
             "type": "venue",
@@ -43,7 +45,7 @@ def reply_json(reply: Reply) -> dict:
     }
 
 
-def message_json(message: dict) -> dict:
+def message_json(message: dict[str, Any]) -> dict[str, Any]:
     """An outbox message (see `to_message`) as a reply."""
     return reply_json(Text(message.get("text", ""), title=message.get("title"))) | {
         "buttons": [
@@ -56,6 +58,10 @@ class BadMessage(ValueError):
     pass
 
 
+def _coordinate(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def event_of(user: User, body: object) -> Event:
     """The event a browser sent: exactly one of text, payload or location."""
     if not isinstance(body, dict):
@@ -65,10 +71,14 @@ def event_of(user: User, body: object) -> Event:
         raise BadMessage("give exactly one of text, payload, location")
     value = body[given[0]]
     if given[0] == "location":
-        point = (value.get("latitude"), value.get("longitude")) if isinstance(value, dict) else (None, None)
-        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in point) or not valid(*point):
+        latitude, longitude = (
+            (_coordinate(value.get("latitude")), _coordinate(value.get("longitude")))
+            if isinstance(value, dict)
+            else (None, None)
+        )
+        if latitude is None or longitude is None or not valid(latitude, longitude):
             raise BadMessage("location needs a latitude and a longitude")
-        return Event(user, location=(float(point[0]), float(point[1])))
+        return Event(user, location=(latitude, longitude))
     if not isinstance(value, str):
         raise BadMessage(f"{given[0]} must be a string")
     return Event(user, text=value) if given[0] == "text" else Event(user, payload=value)
@@ -97,10 +107,10 @@ class WebChat:
         chosen, answer = None, {}
         if page == "chat":
             session = self._session(request)
-            chosen = (await self.conversation.services.states.load(self._user(session))).language
+            chosen = await self.conversation.language_of(self._user(session))
             answer = {"csrf": csrf_token(session)}
         lang = language(request.query.get("lang")) or chosen
-        shown = lang or language(request.headers.get("Accept-Language")) or self.conversation.services.default_language
+        shown = lang or language(request.headers.get("Accept-Language")) or self.conversation.default_language
         response = web.json_response({"language": lang, "ui": labels(page, Translator(shown)), **answer})
         return self._with_session(request, response, session) if page == "chat" else response
 
@@ -112,7 +122,7 @@ class WebChat:
             return self._error(
                 request, 403, _("This request did not come from Opora's own page. Please reload the page."), session
             )
-        if not await self.conversation.services.limits.allow("web-address", request.remote or "?"):
+        if not await self.conversation.allow("web-address", request.remote or "?"):
             _ = await self._translator(user)
             return self._error(
                 request,
@@ -134,25 +144,29 @@ class WebChat:
             _ = await self._translator(user)
             return self._error(request, 400, _("Sorry, I could not read that message. Please try again."), session)
         try:
-            replies = await self.conversation.handle(event)
-            if event.payload == "forget:yes":
+            outcome = await self.conversation.turn(event)
+            if outcome.forgotten:
                 await self.inbox.forget(user.id)
-            state = await self.conversation.services.states.load(user)
+            chosen = await self.conversation.language_of(user)
         except Exception:
             log.exception("could not answer a web chat message")
             return self._error(request, 503, sorry(user).text, session)
-        lang = state.language or language(user.language) or self.conversation.services.default_language
+        lang = chosen or language(user.language) or self.conversation.default_language
         return self._with_session(
             request,
             web.json_response(
-                {"replies": [reply_json(r) for r in replies], "language": lang, "ui": labels("chat", Translator(lang))}
+                {
+                    "replies": [reply_json(r) for r in outcome.replies],
+                    "language": lang,
+                    "ui": labels("chat", Translator(lang)),
+                }
             ),
             session,
         )
 
     async def poll(self, request: web.Request) -> web.Response:
         session = request.cookies.get(COOKIE)
-        if not self.sessions.citizen_valid(session):
+        if session is None or not self.sessions.citizen_valid(session):
             return web.json_response({"messages": []})
         try:
             after = max(0, int(request.query.get("after", "0")))
@@ -164,19 +178,19 @@ class WebChat:
     async def _translator(self, user: User) -> Translator:
         """The person's language: the one they chose, else their browser's."""
         try:
-            chosen = (await self.conversation.services.states.load(user)).language
+            chosen = await self.conversation.language_of(user)
         except Exception:  # the database may be away; the browser's language will do
             chosen = None
-        return Translator(chosen or language(user.language) or self.conversation.services.default_language)
+        return Translator(chosen or language(user.language) or self.conversation.default_language)
 
     def _session(self, request: web.Request) -> str:
         """The browser's session, when this server issued it; else a new one (never one the
         client chose: session fixation)."""
         given = request.cookies.get(COOKIE)
-        return given if self.sessions.citizen_valid(given) else self.sessions.citizen()
+        return given if given is not None and self.sessions.citizen_valid(given) else self.sessions.citizen()
 
     @staticmethod
-    def _with_session(request: web.Request, response: web.StreamResponse, session: str):
+    def _with_session(request: web.Request, response: AnyResponse, session: str) -> AnyResponse:
         if request.cookies.get(COOKIE) != session:
             response.set_cookie(
                 COOKIE, session, httponly=True, samesite="Strict", secure=secure(request), max_age=365 * 24 * 3600

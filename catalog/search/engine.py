@@ -2,11 +2,13 @@
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.gazetteer import Gazetteer
 from catalog.geo import distance_km, valid
@@ -14,39 +16,37 @@ from catalog.search import lexicon
 from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_index
 from catalog.search.language import ANSWER_LANGUAGES, clear_language, detect
 from catalog.search.morphology import Morphology
-from catalog.search.normalize import clean, is_latin, to_cyrillic, words
+from catalog.search.normalize import MAX_QUESTION, clean, is_latin, to_cyrillic, words
 from catalog.search.places import PLACE_MARKERS, Elsewhere, PlaceFinder
+from catalog.search.tuning import (
+    AGE_MISMATCH_PENALTY,
+    BRIDGE_BOOST,
+    BRIDGE_CHECK,
+    CALIBRATION,
+    CONFIDENT,
+    DISPLACED_BOOST,
+    GROUP_TIE_BREAK,
+    GROUP_WORD_SHARE,
+    INACTIVE_PENALTY,
+    LOCAL_CONFIDENT,
+    MAX_WORDS,
+    NAMED_PLACE_CONFIDENT,
+    NAMED_PLACE_FLOOR,
+    NEAR_ENOUGH_KM,
+    OLD_AGE,
+    OLD_AGE_BONUS,
+    OUT_OF_SCOPE_CONFIDENT,
+    RELATED_CATEGORIES,
+    RELATIVE,
+    SHORT_QUESTION_WORDS,
+    SHORTLIST,
+    SURE,
+    WORD_FUZZ_CUTOFF,
+    WORD_FUZZ_MIN_LENGTH,
+)
 from catalog.texts import pick
 
-CONFIDENT = 0.34  # below this a match is not an answer
-OUT_OF_SCOPE_CONFIDENT = 0.8  # an off-topic word needs a stronger match
-RELATIVE = 0.45  # results weaker than this share of the best one are dropped
-SHORTLIST = 300  # the best matches that are ranked by place
-BRIDGE_CHECK = 30  # the best of those checked for offices serving another named place
-LOCAL_CONFIDENT = 0.2  # the weakest match shown at all
-NAMED_PLACE_FLOOR = 0.12  # in the place the person named, weaker matches still count
-NAMED_PLACE_CONFIDENT = 0.15  # and a question about a place the catalogue knows needs less
-GROUP_WORD_SHARE = 0.6  # how much a word for who the person is counts against a word for a need
-GROUP_TIE_BREAK = 0.2  # bonus for a service meant for the group a word names
-# Score → how often the first service was right on the in-scope questions of
-# tests/data/questions.yaml (`python bench/calibrate.py` fits it; linear in between, 0 at 0).
-# Below SURE the answer says it is not sure, shows only the closest service and offers staff.
-CALIBRATION = ((0.0, 0.0), (0.35, 0.84), (0.5, 0.92), (0.61, 0.92), (0.73, 0.98), (0.93, 0.99))
-SURE = 0.6
-# Nearer than this is "near": an uncovered town is shown what this covered place has, and near me lists it as near.
-NEAR_ENOUGH_KM = 50
-# When the named place has nothing that matches, the closest kind of help there: a home-care
-# service is the closest thing to meals where no kitchen delivers.
-RELATED_CATEGORIES = {
-    "meals": ("home_care",),
-    "home_care": ("meals",),
-    "day_care": ("rehabilitation",),
-    "rehabilitation": ("day_care",),
-    "residential_care": ("supported_housing",),
-    "supported_housing": ("residential_care",),
-    "counselling": ("children_families", "crisis"),
-    "crisis": ("counselling",),
-}
+Said = Callable[[tuple[str, ...]], bool]  # whether the question says one of these patterns (lexicon.said_in)
 
 
 @dataclass
@@ -106,7 +106,7 @@ class Answer:
     age: int | None = None  # of the person in need, said in this question or before
     needs_place: bool = False  # nowhere was named, and the services found are in several places
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -142,7 +142,7 @@ class AnswerEngine:
     @classmethod
     async def from_database(
         cls,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         morphology: Morphology | None = None,
         default_language: str = "bg",
         gazetteer: Gazetteer | None = None,
@@ -178,11 +178,11 @@ class AnswerEngine:
     def _read_tokens(self, question: str) -> list[Token]:
         tokens = []
         previous = ""
-        capitalised = {w.lower(): w for w in _CAPITALISED.findall(question[:2000])}
+        capitalised = {w.lower(): w for w in _CAPITALISED.findall(question[:MAX_QUESTION])}
         first = _FIRST.match(question)
         if first and not self.morphology.dictionary_word(first.group(1).lower()):
             capitalised[first.group(1).lower()] = first.group(1)  # "Шипка …", but not "Допоможіть …"
-        for word in words(question)[:200]:
+        for word in words(question)[:MAX_WORDS]:
             variants = [to_cyrillic(word, "uk"), to_cyrillic(word, "bg"), word] if is_latin(word) else [word]
             token = Token(word, variants)
             if len(word) >= 3 and word not in lexicon.STOPWORDS:
@@ -253,10 +253,10 @@ class AnswerEngine:
         terms = {t for v in token.variants for t in self.morphology.terms(v) if t in postings}
         if not terms:
             for variant in token.variants:
-                if len(variant) < 4 or is_latin(variant):
+                if len(variant) < WORD_FUZZ_MIN_LENGTH or is_latin(variant):
                     continue
                 bucket = self.index.vocabulary.get(variant[0], ())
-                match = process.extractOne(variant, bucket, scorer=fuzz.ratio, score_cutoff=80)
+                match = process.extractOne(variant, bucket, scorer=fuzz.ratio, score_cutoff=WORD_FUZZ_CUTOFF)
                 if match:
                     terms |= {t for t in self.morphology.terms(match[0]) if t in postings}
                     break
@@ -359,14 +359,14 @@ class AnswerEngine:
             scores, matched = self._score([t for t in tokens if t.place], None)
             vague = False
         if origins:
-            scores[self.index.for_displaced] *= 1.2
+            scores[self.index.for_displaced] *= DISPLACED_BOOST
         if not places and not origins:  # nowhere named: the asker's own country first
             scores *= self.index.home_boost[language]
         best = float(scores.max()) if len(scores) else 0.0
         answer.score = round(best, 3) if matched else 0.0
         answer.confidence = calibrated(best) if matched else 0.0
         # A long, spoken question explains itself with many words; fewer of them need to match.
-        confident = CONFIDENT * min(1.0, math.sqrt(3 / max(len(content), 1)))
+        confident = CONFIDENT * min(1.0, math.sqrt(SHORT_QUESTION_WORDS / max(len(content), 1)))
         if self._around(places | origins) & self.index.served_places:
             confident = min(confident, NAMED_PLACE_CONFIDENT)  # only that place's services compete
         relevant = (
@@ -378,8 +378,8 @@ class AnswerEngine:
             return answer
         if answer.elsewhere and not places:
             answer.intent, answer.place_matched = "not_covered", False
-            far = answer.elsewhere.nearest_km is None or answer.elsewhere.nearest_km > NEAR_ENOUGH_KM
-            nearest = set() if far else {answer.elsewhere.nearest}
+            too_far = answer.elsewhere.nearest_km is None or answer.elsewhere.nearest_km > NEAR_ENOUGH_KM
+            nearest = {answer.elsewhere.nearest} if answer.elsewhere.nearest and not too_far else set()
             if relevant and (origins or nearest):  # what may still help: offices for the displaced, or the nearest
                 answer.results, _matched = self._results(
                     scores, set() if origins else nearest, origins, language, top, near, confident
@@ -404,7 +404,7 @@ class AnswerEngine:
             answer.intent = "clarify"
         return answer
 
-    def _small_talk(self, tokens: list[Token], plain: str, said) -> tuple[str, str] | None:
+    def _small_talk(self, tokens: list[Token], plain: str, said: Said) -> tuple[str, str] | None:
         """Thanks, ok, "are you there?", a greeting, an emoji: (intent, topic), or None."""
         words_ = [t for t in tokens if t.word]
         if not words_:
@@ -438,7 +438,7 @@ class AnswerEngine:
             return "greeting", ""
         return "smalltalk", "ok"
 
-    def _topic(self, said) -> str | None:
+    def _topic(self, said: Said) -> str | None:
         for topic, patterns in lexicon.OUT_OF_SCOPE_TOPICS.items():
             if said(patterns):
                 return topic
@@ -521,15 +521,15 @@ class AnswerEngine:
             share = GROUP_WORD_SHARE if token.concepts and token.concepts <= lexicon.WHO_CONCEPTS else 1.0
             total += best * share
             denominator += max(self.index.idf[t] for t in candidates) * MAX_WEIGHT * share
-        if age is not None and age >= 60 and "c:old" in self.index.postings:
+        if age is not None and age >= OLD_AGE and "c:old" in self.index.postings:
             docs, weights = self.index.postings["c:old"]
-            total[docs] += weights * 0.5
+            total[docs] += weights * OLD_AGE_BONUS
         if not matched:
             return total, False
         scores = total / denominator
-        scores[self.index.inactive] *= 0.8
+        scores[self.index.inactive] *= INACTIVE_PENALTY
         if age is not None:
-            scores[(self.index.min_age > age) | (self.index.max_age < age)] *= 0.5
+            scores[(self.index.min_age > age) | (self.index.max_age < age)] *= AGE_MISMATCH_PENALTY
         return scores, True
 
     def _strongest(self, terms: list[str]) -> np.ndarray:
@@ -578,7 +578,7 @@ class AnswerEngine:
                 self.index.ancestors(loc.place_id) & named and set(loc.serves_areas) & named
                 for loc in self.index.services[i].locations
             ):  # ("терцентр Краматорська в Києві")
-                scores[i] *= 1.2
+                scores[i] *= BRIDGE_BOOST
         ranked.sort(key=lambda i: -scores[i])
         floor = max(bar, scores[ranked[0]] * RELATIVE) if ranked else bar
         chosen = [i for i in ranked if scores[i] >= floor][: max(top, 0)]
@@ -620,7 +620,7 @@ class AnswerEngine:
 
         distances = {loc.id: _distance(near, loc, self.index) for loc in doc.locations}
 
-        def order(loc: LocationDoc) -> tuple:
+        def order(loc: LocationDoc) -> tuple[bool, bool, float, str]:
             in_place = bool(self.index.ancestors(loc.place_id) & here)
             serves = bool(set(loc.serves_areas) & (there | here))
             return (not in_place, not serves, distances[loc.id] or 0.0, loc.id)
@@ -649,7 +649,7 @@ class AnswerEngine:
 
 def calibrated(score: float) -> float:
     """How likely the first service is the right one, from the score (CALIBRATION)."""
-    return float(np.interp(score, *zip(*CALIBRATION)))
+    return float(np.interp(score, [x for x, _y in CALIBRATION], [y for _x, y in CALIBRATION]))
 
 
 def _distance(near: tuple[float, float] | None, loc: LocationDoc, index: SearchIndex) -> float | None:

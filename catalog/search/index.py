@@ -2,12 +2,14 @@
 
 import gc
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
-from sqlalchemy import inspect, null, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import Executable, Row, inspect, null, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import (
     Address,
@@ -30,24 +32,14 @@ from catalog.search.terms import (
     WORD_LANGUAGES,
     Analyser,
     Numbers,
-    Texts,
     analysed,
     numbers,
 )
-from catalog.texts import local_texts
+from catalog.search.tuning import FIELD_WEIGHTS, HOME_COUNTRY_BOOST
+from catalog.texts import Texts, local_texts
 
-# How much a word counts depending on where in a service it stands.
-FIELD_WEIGHTS = {
-    "name": 3.0,
-    "synonyms": 2.95,
-    "alternate_name": 2.5,
-    "synonym_phrases": 2.0,
-    "concepts": 1.5,
-    "organization": 1.2,
-    "description": 1.0,
-    "eligibility_description": 0.7,
-}
 MAX_WEIGHT = max(FIELD_WEIGHTS.values())
+NO_AGE_LIMIT = 200  # the maximum age of a service that names none
 
 
 @dataclass(slots=True)
@@ -109,8 +101,8 @@ class SearchIndex:
         self._ancestors: dict[str | None, frozenset[str]] = {}
         self.morphology = morphology
         self.analyser = Analyser(morphology, Numbers() if numbers is None else numbers)
-        self._concepts = lru_cache(maxsize=None)(self._concepts)
-        self._organization = lru_cache(maxsize=None)(self._organization)  # many services share one
+        self._concepts_of = lru_cache(maxsize=None)(self._concepts)
+        self._organization_of = lru_cache(maxsize=None)(self._organization)  # many services share one
         self._pending: list[np.ndarray] = []  # entries of terms (`terms.encode`) of a service
         self._owners: list[int] = []  # that service's number
         self._words: list[np.ndarray] = []
@@ -122,8 +114,8 @@ class SearchIndex:
         number = len(self.services)
         self._pending += (
             terms,
-            self._organization(tuple(doc.organization.items())),
-            self._concepts(tuple(doc.target_groups)),
+            self._organization_of(tuple(doc.organization.items())),
+            self._concepts_of(tuple(doc.target_groups)),
         )
         self._owners += (number, number, number)
         self._words.append(words)
@@ -174,8 +166,8 @@ class SearchIndex:
             words[WORD_LANGUAGES[lang]].add(texts[number])
         self.vocabulary = self._vocabulary(words)
         del self._words, self.analyser
-        self._concepts.cache_clear()
-        self._organization.cache_clear()
+        self._concepts_of.cache_clear()
+        self._organization_of.cache_clear()
         shared: dict[frozenset[str], frozenset[str]] = {}  # services of a town share their places
         self.service_places = [tuple(shared.setdefault(p, p) for p in self._service_places(doc)) for doc in services]
         self.served_places = set().union(*(given | serves for given, serves in self.service_places))
@@ -183,10 +175,13 @@ class SearchIndex:
         self.for_displaced = np.array([doc.residence == "displaced_from_area" for doc in services], dtype=bool)
         self.inactive = np.flatnonzero([doc.status != "active" for doc in services])
         self.home_boost = {
-            lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(1.15), np.float32(1)) for lang in ("bg", "uk")
+            lang: np.where(self.in_ukraine == (lang == "uk"), np.float32(HOME_COUNTRY_BOOST), np.float32(1))
+            for lang in ("bg", "uk")
         }  # the asker's own country first
         self.min_age = np.array([doc.min_age or 0 for doc in services], dtype=np.int16)
-        self.max_age = np.array([200 if doc.max_age is None else doc.max_age for doc in services], dtype=np.int16)
+        self.max_age = np.array(
+            [NO_AGE_LIMIT if doc.max_age is None else doc.max_age for doc in services], dtype=np.int16
+        )
         return self
 
     def _organization(self, names: tuple[tuple[str, str], ...]) -> np.ndarray:
@@ -204,7 +199,7 @@ class SearchIndex:
         shared = by_language.get("bg", set()) & by_language.get("uk", set())
         self.language_words = {lang: by_language.get(lang, set()) - shared for lang in ("bg", "uk")}
         buckets: dict[str, list[str]] = defaultdict(list)
-        for word in set().union(*by_language.values()) if by_language else ():
+        for word in sorted(set().union(*by_language.values())) if by_language else ():  # ties: the same each run
             if len(word) >= 4 and not is_latin(word):
                 buckets[word[0]].append(word)
         return dict(buckets)
@@ -237,7 +232,7 @@ class SearchIndex:
 SERVICE_PAGE = 2000  # services read, indexed and let go at a time
 
 
-async def build_index(sessions: async_sessionmaker, morphology: Morphology) -> SearchIndex:
+async def build_index(sessions: async_sessionmaker[AsyncSession], morphology: Morphology) -> SearchIndex:
     """Build the index from the database with plain queries (ORM objects would cost seconds at
     20,000 services), reading services a page at a time."""
     # The cyclic collector would rescan the growing index over and over: seconds at 20,000
@@ -251,10 +246,10 @@ async def build_index(sessions: async_sessionmaker, morphology: Morphology) -> S
             gc.enable()
 
 
-async def _build_index(sessions: async_sessionmaker, morphology: Morphology) -> SearchIndex:
+async def _build_index(sessions: async_sessionmaker[AsyncSession], morphology: Morphology) -> SearchIndex:
     async with sessions() as session:
 
-        async def rows(query):
+        async def rows(query: Executable) -> Sequence[Row[Any]]:
             return (await session.execute(query)).all()
 
         places = await rows(
@@ -381,8 +376,13 @@ async def _build_index(sessions: async_sessionmaker, morphology: Morphology) -> 
     return index.finish()
 
 
-def _location_docs(city_names: dict[str, Texts], locations, addresses, phones) -> dict[str, LocationDoc]:
-    first_address = {}
+def _location_docs(
+    city_names: dict[str, Texts],
+    locations: Sequence[Row[Any]],
+    addresses: Sequence[Row[Any]],
+    phones: Sequence[Row[Any]],
+) -> dict[str, LocationDoc]:
+    first_address: dict[str, Row[Any]] = {}
     for a in addresses:
         first_address.setdefault(a.location_id, a)
     location_phones: dict[str, list[str]] = defaultdict(list)

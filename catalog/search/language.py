@@ -6,6 +6,7 @@ Russian questions are answered in Ukrainian: in Opora they come from displaced U
 """
 
 from catalog.search.normalize import is_latin, to_cyrillic
+from catalog.search.tuning import CLEAR_MARGIN, CLEAR_WORDS
 
 ANSWER_LANGUAGES = ("bg", "uk")
 _UK_LETTERS, _RU_LETTERS = set("іїєґ"), set("ыэё")
@@ -125,12 +126,6 @@ def detect(tokens: list[str], catalogue_words: dict[str, set[str]], default: str
     if votes["bg"] == votes["uk"]:
         return default
     return "bg" if votes["bg"] > votes["uk"] else "uk"
-
-
-# A message switches the conversation's language only when it is clearly in the other one:
-# this many words that are not place names or numbers, and this many more votes.
-CLEAR_WORDS = 3
-CLEAR_MARGIN = 2.0
 
 
 def clear_language(tokens: list[str], catalogue_words: dict[str, set[str]]) -> str | None:

@@ -238,7 +238,6 @@ STOPWORDS = {
     "живея",
     "живеем",
     "живеят",
-    "живеe",
     "живет",
     "живем",
     "живут",
@@ -331,7 +330,6 @@ STAFF_WORDS = (
     "живого",
     "живой",
     "живым",
-    "живого",
     "бот",
     "бота",
     "ботом",
@@ -542,7 +540,6 @@ CONCEPT_WORDS: dict[str, tuple[str, ...]] = {
         "старост*",
         "баба",
         "баби",
-        "бабa",
         "баба",
         "бабу",
         "бабі",
@@ -704,7 +701,7 @@ AGE_WORDS = ("годин*", "год", "г", "роки", "років", "рік", 
 
 
 @cache
-def _compiled(patterns: tuple[str, ...]) -> re.Pattern:
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = [re.escape(p[:-1]) if p.endswith("*") else re.escape(p) + "$" for p in patterns]
     return re.compile("(?:" + "|".join(alternatives) + ")")
 
@@ -730,7 +727,7 @@ def said_in(words: list[str], text: str, patterns: tuple[str, ...]) -> bool:
 
 
 @cache
-def _split(patterns: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern | None]:
+def _split(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     phrases = [re.escape(p.rstrip("*")).replace(r"\*", r"\w*") for p in patterns if " " in p]
     return (
         _compiled(tuple(p for p in patterns if " " not in p)),

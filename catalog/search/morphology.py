@@ -26,9 +26,9 @@ class Morphology:
         if word.isdigit():
             return word
         if lang == "bg":
-            return "bg:" + self._bg.stem(word)
+            return "bg:" + str(self._bg.stem(word))
         analyzer = self._uk if lang == "uk" else self._ru
-        return f"{lang}:" + analyzer.parse(word)[0].normal_form.replace("ё", "е")
+        return f"{lang}:" + str(analyzer.parse(word)[0].normal_form).replace("ё", "е")
 
     def _terms(self, word: str) -> tuple[str, ...]:
         return tuple(self.term(word, lang) for lang in LANGUAGES)

@@ -15,6 +15,7 @@ from catalog.geo import distance_km
 from catalog.search.index import PlaceDoc
 from catalog.search.morphology import Morphology
 from catalog.search.normalize import is_latin, words
+from catalog.search.tuning import PLACE_FUZZ_CUTOFF, PLACE_FUZZ_MIN_LENGTH
 
 # Settlements this big are recognised in any spelling; smaller ones only where the person
 # clearly names a place (a capital letter, or "in", "from", "village" before it), because many
@@ -85,18 +86,18 @@ class PlaceFinder:
             if place_id in places and places[place_id].latitude is not None
         ]
         self._served = [place_id for place_id, point in points if point]
-        self._served_points = np.radians(np.array([point for _id, point in points if point] or [[0.0, 0.0]]))
+        self._served_points = np.radians(np.array([point for _id, point in points if point] or [(0.0, 0.0)]))
         self.hromadas = {
             key(p.names.get("uk", "")).split(" ")[0]: p.id
             for p in places.values()
             if p.country == "UA" and p.names.get("uk") and "громада" in p.names["uk"]
         }
 
-    def _catalogue_forms(self) -> tuple[dict[str, str], dict[str, list[tuple[re.Pattern, str]]]]:
+    def _catalogue_forms(self) -> tuple[dict[str, str], dict[str, list[tuple[re.Pattern[str], str]]]]:
         """Single-word names in every form, and multi-word names as patterns, filed under the
         first four letters of their first word."""
         forms: dict[str, str] = {}
-        phrases: dict[str, list[tuple[re.Pattern, str]]] = {}
+        phrases: dict[str, list[tuple[re.Pattern[str], str]]] = {}
         for place in self.places.values():
             for name in list(place.names.values()) + [a for v in place.aliases.values() for a in v]:
                 parts = words(name)
@@ -110,14 +111,16 @@ class PlaceFinder:
                 found = {word, word + "а", word + "ът", word + "я"}
                 if not is_latin(word):
                     found |= self.morphology.forms(word, "uk") | self.morphology.forms(word, "ru")
-                for form in found:
+                for form in sorted(found):  # in one order, so that fuzzy ties go the same way each run
                     forms.setdefault(form, place.id)
         return forms, phrases
 
     def _link(self) -> dict[str, str]:
         """Gazetteer id → catalogue place id, for the catalogue's own places: by name, and where
         a name is shared (three villages called Дунавци) the one nearest the place it is within."""
-        linked = {}
+        linked: dict[str, str] = {}
+        if self.gazetteer is None:
+            return linked
         for place in self.places.values():
             point = self._point(place)
             for name in place.names.values():
@@ -125,7 +128,11 @@ class PlaceFinder:
                 found = [s for s in found if s.country == place.country]
                 if point and len(found) > 1:
                     found.sort(
-                        key=lambda s: distance_km(*point, s.latitude, s.longitude) if s.latitude is not None else 1e9
+                        key=lambda s: (
+                            distance_km(*point, s.latitude, s.longitude)
+                            if s.latitude is not None and s.longitude is not None
+                            else 1e9
+                        )
                     )
                 if found:
                     linked.setdefault(found[0].id, place.id)
@@ -144,8 +151,10 @@ class PlaceFinder:
     def catalogue_place(self, word: str) -> str | None:
         if word in self.forms:
             return self.forms[word]
-        if len(word) >= 5:
-            match = process.extractOne(word, self.buckets.get(word[:1], ()), scorer=fuzz.ratio, score_cutoff=86)
+        if len(word) >= PLACE_FUZZ_MIN_LENGTH:
+            match = process.extractOne(
+                word, self.buckets.get(word[:1], ()), scorer=fuzz.ratio, score_cutoff=PLACE_FUZZ_CUTOFF
+            )
             if match:
                 return self.forms[match[0]]
         return None
@@ -188,13 +197,14 @@ class PlaceFinder:
         """A catalogue place that no service covers (Sofia, Plovdiv): named, but elsewhere."""
         place = self.places[place_id]
         around = {place_id}
-        while (place := self.places.get(place.within or "")) is not None:
-            around.add(place.id)
+        within = self.places.get(place.within or "")
+        while within is not None:
+            around.add(within.id)
+            within = self.places.get(within.within or "")
         if around & self.served:
             return None
-        place = self.places[place_id]
-        point = self._point(place)
-        return Elsewhere(dict(place.names), place.country or "", *(point or (None, None)), place=place_id)
+        latitude, longitude = self._point(place) or (None, None)
+        return Elsewhere(dict(place.names), place.country or "", latitude, longitude, place=place_id)
 
     def elsewhere(self, settlement_id: str) -> Elsewhere | None:
         """A remembered town by its gazetteer id."""

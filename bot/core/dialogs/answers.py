@@ -8,16 +8,31 @@ from bot.core.dialogs import browse, handoff, menu
 from bot.core.dialogs.cards import service_card
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply, Text, rows
+from bot.core.flows import Flow, StateData
+from bot.core.i18n import Translator
+from bot.core.payloads import ANY, Browse, Handoff, Menu, Where
 from catalog.search.engine import Answer, AnswerEngine
+from catalog.search.normalize import MAX_QUESTION
 from catalog.texts import pick
 
 MAX_CARDS = 3
-MAX_QUESTION = 2000  # longer texts are stories; their start says what is needed
 MAX_PENDING = 500  # a question kept while the person says where they are
-ELSEWHERE = "*"
+ELSEWHERE = ANY  # "another town"
 
 
-def remember(data: dict, result: Answer) -> None:
+def found_text(_: Translator, n: int) -> str:
+    """How many services an answer found (also said by `opora ask`, bot/answers.py)."""
+    return _.plural("I found %(n)d service:", "I found %(n)d services:", n)
+
+
+def nothing_found_text(_: Translator) -> str:
+    return _(
+        "Sorry, I could not find an answer to that. I know about social services. "
+        "Try other words, browse the services, or talk to a member of staff."
+    )
+
+
+def remember(data: StateData, result: Answer) -> None:
     """Where the person is (a covered place, or another town) and the age of the person in need,
     from what they just said, kept in the conversation's data until /forget."""
     if result.age is not None:
@@ -37,7 +52,7 @@ def remember(data: dict, result: Answer) -> None:
 NEEDS = {"search", "not_covered", "fallback"}
 
 
-def understand(engine: AnswerEngine, text: str, data: dict, lang: str | None) -> Answer:
+def understand(engine: AnswerEngine, text: str, data: StateData, lang: str | None) -> Answer:
     """A message in its conversation: the place said before, and the need asked before when the
     message only says where. `data` (the conversation's) keeps both, until /forget."""
     result = engine.ask(text[:MAX_QUESTION], lang=lang, top=MAX_CARDS, city=data.get("place"), age=data.get("age"))
@@ -77,7 +92,7 @@ async def answer(turn: Turn, question: str) -> list[Reply]:
 async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[Reply]:
     _ = turn._
     where = _place_name(turn, result.places[0]) if result.places and not result.origins else None
-    found = _.plural("I found %(n)d service:", "I found %(n)d services:", len(result.results))
+    found = found_text(_, len(result.results))
     if intro:
         found = intro
     elif not result.place_matched and where:
@@ -102,7 +117,11 @@ async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[R
         replies.append(service_card(turn, card))
     if not result.sure:
         replies.append(
-            screen(turn, _("If this is not it, a member of staff can help."), [Button(_("👤 Talk to staff"), "staff")])
+            screen(
+                turn,
+                _("If this is not it, a member of staff can help."),
+                [Button(_("👤 Talk to staff"), Handoff().pack())],
+            )
         )
     return replies
 
@@ -110,7 +129,7 @@ async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[R
 def _ways_on(turn: Turn) -> list[Button]:
     """Where an answer without a service leads: browsing, or a person."""
     _ = turn._
-    return [Button(_("🔎 Find a service"), "browse"), Button(_("👤 Talk to staff"), "staff")]
+    return [Button(_("🔎 Find a service"), Browse().pack()), Button(_("👤 Talk to staff"), Handoff().pack())]
 
 
 def _place_name(turn: Turn, place_id: str) -> str:
@@ -124,7 +143,7 @@ def _small_talk(turn: Turn, topic: str | None) -> Text:
         "presence": _("Yes, I am here. Write your question, or choose below."),
         "emoji": _("🙂 Write your question in words, or choose below."),
     }.get(topic or "", _("👍 Write your question whenever you are ready."))
-    return Text(text, rows((Button(_("☰ Menu"), "menu"),)))
+    return Text(text, rows((Button(_("☰ Menu"), Menu().pack()),)))
 
 
 async def _place(turn: Turn, result: Answer) -> list[Reply]:
@@ -148,10 +167,12 @@ async def _place(turn: Turn, result: Answer) -> list[Reply]:
 async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
     _ = turn._
     elsewhere = result.elsewhere
+    if elsewhere is None:  # not covered is said of a place
+        return [_not_found(turn, result)]
     town = pick(elsewhere.names, _.lang) or ""
     lines = [_("I have no services in %(town)s yet: Opora does not cover that place.", town=town)]
     nearest = _place_name(turn, elsewhere.nearest) if elsewhere.nearest else None
-    if nearest:
+    if nearest and elsewhere.nearest_km is not None:
         lines.append(
             _(
                 "The nearest place I cover is %(place)s, about %(distance)s away.",
@@ -159,7 +180,7 @@ async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
                 distance=_.km(elsewhere.nearest_km),
             )
         )
-    buttons = [Button(_("👤 Talk to staff"), "staff"), Button(_("🔎 Find a service"), "browse")]
+    buttons = [Button(_("👤 Talk to staff"), Handoff().pack()), Button(_("🔎 Find a service"), Browse().pack())]
     replies: list[Reply] = [screen(turn, "\n".join(lines), buttons)]
     if result.results:
         intro = (
@@ -217,10 +238,11 @@ async def _clarify(turn: Turn) -> list[Reply]:
             screen(
                 turn,
                 reply.text,
-                [b for row in reply.buttons for b in row if b.payload != "menu"]
-                + [Button(_("👤 Talk to staff"), "staff")],
+                [b for row in reply.buttons for b in row if b.payload != Menu().pack()]
+                + [Button(_("👤 Talk to staff"), Handoff().pack())],
             )
             for reply in await browse.categories(turn)
+            if isinstance(reply, Text)
         ],
     ]
 
@@ -234,10 +256,7 @@ def _not_found(turn: Turn, result: Answer) -> Text:
             place=_place_name(turn, result.places[0]),
         )
     else:
-        text = _(
-            "Sorry, I could not find an answer to that. I know about social services. "
-            "Try other words, browse the services, or talk to a member of staff."
-        )
+        text = nothing_found_text(_)
     return screen(turn, text, _ways_on(turn))
 
 
@@ -248,21 +267,22 @@ async def _ask_where(turn: Turn, question: str) -> list[Reply]:
     """Once per conversation: the answer depends on the town, and none is known."""
     _ = turn._
     turn.state.data["asked_where"] = True
-    turn.state.flow = "where"
+    turn.state.flow = Flow.WHERE
     places = await turn.services.directory.places()
-    buttons = [Button(pick(p.name, _.lang) or p.id, f"where:{p.id}") for p in places[:8]]
-    buttons.append(Button(_("Another town"), f"where:{ELSEWHERE}"))
+    buttons = [Button(pick(p.name, _.lang) or p.id, Where(p.id).pack()) for p in places[:8]]
+    buttons.append(Button(_("Another town"), Where(ELSEWHERE).pack()))
     return [screen(turn, _("Where do you need it? The answer depends on the town."), buttons, per_row=2)]
 
 
-async def where(turn: Turn, arg: str) -> list[Reply]:
+async def where(turn: Turn, pressed: Where) -> list[Reply]:
     """A town button of "which town?"."""
     _ = turn._
+    arg = pressed.place
     if arg == ELSEWHERE:
-        turn.state.flow = "where"
+        turn.state.flow = Flow.WHERE
         return [screen(turn, _("Write the name of your town or village."))]
     if await turn.services.directory.place(arg) is None:
-        raise StaleButton(arg)
+        raise StaleButton(pressed)
     turn.state.data["place"] = arg
     turn.state.flow = None
     if pending := turn.state.data.pop("pending", None):

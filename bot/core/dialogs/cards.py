@@ -12,6 +12,7 @@ from babel.dates import format_skeleton
 from bot.core.dialogs.common import Turn, nav
 from bot.core.events import Button, Text, rows
 from bot.core.i18n import Translator
+from bot.core.payloads import Handoff
 from catalog.directory import Hours, Office, ServiceCard
 from catalog.provenance import Fact, date_range, precision
 from catalog.texts import pick
@@ -51,13 +52,16 @@ def _source(_: Translator, fact: Fact) -> str:
 
 def provenance_text(_: Translator, fact: Fact) -> str:
     """Where the facts come from: confirmed by a person, or according to a source."""
-    if fact.confirmed:
+    if fact.confirmed and fact.assured_date:
         return _(
             "Confirmed by %(who)s on %(date)s", who=pick(fact.assured_by, _.lang) or "", date=_.date(fact.assured_date)
         )
-    if fact.source_date or fact.assured_date:
-        date = source_date_text(_, fact.source_date) if fact.source_date else _.date(fact.assured_date)
-        return _("According to %(source)s, %(date)s", source=_source(_, fact), date=date)
+    if fact.source_date:
+        return _(
+            "According to %(source)s, %(date)s", source=_source(_, fact), date=source_date_text(_, fact.source_date)
+        )
+    if fact.assured_date:
+        return _("According to %(source)s, %(date)s", source=_source(_, fact), date=_.date(fact.assured_date))
     return _("According to %(source)s; the source gives no date", source=_source(_, fact))
 
 
@@ -69,7 +73,7 @@ def fact_note(_: Translator, fact: Fact | None, today: dt.date | None, context: 
         return ""
     parts = []
     if context is None or _provenance_key(fact) != _provenance_key(context):
-        if fact.confirmed:
+        if fact.confirmed and fact.assured_date:
             parts.append(
                 _(
                     "confirmed by %(who)s on %(date)s",
@@ -99,7 +103,7 @@ def old_hours_text(_: Translator, office: Office) -> str:
     if fact and fact.earliest_day:
         date = (
             _.date(fact.assured_date)
-            if fact.confirmed
+            if fact.confirmed and fact.assured_date
             else source_date_text(_, fact.source_date)
             if fact.source_date
             else _.date(fact.earliest_day)
@@ -188,12 +192,12 @@ def office_lines(
         lines.append("   🕘 " + hours_text(_, office.hours) + note(office.hours_fact))
     if note_text := pick(office.hours_note, lang):
         lines.append(f"   ℹ {note_text}")
-    if shared and (text := fact_note(_, shown[0], today, context).strip(" ()")):
+    if shared and shown[0] is not None and (text := fact_note(_, shown[0], today, context).strip(" ()")):
         lines.append(("   ✔ " if shown[0].confirmed else "   📰 ") + text[:1].upper() + text[1:])
     return [line for line in lines if line.strip()]
 
 
-def _provenance_key(fact: Fact | None) -> tuple:
+def _provenance_key(fact: Fact | None) -> tuple[object, ...]:
     """Facts of one provenance: confirmed by the same people on the same day, or else from the
     same source of the same date."""
     if fact is None:
@@ -224,7 +228,9 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
             + _("Where to go: this service does not operate. A member of staff can tell you what there is instead.")
         )
         lines.append("📰 " + provenance_text(_, card.fact))
-        buttons = rows((Button(_("🙋 Not what you need? Talk to staff"), f"staff:topic:{card.id}"),), nav(turn, back))
+        buttons = rows(
+            (Button(_("🙋 Not what you need? Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back)
+        )
         return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
     lines.append("👥 " + _("Who can get it: %(text)s", text=pick(card.eligibility, lang) or unknown))
     lines.append("📝 " + _("How to apply: %(text)s", text=pick(card.application, lang) or unknown))
@@ -245,7 +251,9 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
     lines += _provenance_lines(_, card.fact, today)
     if _has_unknowns(card):
         lines.append(_("Some details are unknown to us. A member of staff can help you find them out."))
-    buttons = rows((Button(_("🙋 Not what you need? Talk to staff"), f"staff:topic:{card.id}"),), nav(turn, back))
+    buttons = rows(
+        (Button(_("🙋 Not what you need? Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back)
+    )
     return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
 
 

@@ -1,15 +1,15 @@
 """What every dialog works with: the turn being answered and the shared navigation buttons."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.coordination import ChatLocks, Limits
-from bot.core.events import Button, Event, Reply, Text, rows
+from bot.core.events import Button, Event, Text, rows
 from bot.core.i18n import Translator
+from bot.core.payloads import Menu
+from bot.core.ports import Limits, LocalLocks, Locks, Metrics, NoLimits, NoMetrics
 from bot.core.state import State, StateStore
 from bot.helpdesk.desk import HelpDesk
-from bot.metrics import Metrics
 from catalog.directory import Directory
 from catalog.search.engine import AnswerEngine
 
@@ -23,9 +23,9 @@ class Services:
     now: Callable[[], dt.datetime]
     default_language: str = "bg"
     retention_days: int = 90
-    metrics: Metrics = field(default_factory=Metrics)
-    locks: ChatLocks = field(default_factory=ChatLocks)
-    limits: Limits = field(default_factory=Limits)  # per person: turns, help requests, messages to staff
+    metrics: Metrics = field(default_factory=NoMetrics)
+    locks: Locks = field(default_factory=LocalLocks)  # one turn at a time per chat
+    limits: Limits = field(default_factory=NoLimits)  # per person: turns, help requests, messages to staff
     # Channels where only citizens talk: staff commands there are ordinary text (the web chat
     # is open to anyone; its staff work in the /staff view).
     citizen_only_channels: frozenset[str] = frozenset({"web"})
@@ -50,22 +50,19 @@ class StaleButton(Exception):
 def nav(turn: Turn, back: str | None = None) -> tuple[Button, ...]:
     """Back (when there is somewhere to go back to) and Menu: no screen is a dead end."""
     _ = turn._
-    return tuple(([Button(_("⬅ Back"), back)] if back else []) + [Button(_("☰ Menu"), "menu")])
+    return tuple(([Button(_("⬅ Back"), back)] if back else []) + [Button(_("☰ Menu"), Menu().pack())])
 
 
-def choices(buttons: list[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
+def choices(buttons: Sequence[Button], per_row: int = 1) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
 def screen(
     turn: Turn,
     text: str,
-    buttons: list[Button] = (),
+    buttons: Sequence[Button] = (),
     back: str | None = None,
     per_row: int = 1,
     title: str | None = None,
 ) -> Text:
-    return Text(text, rows(*choices(list(buttons), per_row), nav(turn, back)), title=title)
-
-
-Handler = Callable[[Turn, str], "list[Reply]"]
+    return Text(text, rows(*choices(buttons, per_row), nav(turn, back)), title=title)

@@ -3,18 +3,19 @@
 from bot.core.dialogs.cards import office_lines
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, Venue, rows
-from catalog.search.engine import NEAR_ENOUGH_KM
+from bot.core.payloads import Card, Handoff, Near
+from catalog.search.tuning import NEAR_ENOUGH_KM
 from catalog.texts import pick
 
 NEAREST = 3
 
 
-async def ask_location(turn: Turn, arg: str = "") -> list[Reply]:
-    if arg:
-        return await town(turn, arg)
+async def ask_location(turn: Turn, pressed: Near | None = None) -> list[Reply]:
+    if pressed and pressed.place:
+        return await town(turn, pressed.place)
     _ = turn._
     places = await turn.services.directory.places()
-    buttons = [Button(pick(p.name, _.lang) or p.id, f"near:{p.id}") for p in places if p.latitude is not None]
+    buttons = [Button(pick(p.name, _.lang) or p.id, Near(p.id).pack()) for p in places if p.latitude is not None]
     return [
         Text(
             _("Share your location and I will show the 3 nearest offices."),
@@ -27,7 +28,7 @@ async def ask_location(turn: Turn, arg: str = "") -> list[Reply]:
 
 async def town(turn: Turn, place_id: str) -> list[Reply]:
     place = await turn.services.directory.place(place_id)
-    if place is None or place.latitude is None:
+    if place is None or place.latitude is None or place.longitude is None:
         raise StaleButton(place_id)
     return await nearest(turn, (place.latitude, place.longitude))
 
@@ -49,9 +50,9 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
     replies: list[Reply] = [Text(header)]
     now = turn.services.now()
     for office in offices:
-        buttons = [(Button(pick(s.name, _.lang) or s.id, f"svc:{s.id}"),) for s in office.services[:3]]
+        buttons = [(Button(pick(s.name, _.lang) or s.id, Card(s.id).pack()),) for s in office.services[:3]]
         replies.append(Text("\n".join(office_lines(_, office, now)), rows(*buttons)))
-        if not office.approximate and office.latitude is not None:
+        if not office.approximate and office.latitude is not None and office.longitude is not None:
             replies.append(
                 Venue(
                     office.latitude,
@@ -64,7 +65,7 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
     replies.append(
         Text(
             _("Choose a service above to see the details."),
-            rows((Button(_("👤 Talk to staff"), "staff"),), nav(turn, "near")),
+            rows((Button(_("👤 Talk to staff"), Handoff().pack()),), nav(turn, Near().pack())),
         )
     )
     return replies

@@ -4,6 +4,8 @@ import re
 
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply
+from bot.core.flows import Flow, ScreenerDraft
+from bot.core.payloads import ANY, Card, Handoff, Screener
 from catalog.texts import pick
 from catalog.vocabulary import N_, TARGET_GROUP_LABELS
 from catalog.vocabulary import TargetGroup as G
@@ -23,19 +25,17 @@ SITUATIONS: dict[str, tuple[str, tuple[G, ...]]] = {
     "violence": (N_("Violence at home"), (G.VIOLENCE_SURVIVORS,)),
     "homeless": (N_("No home"), (G.HOMELESS,)),
 }
-ANYWHERE = "*"
+ANYWHERE = ANY
 MAX_SHOWN = 8
 
 
-def _draft(turn: Turn) -> dict:
-    return turn.state.data.setdefault("screener", {})
+def _draft(turn: Turn) -> ScreenerDraft:
+    return turn.state.data.setdefault("screener", ScreenerDraft())
 
 
-async def screener(turn: Turn, arg: str = "") -> list[Reply]:
-    step, _sep, value = arg.partition(":")
+async def screener(turn: Turn, pressed: Screener | None = None) -> list[Reply]:
+    step, value = (pressed.step, pressed.value) if pressed else ("", "")
     steps = {"": start, "who": who, "age": age, "s": toggle, "done": where, "at": results}
-    if step not in steps:
-        raise StaleButton(arg)
     if step not in ("", "who") and "who" not in _draft(turn):
         return await start(turn)  # an old screener's button: begin again rather than guess
     return await steps[step](turn, value)
@@ -43,13 +43,16 @@ async def screener(turn: Turn, arg: str = "") -> list[Reply]:
 
 async def start(turn: Turn, value: str = "") -> list[Reply]:
     _ = turn._
-    turn.state.data["screener"] = {}
+    turn.state.data["screener"] = ScreenerDraft()
     turn.state.flow = None
     return [
         screen(
             turn,
             _("I will ask three short questions. Who is the help for?"),
-            [Button(_("For me"), "scr:who:me"), Button(_("For a relative"), "scr:who:relative")],
+            [
+                Button(_("For me"), Screener("who", "me").pack()),
+                Button(_("For a relative"), Screener("who", "relative").pack()),
+            ],
             per_row=2,
         )
     ]
@@ -59,11 +62,19 @@ async def who(turn: Turn, value: str) -> list[Reply]:
     if value not in ("me", "relative"):
         raise StaleButton(value)
     _draft(turn)["who"] = value
-    turn.state.flow = "screener:age"
+    turn.state.flow = Flow.SCREENER_AGE
     _ = turn._
     question = _("How old are you?") if value == "me" else _("How old is your relative?")
-    buttons = [Button(_(label), f"scr:age:{ages}") for ages, label in AGES.items()]
-    return [screen(turn, question + " " + _("Choose, or write the age as a number."), buttons, back="scr", per_row=2)]
+    buttons = [Button(_(label), Screener("age", ages).pack()) for ages, label in AGES.items()]
+    return [
+        screen(
+            turn,
+            question + " " + _("Choose, or write the age as a number."),
+            buttons,
+            back=Screener().pack(),
+            per_row=2,
+        )
+    ]
 
 
 async def age(turn: Turn, value: str) -> list[Reply]:
@@ -76,26 +87,26 @@ async def age(turn: Turn, value: str) -> list[Reply]:
     return situations(turn)
 
 
-def typed_age(text: str) -> str | None:
-    """An age written as a number ("82", "82 роки") while the screener asks for it."""
+async def typed_age(turn: Turn, text: str) -> list[Reply] | None:
+    """An age written as a number ("82", "82 роки") while the screener asks for it; None for any other text."""
     match = re.search(r"\b(\d{1,3})\b", text)
-    return match[1] if match and int(match[1]) <= 120 else None
+    return await age(turn, match[1]) if match and int(match[1]) <= 120 else None
 
 
 def situations(turn: Turn) -> list[Reply]:
     _ = turn._
     chosen = _draft(turn).get("situations", [])
     buttons = [
-        Button(("✅ " if key in chosen else "▫ ") + _(label), f"scr:s:{key}")
+        Button(("✅ " if key in chosen else "▫ ") + _(label), Screener("s", key).pack())
         for key, (label, _groups) in SITUATIONS.items()
     ]
-    buttons.append(Button(_("Done ➡"), "scr:done"))
+    buttons.append(Button(_("Done ➡"), Screener("done").pack()))
     return [
         screen(
             turn,
             _("What applies? Tap all that fit, then Done."),
             buttons,
-            back=f"scr:who:{_draft(turn)['who']}",
+            back=Screener("who", _draft(turn)["who"]).pack(),
             per_row=2,
         )
     ]
@@ -114,9 +125,9 @@ async def where(turn: Turn, value: str = "") -> list[Reply]:
         raise StaleButton(value)
     _ = turn._
     places = await turn.services.directory.places()
-    buttons = [Button(pick(p.name, _.lang) or p.id, f"scr:at:{p.id}") for p in places]
-    buttons.append(Button(_("Anywhere"), f"scr:at:{ANYWHERE}"))
-    return [screen(turn, _("Where do you live now?"), buttons, back="scr:done", per_row=2)]
+    buttons = [Button(pick(p.name, _.lang) or p.id, Screener("at", p.id).pack()) for p in places]
+    buttons.append(Button(_("Anywhere"), Screener("at", ANYWHERE).pack()))
+    return [screen(turn, _("Where do you live now?"), buttons, back=Screener("done").pack(), per_row=2)]
 
 
 def groups_for(ages: list[int], situations: list[str]) -> set[str]:
@@ -144,8 +155,8 @@ async def results(turn: Turn, place: str) -> list[Reply]:
             screen(
                 turn,
                 _("I found no service for this situation in the catalogue. A member of staff can advise you."),
-                [Button(_("👤 Talk to staff"), "staff")],
-                back="scr:done",
+                [Button(_("👤 Talk to staff"), Handoff().pack())],
+                back=Screener("done").pack(),
             )
         ]
     lines = [_.plural("You may qualify for %(n)d service:", "You may qualify for %(n)d services:", len(found))]
@@ -161,6 +172,6 @@ async def results(turn: Turn, place: str) -> list[Reply]:
             )
         )
     lines.append(_("This is a guide, not a decision: the office decides who gets a service."))
-    buttons = [Button(pick(item.name, _.lang) or item.id, f"svc:{item.id}") for item, _m in found[:MAX_SHOWN]]
-    turn.state.data["back"] = f"scr:at:{place}"
-    return [screen(turn, "\n".join(lines), buttons, back="scr:done")]
+    buttons = [Button(pick(item.name, _.lang) or item.id, Card(item.id).pack()) for item, _m in found[:MAX_SHOWN]]
+    turn.state.data["back"] = Screener("at", place).pack()
+    return [screen(turn, "\n".join(lines), buttons, back=Screener("done").pack())]
