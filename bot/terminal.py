@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.core.conversation import Conversation
 from bot.core.events import Button, Event, Reply, Text, User, from_message
+from bot.core.payloads import Language
 
 CHANNEL = "terminal"
 
@@ -39,7 +40,7 @@ async def chat(conversation: Conversation, lang: str | None = None) -> None:
     user = User(CHANNEL, "local", None, lang)
     interactive = sys.stdin.isatty()
     # `--lang` is the person's choice, so it holds like the language button does.
-    first = Event(user, payload=f"lang:{lang}") if lang else Event(user, text="/start")
+    first = Event(user, payload=Language(lang).pack()) if lang else Event(user, text="/start")
     choices = show(await conversation.handle(first))
     while True:
         line = await asyncio.to_thread(_read, "> " if interactive else "")

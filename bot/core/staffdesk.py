@@ -2,24 +2,22 @@
 answering, notes, ready answers and closing; and every text about a request that staff or
 citizens receive. Staff read in their office's language (bg or uk, from the queue's country)."""
 
-import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.core.dialogs.common import Services
 from bot.core.events import Button, Event, Reply, Rows, Text, User, rows, to_message
 from bot.core.i18n import Translator, language
 from bot.core.payloads import SEPARATOR, AddToRequest, Menu, Payload, StaffAction, Verify, of_staff
+from bot.core.staff import Staff
 from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, InvalidCode, NotFound, Render
 from bot.helpdesk.models import HelpRequest
-from catalog.directory import TIMEZONES, ServiceCard
+from catalog.directory import ServiceCard
 from catalog.texts import pick
 from catalog.vocabulary import N_
 
-COUNTRY_LANGUAGE = {"BG": "bg", "UA": "uk"}
 LANGUAGE_NAMES = {"bg": "български", "uk": "українська"}
 STATUS = {
     "received": N_("received"),
@@ -42,26 +40,6 @@ def refusal(_: Translator, error: Exception) -> str:
     return _(next(text for kinds, text in REFUSALS if isinstance(error, kinds)))
 
 
-class Staff:
-    """What staff of one queue read: their language, time zone and the queue's name."""
-
-    def __init__(self, services: Services, queue_id: str):
-        self.services, self.queue_id = services, queue_id
-
-    async def load(self, lang: str | None = None) -> "Staff":
-        """`lang` overrides the queue's language (the web staff view lets staff choose)."""
-        info = await self.services.desk.queue(self.queue_id)
-        country = (info.country if info else None) or ""
-        self._ = Translator(lang or COUNTRY_LANGUAGE.get(country, self.services.default_language))
-        self.zone = ZoneInfo(TIMEZONES.get(country, "Europe/Sofia"))
-        self.queue_name = info.name if info else {}
-        return self
-
-    def when(self, moment: dt.datetime) -> str:
-        local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(self.zone)
-        return f"{self._.date(local.date())}, {self._.time(local.time())}"
-
-
 def staff_buttons(_: Translator, request_id: int) -> Rows:
     return rows(
         (
@@ -73,7 +51,7 @@ def staff_buttons(_: Translator, request_id: int) -> Rows:
 
 async def card(services: Services, request: HelpRequest, text: str, topic: ServiceCard | None = None) -> dict[str, Any]:
     """The card staff get for a new request. `topic`: the service card of its topic, read before
-    (inside the request's write transaction nothing else is read, catalog/db.py)."""
+    (inside the request's write transaction nothing else is read, bot/storage/engine.py)."""
     staff = await Staff(services, request.queue_id).load()
     _ = staff._
     found = topic if topic is not None or not request.service_id else await services.directory.card(request.service_id)

@@ -13,8 +13,8 @@ from bot.core.dialogs.cards import hours_text, office_lines
 from bot.core.dialogs.common import Services
 from bot.core.events import Button, Reply, Rows, Text, rows, to_message
 from bot.core.i18n import Translator
-from bot.core.payloads import SEPARATOR, Verify
-from bot.core.staffdesk import Staff
+from bot.core.payloads import Verify
+from bot.core.staff import Staff
 from bot.helpdesk.desk import NotFound
 from bot.helpdesk.models import Verification
 from bot.helpdesk.verify import Render
@@ -23,7 +23,6 @@ from catalog.directory import Hours
 from catalog.texts import pick
 from catalog.vocabulary import N_
 
-PREFIX = Verify.prefix + SEPARATOR
 LISTED = {"web"}  # the web staff view shows the open questions on its page: no message for each
 EXAMPLES = N_("For example: 0431 6 23 61, or ул. „Искра“ № 4, or пн–пт 8:00–17:00.")
 MISSING = N_("This question about an office is not in this chat, or was already answered.")

@@ -14,7 +14,8 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 
-from bot.core.state import Claim, StateStore
+from bot.core.conversation import Conversation
+from bot.core.state import Claim
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -24,8 +25,8 @@ BUSY = object()  # what feeding an update returns when another worker is handlin
 class Once(BaseMiddleware):
     """An outer middleware on updates."""
 
-    def __init__(self, states: StateStore, expires: dt.timedelta = dt.timedelta(0)):
-        self.states = states
+    def __init__(self, conversation: Conversation, expires: dt.timedelta = dt.timedelta(0)):
+        self.conversation = conversation
         self.expires = expires
 
     async def __call__(
@@ -36,7 +37,7 @@ class Once(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         key = str(event.update_id)
-        async with self.states.handling(CHANNEL, key, self.expires) as claim:
+        async with self.conversation.once(CHANNEL, key, self.expires) as claim:
             if claim is Claim.HANDLED:
                 log.info("Telegram update %s was handled before", key)
                 return UNHANDLED

@@ -72,7 +72,7 @@ def token(settings: Settings) -> str:
 def make_dispatcher(conversation: Conversation, webhook: bool = False) -> Dispatcher:
     dispatcher = Dispatcher(conversation=conversation)
     expires = WEBHOOK_CLAIM if webhook else dt.timedelta(0)  # polling: one receiver, any old claim is dead
-    dispatcher.update.outer_middleware(Once(conversation.services.states, expires))
+    dispatcher.update.outer_middleware(Once(conversation, expires))
     dispatcher.include_routers(messages_router(), staff_groups_router(), buttons_router())
     return dispatcher
 

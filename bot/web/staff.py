@@ -11,6 +11,8 @@ from aiohttp import web
 from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator, language
+from bot.core.payloads import Verify
+from bot.core.staff import Staff
 from bot.helpdesk.desk import AccessDenied, Closed, NotFound
 from bot.helpdesk.models import HelpRequest
 from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json, reply_json
@@ -151,16 +153,17 @@ class StaffView:
         body = body if isinstance(body, dict) else {}
         payload, text = body.get("payload"), str(body.get("text") or "").strip()
         try:
-            if (
-                isinstance(payload, str)
-                and payload.startswith(verification.PREFIX)
-                and payload.split(":")[2:3] == [str(number)]
-            ):
-                replies = await verification.press(self.services, payload, CHANNEL, CHAT, STAFF_USER, None, _.lang)
+            pressed = Verify.unpack(payload) if isinstance(payload, str) else None
+            if pressed is not None and pressed.verification == number:
+                replies = await verification.press(
+                    self.services, pressed.pack(), CHANNEL, CHAT, STAFF_USER, None, _.lang
+                )
             elif text and len(text) <= MAX_TEXT:
                 asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
                 if asked.status not in ("fixing", "proposed"):
-                    await verification.press(self.services, f"sv:fix:{number}", CHANNEL, CHAT, STAFF_USER, None, _.lang)
+                    await verification.press(
+                        self.services, Verify("fix", number).pack(), CHANNEL, CHAT, STAFF_USER, None, _.lang
+                    )
                     asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
                 replies = await verification.typed(self.services, asked, text, _.lang)
             else:
@@ -182,7 +185,7 @@ class StaffView:
         return web.json_response({"messages": [{"id": m.id, "replies": [message_json(m.message)]} for m in found]})
 
     async def _request_json(self, request: HelpRequest, _: Translator) -> dict[str, Any]:
-        staff = await staffdesk.Staff(self.services, request.queue_id).load(_.lang)
+        staff = await Staff(self.services, request.queue_id).load(_.lang)
         topic = _("Other question")
         if request.service_id and (found := await self.services.directory.card(request.service_id)):
             topic = pick(found.name, _.lang) or request.service_id
