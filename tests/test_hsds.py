@@ -7,14 +7,13 @@ import shutil
 import pytest
 from frictionless import Package, system
 from sqlalchemy import select
+from support.catalog_helpers import HSDS_EXAMPLE, snapshot
 
 from catalog import SEED_DATA
 from catalog.hsds import RESOURCES, HsdsImportError, columns, export_csv, export_json, hsds_fields, import_csv
 from catalog.loader import load_catalog
 from catalog.models import Location, Service, ServiceTerms
 from catalog.validation import load_checked
-from tests.catalog_helpers import snapshot
-from tests.conftest import HSDS_EXAMPLE
 
 
 def read_rows(path):
