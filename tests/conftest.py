@@ -10,7 +10,6 @@ from catalog.models import Base
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "e2e: starts `opora` as a process (`pytest -m 'not e2e'` for a quick loop)")
     # A developer's settings never reach the tests: neither their OPORA_ variables nor a .env
     # (tests/support/opora.py keeps them from the processes the tests start).
     for name in Settings.model_fields:
