@@ -47,6 +47,7 @@ def test_an_unrelated_question_gets_no_service(engine):
     assert answer.intent == "out_of_scope" and answer.results == []
 
 
+@pytest.mark.e2e
 def test_ask_command_answers_each_line_as_json(tmp_path):
     lines = ["кой носи топъл обяд на баба в Казанлък", "", "😀", "'; DROP TABLE service; --", "x" * 10_000]
     result = opora_command(
@@ -66,6 +67,7 @@ def test_ask_command_answers_each_line_as_json(tmp_path):
     assert {"location_id", "name", "city", "address", "phones"} <= set(location)
 
 
+@pytest.mark.e2e
 def test_readable_answer_is_in_the_askers_language(tmp_path):
     result = opora_command(
         "ask",

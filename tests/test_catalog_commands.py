@@ -3,10 +3,13 @@
 import json
 import shutil
 
+import pytest
 from support.catalog_helpers import HSDS_EXAMPLE
 from support.opora import opora_command
 
 from catalog import SEED_DATA
+
+pytestmark = pytest.mark.e2e
 
 
 def opora(*args, db):

@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from support.opora import opora_command
 
 from catalog import SEED_DATA
@@ -224,6 +225,7 @@ def test_the_future_is_after_the_given_today(tmp_path):
     assert "source_date 2026-02 is in the future" in str(problem)
 
 
+@pytest.mark.e2e
 def test_validate_command_prints_file_line_and_exits_1(tmp_path):
     text = PROVIDER.replace("[older_people]", "[aliens]")
     write(tmp_path, text)

@@ -132,6 +132,7 @@ async def test_a_revision_of_a_newer_opora_is_refused(engine):
         await migrate.upgrade(engine)
 
 
+@pytest.mark.e2e
 def test_the_command_upgrades_and_tells_the_revision(tmp_path):
     opora = Path(sys.executable).with_name("opora")
     env = environment({"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/db/opora.sqlite3"})
@@ -150,6 +151,7 @@ def test_the_command_upgrades_and_tells_the_revision(tmp_path):
     assert (after.returncode, after.stdout) == (0, f"{migrate.head()}\n")
 
 
+@pytest.mark.e2e
 async def test_opora_run_refuses_an_out_of_date_schema(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"
     engine = make_engine(url)

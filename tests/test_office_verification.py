@@ -259,6 +259,7 @@ async def test_hours_and_address_are_corrected_and_all_correct_confirms_the_rest
     assert (await office_facts(opora.sessions, OFFICE)).due(NOW.date() + dt.timedelta(days=200))
 
 
+@pytest.mark.e2e
 async def test_staff_verify_asks_every_office_of_the_queue_now(opora):
     assert "no staff chat" in cli(opora, "staff", "verify", "kramatorsk-dnipro", check=False).stderr
     await joined(opora, "kramatorsk-dnipro")

@@ -193,6 +193,7 @@ async def test_the_kazanlak_home_patronage_is_found_with_its_phones(opora):
     assert first.locations[0].phones == ["+359 88 460 0281", "+359 431 982 85"]
 
 
+@pytest.mark.e2e
 def test_opora_ask_json_gives_the_home_patronages_phone(tmp_path):
     env = {"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"}
     result = opora_command("ask", "--json", "домашен социален патронаж казанлък", env=env)
@@ -212,6 +213,7 @@ def line_of(path: Path, needle: str, after: str = "") -> int:
     return next(i for i, line in enumerate(lines[start:], start + 1) if needle in line)
 
 
+@pytest.mark.e2e
 def test_catalog_stale_lists_every_old_fact_where_it_is_written():
     kramatorsk = SEED_DATA / "ua-kramatorsk.yaml"
     result = stale("--today", "2026-11-23")
