@@ -3,6 +3,7 @@ only the OPORA_ settings the test gives and in an empty directory, so that neith
 environment nor a `.env` reaches it."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,7 +62,7 @@ def opora_cli(tmp_path: Path, *args: str) -> str:
 
 class OporaProcess(Watched):
     """`opora run` on a free port (`{port}` in a setting's value is that port), with a SQLite
-    database in `tmp_path` unless given; what it prints and logs goes to `log` and `printed`."""
+    database in `tmp_path` unless given. What it prints is kept in `printed`, what it logs in `log`."""
 
     def __init__(self, tmp_path: Path, name: str = "opora", **env: str):
         super().__init__()
@@ -69,8 +70,9 @@ class OporaProcess(Watched):
         self.log = tmp_path / f"{name}.log"
         self.port = 0
         self.printed: list[str] = []
+        self.logged: list[str] = []
         self.process: asyncio.subprocess.Process | None = None
-        self._reading: asyncio.Task | None = None
+        self._reading: asyncio.Future | None = None
 
     @property
     def url(self) -> str:
@@ -82,6 +84,7 @@ class OporaProcess(Watched):
             self.port = int(self.env.get("OPORA_HTTP_PORT") or free_port())
             env = {k: v.replace("{port}", str(self.port)) for k, v in self.env.items()}
             self.printed.clear()
+            self.logged.clear()
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -91,9 +94,11 @@ class OporaProcess(Watched):
                 cwd=empty_directory(),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
+                stderr=asyncio.subprocess.PIPE,
             )
-            self._reading = asyncio.create_task(self._read(self.process.stdout))
+            self._reading = asyncio.gather(
+                self._read(self.process.stdout, self.printed), self._read(self.process.stderr, self.logged, self.log)
+            )
             await self.wait_until(lambda: self.said(READY) or self._reading.done(), timeout)
             if self.said(READY):
                 return self
@@ -103,7 +108,8 @@ class OporaProcess(Watched):
         raise AssertionError(f"opora run stopped before running:\n{''.join(self.printed)[-3000:]}")
 
     def said(self, text: str) -> bool:
-        return any(text in line for line in self.printed)
+        """Whether it printed or logged `text`."""
+        return any(text in line for line in [*self.printed, *self.logged])
 
     def alive(self) -> bool:
         return self.process is not None and self.process.returncode is None
@@ -115,12 +121,13 @@ class OporaProcess(Watched):
         await self._reading
         return code
 
-    async def _read(self, output: asyncio.StreamReader) -> None:
-        with self.log.open("ab") as log:
+    async def _read(self, output: asyncio.StreamReader, lines: list[str], copy: Path | None = None) -> None:
+        with copy.open("ab") if copy else contextlib.nullcontext() as file:
             while line := await output.readline():
-                log.write(line)
-                log.flush()
-                self.printed.append(line.decode(errors="replace"))
+                if file:
+                    file.write(line)
+                    file.flush()
+                lines.append(line.decode(errors="replace"))
                 await self.notify()
         await self.notify()
 
