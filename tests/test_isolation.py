@@ -19,7 +19,7 @@ async def test_a_dotenv_with_a_bot_token_reaches_no_test_started_opora(tmp_path,
 
     for name, value in developer.items():
         monkeypatch.setenv(name, value)
-    opora = await OporaProcess(tmp_path).start()
+    opora = await OporaProcess(tmp_path, fresh=True).start()  # and it makes its database itself
     try:
         assert opora.said("Staff view:")  # the web chat: it is on only when no bot token is set
         assert api.calls == []  # nothing asked the Bot API for the developer's bot

@@ -2,6 +2,9 @@
 of its own, so that workers never empty each other's."""
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -49,3 +52,22 @@ async def empty_postgres() -> None:
         await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
+
+
+_seeded: Path | None = None  # made once per test worker
+
+
+async def seeded_sqlite(target: Path) -> None:
+    """`target` as `opora run` leaves a new SQLite database at its first start, migrated and with
+    the seed catalogue: copied from one made once, so that each start skips seconds of loading."""
+    global _seeded
+    if _seeded is None:
+        from bot.app import build_app, ensure_catalog
+        from bot.settings import Settings
+
+        made = Path(tempfile.mkdtemp(prefix="opora-seeded-")) / "opora.sqlite3"
+        app = await build_app(Settings(database_url=f"sqlite+aiosqlite:///{made}"), migrate=True)
+        await ensure_catalog(app)
+        await app.engine.dispose()
+        _seeded = made
+    shutil.copyfile(_seeded, target)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
 
+from support.databases import seeded_sqlite
 from support.ports import free_port
 from support.waiting import Watched
 
@@ -62,10 +63,12 @@ def opora_cli(tmp_path: Path, *args: str) -> str:
 
 class OporaProcess(Watched):
     """`opora run` on a free port (`{port}` in a setting's value is that port), with a SQLite
-    database in `tmp_path` unless given. What it prints is kept in `printed`, what it logs in `log`."""
+    database in `tmp_path` unless given: as its first start leaves it (migrated, the seed catalogue
+    loaded) or, with `fresh`, empty. What it prints is kept in `printed`, what it logs in `log`."""
 
-    def __init__(self, tmp_path: Path, name: str = "opora", **env: str):
+    def __init__(self, tmp_path: Path, name: str = "opora", fresh: bool = False, **env: str):
         super().__init__()
+        self.database = None if "OPORA_DATABASE_URL" in env or fresh else tmp_path / f"{name}.sqlite3"
         self.env = {"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/{name}.sqlite3", **env}
         self.log = tmp_path / f"{name}.log"
         self.port = 0
@@ -80,6 +83,8 @@ class OporaProcess(Watched):
 
     async def start(self, timeout: float = 120) -> Self:
         """Start it and return once it is running; on another port if its port was taken meanwhile."""
+        if self.database and not self.database.exists():
+            await seeded_sqlite(self.database)
         for _attempt in range(5):
             self.port = int(self.env.get("OPORA_HTTP_PORT") or free_port())
             env = {k: v.replace("{port}", str(self.port)) for k, v in self.env.items()}
