@@ -21,7 +21,7 @@ async def test_a_dotenv_with_a_bot_token_reaches_no_test_started_opora(tmp_path,
         monkeypatch.setenv(name, value)
     opora = await OporaProcess(tmp_path, fresh=True).start()  # and it makes its database itself
     try:
-        assert opora.said("Staff view:")  # the web chat: it is on only when no bot token is set
+        await opora.wait_until(lambda: opora.said("Staff view:"), 10)  # the web chat: on only with no bot token
         assert api.calls == []  # nothing asked the Bot API for the developer's bot
     finally:
         assert await opora.stop() == 0

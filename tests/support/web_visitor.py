@@ -2,6 +2,7 @@
 
 import asyncio
 from pathlib import Path
+from typing import Self
 
 from aiohttp import ClientSession, CookieJar
 
@@ -15,6 +16,11 @@ class WebOpora(OporaProcess):
 
     def __init__(self, tmp_path: Path, **env: str):
         super().__init__(tmp_path, **({"OPORA_STAFF_TOKEN": STAFF_TOKEN} | env))
+
+    async def start(self, timeout: float = 120) -> Self:
+        await super().start(timeout)
+        await self.wait_until(lambda: self.said("Staff view:"), timeout)  # printed, apart from the log
+        return self
 
 
 class StaffBrowser:
