@@ -25,8 +25,9 @@ def _worker_postgres_url() -> str:
 
 def _worker_redis_url() -> str:
     base, _, number = BASE_REDIS_URL.rpartition("/")
-    index = int(WORKER.removeprefix("gw")) + 1 if WORKER else 0
-    return f"{base}/{int(number or 0) + index}"
+    if not WORKER:
+        return BASE_REDIS_URL
+    return f"{base}/{(int(number or 0) + 1 + int(WORKER.removeprefix('gw'))) % 16}"  # Redis has 16 by default
 
 
 POSTGRES_URL = _worker_postgres_url()
