@@ -4,6 +4,7 @@ of its own, so that workers never empty each other's."""
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 from sqlalchemy import make_url, text
@@ -56,6 +57,7 @@ async def empty_postgres() -> None:
 
 
 _seeded: Path | None = None  # made once per test worker
+_SEEDED_DIRECTORY = tempfile.TemporaryDirectory(prefix="opora-seeded-")  # removed when the tests end
 
 
 async def seeded_sqlite(target: Path) -> None:
@@ -66,7 +68,7 @@ async def seeded_sqlite(target: Path) -> None:
         from bot.app import build_app, ensure_catalog
         from bot.settings import Settings
 
-        made = Path(tempfile.mkdtemp(prefix="opora-seeded-")) / "opora.sqlite3"
+        made = Path(_SEEDED_DIRECTORY.name) / f"{uuid.uuid4()}.sqlite3"  # two starts at once make one each
         app = await build_app(Settings(database_url=f"sqlite+aiosqlite:///{made}"), migrate=True)
         await ensure_catalog(app)
         await app.engine.dispose()

@@ -32,9 +32,12 @@ def environment(env: Mapping[str, str]) -> dict[str, str]:
     return inherited | {"PYTHONPATH": str(ROOT)} | dict(env)
 
 
+_EMPTY = tempfile.TemporaryDirectory(prefix="opora-cwd-")  # removed when the tests end
+
+
 def empty_directory() -> str:
     """A working directory with no `.env` in it."""
-    return tempfile.mkdtemp(prefix="opora-cwd-")
+    return _EMPTY.name
 
 
 def opora_command(
