@@ -266,7 +266,14 @@ async def serve(app: App) -> None:
     if settings.telegram_token:
         bot = make_bot(settings)
         dispatcher = make_dispatcher(conversation, webhook=bool(settings.telegram_webhook_url))
-        limited = RateLimited(RateLimits(settings.redis_url))
+        limited = RateLimited(
+            RateLimits(
+                settings.redis_url,
+                settings.telegram_limit_chat,
+                settings.telegram_limit_group,
+                settings.telegram_limit_overall,
+            )
+        )
         bot.session.middleware(limited)
         senders["telegram"] = TelegramSender(bot, limited)
         closing.append(bot.session.close)

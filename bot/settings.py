@@ -45,5 +45,9 @@ class Settings(BaseSettings):
     # Web chat messages from one address, all its browsers together: a library or an office
     # shares one address, so this is far above one person's (30 help requests an hour fit).
     limit_web_address: str = "1200/hour"
+    # The Bot API's own limits on what Opora sends, for every worker together (bot/coordination.py)
+    telegram_limit_chat: str = "5/5 seconds"
+    telegram_limit_group: str = "20/minute"
+    telegram_limit_overall: str = "30/second"
     draft_hours: float = 24.0  # a help-request draft never sent is deleted after this, with all it holds
     idle_state_days: int = 30  # a conversation nobody continued for this long is forgotten

@@ -3,9 +3,9 @@
 import datetime as dt
 
 import pytest
-from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL, empty_postgres
 from sqlalchemy import func, select, update
+from support.chat_helpers import FakeChannel
+from support.databases import POSTGRES_URL, empty_postgres
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.events import Text, Venue
