@@ -49,5 +49,8 @@ class Settings(BaseSettings):
     telegram_limit_chat: str = "5/5 seconds"
     telegram_limit_group: str = "20/minute"
     telegram_limit_overall: str = "30/second"
+    # A failed send is tried again after this × 2 ** attempts seconds, at most 10 minutes (bot/helpdesk/outbox.py)
+    outbox_retry_seconds: float = 1.0
+    web_head_seconds: float = 10.0  # for a request's head, and between requests on one connection (bot/web/guard.py)
     draft_hours: float = 24.0  # a help-request draft never sent is deleted after this, with all it holds
     idle_state_days: int = 30  # a conversation nobody continued for this long is forgotten

@@ -72,7 +72,11 @@ class OporaProcess(Watched):
     def __init__(self, tmp_path: Path, name: str = "opora", fresh: bool = False, **env: str):
         super().__init__()
         self.database = None if "OPORA_DATABASE_URL" in env or fresh else tmp_path / f"{name}.sqlite3"
-        self.env = {"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/{name}.sqlite3", **env}
+        self.env = {
+            "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/{name}.sqlite3",
+            "OPORA_OUTBOX_RETRY_SECONDS": "0.1",  # a failed send is retried after 0.2 s, 0.4 s, … (not 2 s, 4 s, …)
+            **env,
+        }
         self.log = tmp_path / f"{name}.log"
         self.port = 0
         self.printed: list[str] = []
