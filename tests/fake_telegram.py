@@ -61,6 +61,12 @@ class FakeBotAPI:
             for until, error in self.failures.get(str(params.get("chat_id")), []):
                 if time.monotonic() < until:
                     return web.json_response(error, status=error["error_code"])
+            if name == "editMessageText" and not any(
+                p.get("message_id") == params.get("message_id") and p.get("chat_id") == params.get("chat_id")
+                for _m, p in self.delivered
+            ):
+                error = {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+                return web.json_response(error, status=400)
             # An edit keeps its message's id; a message sent gets a new one, kept with what was sent.
             params.setdefault("message_id", next(self.message_ids))
             self.delivered.append((name, params))

@@ -269,6 +269,14 @@ async def test_on_telegram_a_toggle_edits_the_message_whose_button_was_pressed(t
     await olena.taps("Готово")
     assert "Де живе ваш родич?" in [p for m, p in olena.received() if m == "sendMessage"][-1]["text"]
 
+    # A list Telegram no longer lets the bot edit (deleted, or too old): the new state is sent instead.
+    await olena.taps("⬅")
+    gone = await olena.presses("scr:s:veteran", message_id=1)
+    assert [m for m, _p in gone if m in ("sendMessage", "editMessageText")] == ["editMessageText", "sendMessage"]
+    assert "✅ Ветеран або родина ветерана" in [
+        b["text"] for m, p in gone if m == "sendMessage" for row in p["reply_markup"]["inline_keyboard"] for b in row
+    ]
+
 
 async def test_in_the_browser_toggles_have_aria_pressed(tmp_path):
     opora = await WebOpora(tmp_path).start()
