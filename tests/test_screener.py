@@ -18,7 +18,8 @@ from bot.core.dialogs.screener import QUESTIONS, age_in
 from bot.core.flows import Flow
 from bot.settings import Settings
 from bot.telegram.runner import make_bot, make_dispatcher
-from bot.viber.render import keyboard
+from bot.terminal import show
+from bot.viber.render import keyboard, messages
 from bot.web.chat import reply_json
 
 # Monday 23 November 2026, 10:00 in Kyiv and Sofia.
@@ -228,6 +229,18 @@ async def test_toggles_show_their_state_and_replace_their_list(olena):
     assert {"label": "✅ Лежачий(а), потребує догляду", "payload": "scr:s:care", "pressed": True} in web["buttons"][0]
     assert "pressed" not in web["buttons"][-1][-1]  # Menu is no toggle
     assert "✅ Лежачий(а), потребує догляду" in [b["Text"] for b in keyboard([ticked[0]])["Buttons"]]
+    assert len(messages(list(ticked))) == 1  # Viber cannot edit: the list is sent again, with its keyboard
+
+
+async def test_in_the_terminal_a_toggled_list_is_printed_again(olena, capsys):
+    await olena.says("/start")
+    await olena.taps("Чи маю я право")
+    await olena.taps("Для мене")
+    await olena.says("сімдесят вісім")
+    choices = show(list(await olena.taps("Живе сам")))
+    printed = capsys.readouterr().out
+    assert "Питання 3 з 4" in printed and "[4] ✅ Живе сам(а)" in printed and "[1] ▫ Інвалідність" in printed
+    assert choices[3].payload == "scr:s:alone"
 
 
 @pytest.fixture
