@@ -66,11 +66,19 @@ class FakeBotAPI(Watched):
             for until, error in self.failures.get(str(params.get("chat_id")), []):
                 if time.monotonic() < until:
                     return web.json_response(error, status=error["error_code"])
+            if name == "editMessageText" and not any(
+                p.get("message_id") == params.get("message_id") and p.get("chat_id") == params.get("chat_id")
+                for _m, p in self.delivered
+            ):
+                error = {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+                return web.json_response(error, status=400)
+            # An edit keeps its message's id; a message sent gets a new one, kept with what was sent.
+            params.setdefault("message_id", next(self.message_ids))
             self.delivered.append((name, params))
             await self.notify()
             return _ok(
                 {
-                    "message_id": next(self.message_ids),
+                    "message_id": params["message_id"],
                     "date": int(time.time()),
                     "chat": {"id": int(params["chat_id"]), "type": "private"},
                     "text": params.get("text", ""),
@@ -192,14 +200,14 @@ class TelegramChat:
             for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
                 for button in row:
                     if label in button["text"]:
-                        return await self.presses(button["callback_data"])
+                        return await self.presses(button["callback_data"], params.get("message_id", 1))
         raise AssertionError(f"no button {label!r} in the chat")
 
     def received(self) -> list[tuple[str, dict]]:
         """Everything delivered to this chat so far, replies and outbox messages alike."""
         return [(m, p) for m, p in self.api.delivered if str(p.get("chat_id")) == str(self.chat["id"])]
 
-    async def presses(self, callback_data: str) -> list[tuple[str, dict]]:
+    async def presses(self, callback_data: str, message_id: int = 1) -> list[tuple[str, dict]]:
         return await self._deliver(
             {
                 "callback_query": {
@@ -207,7 +215,7 @@ class TelegramChat:
                     "from": self.sender,
                     "chat_instance": "1",
                     "data": callback_data,
-                    "message": {"message_id": 1, "date": int(time.time()), "chat": self.chat},
+                    "message": {"message_id": message_id, "date": int(time.time()), "chat": self.chat},
                 }
             }
         )
