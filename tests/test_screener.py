@@ -8,10 +8,10 @@ import os
 import shutil
 
 import pytest
-from chat_helpers import FakeChannel, Said
-from fake_telegram import FakeBotAPI, TelegramChat
 from playwright.async_api import async_playwright, expect
-from web_visitor import WebOpora
+from support.chat_helpers import FakeChannel, Said
+from support.fake_telegram import FakeBotAPI, TelegramChat
+from support.web_visitor import WebOpora
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.dialogs.screener import QUESTIONS, age_in
