@@ -112,9 +112,9 @@ def assert_usable(shape: dict, width: int, chars: int) -> None:
     assert shape["scrollWidth"] <= width, shape  # no sideways scrolling
     assert shape["boxChars"] >= chars, shape
     send = shape["send"]
-    assert 0 <= send["left"] and send["right"] <= width and send["bottom"] <= shape["innerHeight"], shape
+    assert send["left"] >= 0 and send["right"] <= width and send["bottom"] <= shape["innerHeight"], shape
     assert send["width"] >= 44, shape  # a finger's tap target
-    assert 0 <= shape["locate"]["left"] and shape["locate"]["right"] <= width, shape
+    assert shape["locate"]["left"] >= 0 and shape["locate"]["right"] <= width, shape
 
 
 SMALL_SCREENS = [
@@ -352,7 +352,7 @@ async def first_page_rules(opora, browser) -> list[tuple[str, str]]:
                 for (const rule of rules) {
                   if (rule.media) walk(rule.cssRules, media + " " + rule.media.mediaText);
                   else if (rule.cssRules && !rule.selectorText) walk(rule.cssRules, media);
-                  else if (rule.selectorText && rule.selectorText.includes(":hover")) found.push([rule.selectorText, media]);
+                  else if ((rule.selectorText || "").includes(":hover")) found.push([rule.selectorText, media]);
                 }
               };
               for (const sheet of document.styleSheets) walk(sheet.cssRules, "");
