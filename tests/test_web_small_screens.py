@@ -295,6 +295,11 @@ async def test_phone_numbers_in_the_bots_text_are_tappable(opora, browser):
             ["1545", "tel:1545"],
             ["+380 66 024 6100", "tel:+380660246100"],
         ]
+        hidden = await page.evaluate(
+            """() => Array.from(botView({type: "text", text: "Офіс:\\n   ☎ +359 88 460 0281\\n№ 1 ✅"})
+              .querySelectorAll("[aria-hidden=true]"), (e) => e.textContent)"""
+        )
+        assert hidden == ["☎"]  # a leading emoji, even indented; not one at the end of a line
     finally:
         await context.close()
 

@@ -27,7 +27,7 @@ const PHONE = new RegExp(
   "giu",
 );
 // A leading emoji and the space after it: decoration, hidden from screen readers.
-const LEADING_EMOJI = /^((?:\p{Extended_Pictographic}|\p{Regional_Indicator})(?:[\uFE0E\uFE0F\u200D\u20E3]|\p{Emoji_Modifier}|\p{Extended_Pictographic}|\p{Regional_Indicator})*)([ \u00a0]+)/u;
+const LEADING_EMOJI = /^([ \u00a0]*)((?:\p{Extended_Pictographic}|\p{Regional_Indicator})(?:[\uFE0E\uFE0F\u200D\u20E3]|\p{Emoji_Modifier}|\p{Extended_Pictographic}|\p{Regional_Indicator})*)([ \u00a0]+)/u;
 
 // Used only until /api/ui answers (or if it cannot).
 let ui = {
@@ -60,15 +60,17 @@ function decorated(parent, text, rest = (node, t) => node.append(t)) {
     rest(parent, text);
     return;
   }
-  const emoji = el("span", "emoji", match[1]);
+  const emoji = el("span", "emoji", match[2]);
   emoji.setAttribute("aria-hidden", "true");
-  parent.append(emoji, match[2]);
+  parent.append(match[1], emoji, match[3]);
   rest(parent, text.slice(match[0].length));
 }
 
 function button(className, label) {
   const node = el("button", className);
-  decorated(node, label);
+  const text = el("span"); // one piece, so the emoji wraps with the words
+  decorated(text, label);
+  node.append(text);
   node.type = "button";
   return node;
 }
