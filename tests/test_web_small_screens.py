@@ -269,9 +269,11 @@ async def test_an_answer_lost_on_the_way_back_is_not_asked_twice(opora, browser)
         await expect(page.locator(".msg.bot").last).to_contain_text("Продовжити")
         assert len(lost) == 1 and lost[0].status == 200
         await expect(page.locator(".msg.me", has_text="Запитати працівника")).to_have_count(1)
-        # One turn on the server: the flow did not move on a step, as a second press would have made it.
+        # The page shows the answer the server gave the first time, and the server took one turn.
         repeated = await lost[0].json()
         await expect(page.locator(".msg.bot").last).to_contain_text(repeated["replies"][-1]["text"][:40])
+        entries = (await page.evaluate("fetch('/api/transcript').then((r) => r.json())"))["entries"]
+        assert [e["said"] for e in entries if "працівника" in (e["said"] or "")] == ["🙋 Не те? Запитати працівника"]
     finally:
         await context.close()
 
