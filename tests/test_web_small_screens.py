@@ -60,6 +60,24 @@ async def phone(browser, width: int, locale: str, text_size: int = 100, height: 
         await context.close()
 
 
+@asynccontextmanager
+async def window(browser):
+    """A browser of its own (its own cookie, so its own conversation), with a mouse, 390 px wide."""
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
+    try:
+        yield context
+    finally:
+        await context.close()
+
+
+async def opens_the_chat(context, opora) -> Page:
+    """A new tab on the chat, once it shows its first message."""
+    page = await context.new_page()
+    await page.goto(opora.url + "/")
+    await expect(page.locator(".msg.bot").first).to_contain_text("Опора")
+    return page
+
+
 def screenshot_paths(tmp_path: Path, name: str) -> list[Path]:
     paths = [tmp_path / f"{name}.png"]
     if os.environ.get("OPORA_SCREENSHOT_DIR"):
@@ -175,19 +193,15 @@ async def test_the_header_is_one_line_on_a_320_px_phone_and_says_all_on_a_wide_s
 
 
 async def test_a_reopened_tab_shows_the_conversation_so_far(opora, browser, tmp_path):
-    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
-    try:
-        page = await context.new_page()
-        await page.goto(opora.url + "/")
-        await expect(page.locator(".msg.bot").first).to_contain_text("Опора")
+    async with window(browser) as context:
+        page = await opens_the_chat(context, opora)
         await page.fill("#text", "Хто приносить гарячий обід бабусі в Казанлику?")
         await page.press("#text", "Enter")
         await expect(page.locator(".msg.bot.card").first).to_contain_text("Казанлик")
         cards = await page.locator(".msg.bot.card").count()
         await page.close()  # the tab is closed; the browser (and its cookie) stays
 
-        again = await context.new_page()
-        await again.goto(opora.url + "/")
+        again = await opens_the_chat(context, opora)
         await expect(again.locator(".msg.me")).to_have_text(["Хто приносить гарячий обід бабусі в Казанлику?"])
         await expect(again.locator(".msg.bot.card")).to_have_count(cards)
         await expect(again.locator(".msg.bot").first).to_contain_text("Опора")  # the welcome, once
@@ -199,23 +213,16 @@ async def test_a_reopened_tab_shows_the_conversation_so_far(opora, browser, tmp_
         await again.press("#text", "Enter")
         await again.locator("button.choice", has_text="Так").last.click()
         await expect(again.locator(".msg.me")).to_have_count(0)
-        third = await context.new_page()
-        await third.goto(opora.url + "/")
-        await expect(third.locator(".msg.bot").first).to_be_visible()
+        third = await opens_the_chat(context, opora)  # the welcome anew
         await expect(third.locator(".msg.me")).to_have_count(0)
         await expect(third.locator(".msg.bot.card")).to_have_count(0)
-    finally:
-        await context.close()
 
 
 async def test_a_message_written_offline_is_sent_once_the_connection_is_back(opora, browser, tmp_path):
-    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
     sent = []
-    try:
-        page = await context.new_page()
-        page.on("request", lambda r: sent.append(r) if r.url.endswith("/api/messages") else None)
-        await page.goto(opora.url + "/")
-        await expect(page.locator(".msg.bot").first).to_contain_text("Опора")
+    async with window(browser) as context:
+        context.on("request", lambda r: sent.append(r) if r.url.endswith("/api/messages") else None)
+        page = await opens_the_chat(context, opora)
         await context.set_offline(True)
         await page.fill("#text", "Потрібна психологічна допомога в Києві")
         await page.press("#text", "Enter")
@@ -232,21 +239,17 @@ async def test_a_message_written_offline_is_sent_once_the_connection_is_back(opo
         answers = await page.locator(".msg.bot").count()
 
         # On the server it was one question with one answer, however often the page tried.
-        again = await context.new_page()
-        await again.goto(opora.url + "/")
+        again = await opens_the_chat(context, opora)
         await expect(again.locator(".msg.me")).to_have_text(["Потрібна психологічна допомога в Києві"])
         await expect(again.locator(".msg.bot")).to_have_count(answers)
         assert len([r for r in sent if "психологічна" in (r.post_data or "")]) >= 2  # tried offline, then sent
-    finally:
-        await context.close()
 
 
 async def test_an_answer_lost_on_the_way_back_is_not_asked_twice(opora, browser):
     """The server answered, but the answer never reached the page: the page sends the message
     again with the same key, and gets the same answer, not a second turn."""
-    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
-    try:
-        page = await context.new_page()
+    async with window(browser) as context:
+        page = await opens_the_chat(context, opora)
         lost = []
 
         async def lose_the_first_answer(route):
@@ -259,8 +262,6 @@ async def test_an_answer_lost_on_the_way_back_is_not_asked_twice(opora, browser)
                 return
             await route.continue_()
 
-        await page.goto(opora.url + "/")
-        await expect(page.locator(".msg.bot").first).to_contain_text("Опора")
         await page.fill("#text", "Хто приносить гарячий обід бабусі в Казанлику?")
         await page.press("#text", "Enter")
         await expect(page.locator(".msg.bot.card").first).to_contain_text("Казанлик")
@@ -274,16 +275,11 @@ async def test_an_answer_lost_on_the_way_back_is_not_asked_twice(opora, browser)
         await expect(page.locator(".msg.bot").last).to_contain_text(repeated["replies"][-1]["text"][:40])
         entries = (await page.evaluate("fetch('/api/transcript').then((r) => r.json())"))["entries"]
         assert [e["said"] for e in entries if "працівника" in (e["said"] or "")] == ["🙋 Не те? Запитати працівника"]
-    finally:
-        await context.close()
 
 
 async def test_phone_numbers_in_the_bots_text_are_tappable(opora, browser):
-    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
-    try:
-        page = await context.new_page()
-        await page.goto(opora.url + "/")
-        await expect(page.locator(".msg.bot").first).to_contain_text("Опора")
+    async with window(browser) as context:
+        page = await opens_the_chat(context, opora)
         links = await page.evaluate(
             """() => {
               const shown = botView({type: "text", title: null, text:
@@ -302,16 +298,11 @@ async def test_phone_numbers_in_the_bots_text_are_tappable(opora, browser):
               .querySelectorAll("[aria-hidden=true]"), (e) => e.textContent)"""
         )
         assert hidden == ["☎"]  # a leading emoji, even indented; not one at the end of a line
-    finally:
-        await context.close()
 
 
 async def test_decorative_emoji_are_hidden_from_screen_readers_and_the_composer_is_in_a_landmark(opora, browser):
-    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="uk-UA")
-    try:
-        page = await context.new_page()
-        await page.goto(opora.url + "/")
-        await expect(page.locator(".msg.bot").first).to_contain_text("Опора")
+    async with window(browser) as context:
+        page = await opens_the_chat(context, opora)
         # The welcome's buttons ("🔎 Знайти послугу", …) are read without their emoji.
         first = page.locator(".msg.bot").first.locator("button.choice").first
         await expect(first.locator("span[aria-hidden=true]")).to_have_count(1)
@@ -326,8 +317,6 @@ async def test_decorative_emoji_are_hidden_from_screen_readers_and_the_composer_
         assert (await head.aria_snapshot()).startswith('- text: "Київ')
         await expect(page.locator("#locate")).to_have_accessible_name("📍 Надіслати моє місцезнаходження")
         await expect(page.locator("main #composer")).to_have_count(1)  # in the main landmark
-    finally:
-        await context.close()
 
 
 async def test_hover_styles_apply_only_where_something_hovers(opora, browser, tmp_path):
@@ -348,10 +337,8 @@ async def test_hover_styles_apply_only_where_something_hovers(opora, browser, tm
 
 async def first_page_rules(opora, browser) -> list[tuple[str, str]]:
     """The style rules with :hover, each with the media condition it is under ("" if none)."""
-    context = await browser.new_context()
-    try:
-        page = await context.new_page()
-        await page.goto(opora.url + "/")
+    async with window(browser) as context:
+        page = await opens_the_chat(context, opora)
         return await page.evaluate(
             """() => {
               const found = [];
@@ -366,5 +353,3 @@ async def first_page_rules(opora, browser) -> list[tuple[str, str]]:
               return found;
             }"""
         )
-    finally:
-        await context.close()
