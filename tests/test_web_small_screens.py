@@ -319,6 +319,18 @@ async def test_decorative_emoji_are_hidden_from_screen_readers_and_the_composer_
         await expect(page.locator("main #composer")).to_have_count(1)  # in the main landmark
 
 
+async def test_a_button_pressed_from_the_keyboard_hands_the_focus_to_the_next_choices(opora, browser):
+    async with window(browser) as context:
+        page = await opens_the_chat(context, opora)
+        find = page.locator(".msg.bot").first.locator("button.choice").first  # 🔎 Знайти послугу
+        await find.focus()
+        await page.keyboard.press("Enter")
+        answer = page.locator(".msg.bot").last
+        await expect(answer.locator("button").first).to_be_focused()
+        await page.keyboard.press("Enter")  # and on, without a mouse
+        await expect(page.locator(".msg.me")).to_have_count(2)
+
+
 async def test_hover_styles_apply_only_where_something_hovers(opora, browser, tmp_path):
     """A tapped toggle on a touch screen does not stay filled as if it were chosen."""
     hover_rules = await first_page_rules(opora, browser)

@@ -37,7 +37,7 @@ let ui = {
 let language = null;
 let csrf = null; // proves to the server that a change comes from this page (from /api/ui)
 let after = 0; // the newest inbox message shown
-const waiting = []; // messages not answered yet, oldest first: {body, own, typed, payload}
+const waiting = []; // messages not answered yet, oldest first: {body, own, typed, payload, pressed}
 let sending = false;
 let offline = false;
 let offlineNote = null;
@@ -171,13 +171,19 @@ function addOwn(text) {
 }
 
 function addReplies(replies) {
-  let first = null;
-  for (const reply of replies) {
-    const node = botView(reply);
-    list.append(node);
-    first = first || node;
-  }
-  if (first) reveal(first);
+  const added = replies.map(botView);
+  list.append(...added);
+  if (added.length) reveal(added[0]);
+  return added;
+}
+
+// A button pressed from the keyboard hands the focus on to the answer's first button, so the next
+// choice is a Tab away, not behind all the old ones. (Not to the text box: on a phone that would
+// open the keyboard over the answer.)
+function focusOn(added, pressed) {
+  if (!pressed || !pressed.classList.contains("choice") || document.activeElement !== pressed) return;
+  const next = added.map((node) => node.querySelector("button")).find(Boolean);
+  if (next) next.focus({ preventScroll: true });
 }
 
 function note(text) {
@@ -263,7 +269,8 @@ function post(content, shown, typed = null) {
     note(ui.too_long);
     return;
   }
-  waiting.push({ body, own: shown ? addOwn(shown) : null, typed, payload: content.payload });
+  const pressed = document.activeElement;
+  waiting.push({ body, own: shown ? addOwn(shown) : null, typed, payload: content.payload, pressed });
   setBusy();
   if (!sending) drain();
 }
@@ -331,7 +338,7 @@ async function deliver(message) {
     return true;
   }
   if (message.payload === "forget:yes") list.replaceChildren(); // they asked to delete everything: the screen too
-  addReplies(data.replies);
+  focusOn(addReplies(data.replies), message.pressed);
   applyUi(data);
   return true;
 }
