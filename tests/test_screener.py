@@ -291,7 +291,7 @@ async def test_on_telegram_a_toggle_edits_the_message_whose_button_was_pressed(t
     ]
 
 
-async def test_in_the_browser_toggles_have_aria_pressed(tmp_path):
+async def test_in_the_browser_toggles_have_aria_pressed_and_the_list_is_redrawn_in_place(tmp_path):
     opora = await WebOpora(tmp_path).start()
     try:
         async with async_playwright() as playwright:
@@ -305,10 +305,14 @@ async def test_in_the_browser_toggles_have_aria_pressed(tmp_path):
             await phone.press("#text", "Enter")
             care = phone.locator("button.choice", has_text="Лежачий").last
             await expect(care).to_have_attribute("aria-pressed", "false")
+            messages = await phone.locator("#messages > *").count()
             await care.click()
             await expect(phone.locator("button.choice", has_text="Лежачий").last).to_have_attribute(
                 "aria-pressed", "true"
             )
+            # The list is redrawn where it was: no second list, and no bubble of the person's tap.
+            await expect(phone.locator("button.choice", has_text="Лежачий")).to_have_count(1)
+            assert await phone.locator("#messages > *").count() == messages
             await expect(phone.locator("button.choice", has_text="Готово").last).not_to_have_attribute(
                 "aria-pressed", "false"
             )

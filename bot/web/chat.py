@@ -1,18 +1,26 @@
 """The citizen's web chat: the page, a JSON API for messages, and a long poll for what arrives
-later (staff replies, status changes). Each browser has its own session, kept in a cookie."""
+later (staff replies, status changes). Each browser has its own session, kept in a cookie, and
+the conversation is kept on the server for it (`/api/transcript`), so a reopened tab shows it.
 
+A message may carry the page's `key` for it: a message sent again (the connection dropped before
+the answer came) is answered once, and the repeat gets the same replies."""
+
+import contextlib
+import datetime as dt
 import hashlib
 import logging
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from bot.core.conversation import Conversation, sorry
-from bot.core.events import Event, Reply, Text, User, Venue
+from bot.core.events import Event, User
 from bot.core.i18n import Translator, language
+from bot.core.state import Claim
 from bot.web.guard import CSRF_HEADER, BadBody, read_json, secure
-from bot.web.inbox import WebInbox
+from bot.web.inbox import WebInbox, message_json, reply_json
 from bot.web.sessions import Sessions, csrf_token
 from bot.web.ui import labels
 from catalog.geo import valid
@@ -24,42 +32,12 @@ COOKIE = "opora_web"
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 256 * 1024  # JSON may escape each Cyrillic letter as six bytes
 INBOX_WAIT = 25.0  # seconds a long poll is held open
+KEY = re.compile(r"[0-9A-Za-z_-]{8,64}")  # the page's key of a message
+CLAIM_EXPIRES = dt.timedelta(minutes=1)  # a message being answered by a worker that died is answered anew
+SAID_MAX = 10_000  # characters of what a person said kept in the transcript
+NO_STORE = {"Cache-Control": "no-store"}
 
-
-def reply_json(reply: Reply) -> dict[str, Any]:
-    if isinstance(reply, Venue):
-        return {
-            "type": "venue",
-            "title": reply.title,
-            "address": reply.address,
-            "latitude": reply.latitude,
-            "longitude": reply.longitude,
-        }
-    return {
-        "type": "text",
-        "title": reply.title,
-        "text": reply.text,
-        "buttons": [
-            [
-                {"label": b.label, "payload": b.payload} | ({} if b.pressed is None else {"pressed": b.pressed})
-                for b in row
-            ]
-            for row in reply.buttons
-        ],
-        "request": reply.request,
-        "request_label": reply.request_label,
-        # It takes the place of the bot message whose button was pressed (a list of toggles redrawn).
-        "replaces": reply.replaces,
-    }
-
-
-def message_json(message: dict[str, Any]) -> dict[str, Any]:
-    """An outbox message (see `to_message`) as a reply."""
-    return reply_json(Text(message.get("text", ""), title=message.get("title"))) | {
-        "buttons": [
-            [{"label": label, "payload": payload} for label, payload in row] for row in message.get("buttons", [])
-        ]
-    }
+__all__ = ["CHANNEL", "INBOX_WAIT", "STATIC", "WebChat", "message_json", "reply_json"]
 
 
 class BadMessage(ValueError):
@@ -92,6 +70,15 @@ def event_of(user: User, body: object) -> Event:
     return Event(user, text=value) if given[0] == "text" else Event(user, payload=value)
 
 
+def said(event: Event, body: dict[str, Any]) -> str | None:
+    """What the person's bubble showed: their text (unless the page sent it unseen), or the label
+    of the button they pressed; never a location's coordinates."""
+    if event.text is not None:
+        return None if body.get("quiet") is True else event.text[:SAID_MAX]
+    shown = body.get("said")
+    return shown[:200] if isinstance(shown, str) and shown.strip() else None
+
+
 class WebChat:
     def __init__(self, conversation: Conversation, inbox: WebInbox, sessions: Sessions):
         self.conversation = conversation
@@ -103,6 +90,7 @@ class WebChat:
         http.router.add_get("/api/ui", self.ui)
         http.router.add_post("/api/messages", self.message)
         http.router.add_get("/api/inbox", self.poll)
+        http.router.add_get("/api/transcript", self.transcript)
         http.router.add_static("/static", STATIC)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
@@ -151,10 +139,32 @@ class WebChat:
         except ValueError:  # not a message
             _ = await self._translator(user)
             return self._error(request, 400, _("Sorry, I could not read that message. Please try again."), session)
+        assert isinstance(body, dict)  # event_of took it
+        key = body.get("key") if isinstance(body.get("key"), str) and KEY.fullmatch(body["key"]) else None
+        once = (
+            self.conversation.once(CHANNEL, f"{user.id}:{key}", CLAIM_EXPIRES)
+            if key
+            else contextlib.nullcontext(Claim.NEW)
+        )
         try:
-            outcome = await self.conversation.turn(event)
-            if outcome.forgotten:
-                await self.inbox.forget(user.id)
+            async with once as claim:
+                if claim is Claim.BUSY:  # the same message, sent before, is being answered
+                    _ = await self._translator(user)
+                    return self._error(
+                        request,
+                        409,
+                        _("Sorry, something went wrong on our side. Please try again in a minute."),
+                        session,
+                    )
+                if claim is Claim.HANDLED:
+                    replies = await self.inbox.answered(user.id, str(key))
+                else:
+                    outcome = await self.conversation.turn(event)
+                    replies = [reply_json(r) for r in outcome.replies]
+                    if outcome.forgotten:
+                        await self.inbox.forget(user.id)
+                    else:
+                        await self.inbox.record(user.id, said(event, body), replies, key)
             chosen = await self.conversation.language_of(user)
         except Exception:
             log.exception("could not answer a web chat message")
@@ -162,15 +172,17 @@ class WebChat:
         lang = chosen or language(user.language) or self.conversation.default_language
         return self._with_session(
             request,
-            web.json_response(
-                {
-                    "replies": [reply_json(r) for r in outcome.replies],
-                    "language": lang,
-                    "ui": labels("chat", Translator(lang)),
-                }
-            ),
+            web.json_response({"replies": replies, "language": lang, "ui": labels("chat", Translator(lang))}),
             session,
         )
+
+    async def transcript(self, request: web.Request) -> web.Response:
+        """The session's conversation so far, for the page to show again."""
+        session = request.cookies.get(COOKIE)
+        if session is None or not self.sessions.citizen_valid(session):
+            return web.json_response({"entries": []}, headers=NO_STORE)
+        entries = await self.inbox.transcript(self._user(session).id)
+        return web.json_response({"entries": entries}, headers=NO_STORE)
 
     async def poll(self, request: web.Request) -> web.Response:
         session = request.cookies.get(COOKIE)
@@ -180,7 +192,7 @@ class WebChat:
             after = max(0, int(request.query.get("after", "0")))
         except ValueError:
             after = 0
-        found = await self.inbox.wait(self._user(session).id, after, INBOX_WAIT)
+        found = await self.inbox.wait(self._user(session).id, after, INBOX_WAIT, keep=True)
         return web.json_response({"messages": [{"id": m.id, "replies": [message_json(m.message)]} for m in found]})
 
     async def _translator(self, user: User) -> Translator:

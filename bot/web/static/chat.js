@@ -1,4 +1,7 @@
 // Opora web chat: the citizen's side. All server text is plain text and goes in through textContent.
+// The conversation is kept on the server for the session (GET /api/transcript), so a reopened tab
+// shows it again. A message that could not be sent waits, and is sent again once the connection is
+// back: each carries a key, so the server answers it once however often it arrives.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -8,12 +11,23 @@ const box = $("text");
 const sendButton = $("send");
 const locateButton = $("locate");
 
-const SAVED = "opora.transcript";
-const SAVED_AFTER = "opora.after";
-const KEEP = 400; // transcript entries kept in sessionStorage
 const MAX_BODY = 256 * 1024; // the server refuses larger bodies
-const PHONE = /\+\d[\d \-\u00a0]{6,}\d/g; // no \s: a number must not run across lines
 const FETCH = { credentials: "same-origin", cache: "no-store" };
+const RETRY_MAX = 10000; // ms between attempts to send again, at most
+
+// Phone numbers in text, as tel: links: international (+380 66 024 6100), national (066 024 61 00,
+// 0431 6 20 30) and short hotlines after a word that says so ("лінію 1545"). Never across lines (no
+// \s), and never dates, years or times: those have dots, dashes or colons, or no phone word before.
+const PHONE = new RegExp(
+  [
+    String.raw`\+\d[\d \-\u00a0()]{6,}\d`,
+    String.raw`\(?0\d[\d \-\u00a0/()]{5,}\d`,
+    String.raw`(?<=(?:лін[іи]\p{L}*|линия\p{L}*|hotline|тел\.|телефон\p{L}*|phone|номер\p{L}*):?[ \u00a0]+)\d{3,4}`,
+  ].map((pattern) => String.raw`(?<![\d+])(?:${pattern})(?!\d)`).join("|"),
+  "giu",
+);
+// A leading emoji and the space after it: decoration, hidden from screen readers.
+const LEADING_EMOJI = /^([ \u00a0]*)((?:\p{Extended_Pictographic}|\p{Regional_Indicator})(?:[\uFE0E\uFE0F\u200D\u20E3]|\p{Emoji_Modifier}|\p{Extended_Pictographic}|\p{Regional_Indicator})*)([ \u00a0]+)/u;
 
 // Used only until /api/ui answers (or if it cannot).
 let ui = {
@@ -22,28 +36,13 @@ let ui = {
 };
 let language = null;
 let csrf = null; // proves to the server that a change comes from this page (from /api/ui)
-let transcript = readJson(SAVED, []); // [{me: text} | {bot: reply}]
-let after = Number(sessionStorage.getItem(SAVED_AFTER)) || 0;
-let pending = 0;
-let queue = Promise.resolve(); // exchanges run one after another, so answers stay in order
-let locating = false;
-
-function readJson(key, fallback) {
-  try {
-    const value = JSON.parse(sessionStorage.getItem(key));
-    return Array.isArray(value) ? value : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-function save() {
-  if (transcript.length > KEEP) transcript = transcript.slice(-KEEP);
-  try {
-    sessionStorage.setItem(SAVED, JSON.stringify(transcript));
-    sessionStorage.setItem(SAVED_AFTER, String(after));
-  } catch { /* storage full or disabled: the chat still works */ }
-}
+let after = 0; // the newest inbox message shown
+const waiting = []; // messages not answered yet, oldest first: {body, own, typed, payload, pressed}
+let sending = false;
+let offline = false;
+let offlineNote = null;
+let wake = null; // ends the wait before the next attempt (the connection is back)
+let idlers = []; // resolved when every waiting message is answered
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,23 +53,59 @@ function el(tag, className, text) {
   return node;
 }
 
+// `text`, its leading emoji (if more follows) in an aria-hidden span; the rest by `rest`.
+function decorated(parent, text, rest = (node, t) => node.append(t)) {
+  const match = text.match(LEADING_EMOJI);
+  if (!match || match[0].length >= text.length) {
+    rest(parent, text);
+    return;
+  }
+  const emoji = el("span", "emoji", match[2]);
+  emoji.setAttribute("aria-hidden", "true");
+  parent.append(match[1], emoji, match[3]);
+  rest(parent, text.slice(match[0].length));
+}
+
 function button(className, label) {
-  const node = el("button", className, label);
+  const node = el("button", className);
+  const text = el("span"); // one piece, so the emoji wraps with the words
+  decorated(text, label);
+  node.append(text);
   node.type = "button";
   return node;
 }
 
-// Text with international phone numbers as tel: links.
+function digits(phone) {
+  return phone.replace(/[^\d+]/g, "");
+}
+
+function isPhone(found) {
+  const count = digits(found).replace("+", "").length;
+  if (found.startsWith("+")) return count >= 8 && count <= 15;
+  if (/^\(?0/.test(found)) return count >= 9 && count <= 12;
+  return true; // a short number after a phone word
+}
+
+// Text with phone numbers as tel: links.
 function linkify(parent, text) {
   let last = 0;
   for (const match of text.matchAll(PHONE)) {
+    if (!isPhone(match[0])) continue;
     parent.append(text.slice(last, match.index));
     const link = el("a", "tel", match[0]);
-    link.href = "tel:" + match[0].replace(/[^\d+]/g, "");
+    link.href = "tel:" + digits(match[0]);
     parent.append(link);
     last = match.index + match[0].length;
   }
   parent.append(text.slice(last));
+}
+
+// Each line: its leading emoji hidden from screen readers, its phone numbers as links.
+function lines(parent, text) {
+  text.split("\n").forEach((line, index) => {
+    if (index) parent.append("\n");
+    decorated(parent, line, linkify);
+  });
 }
 
 // ---------- Rendering ----------
@@ -85,7 +120,9 @@ function botView(reply) {
   if (reply.type === "venue") {
     const node = el("div", "msg bot venue");
     const bubble = el("div", "bubble");
-    bubble.append(el("div", "venue-title", "📍 " + (reply.title || "")));
+    const title = el("div", "venue-title");
+    decorated(title, "📍 " + (reply.title || ""));
+    bubble.append(title);
     if (reply.address) bubble.append(el("div", "venue-address", reply.address));
     node.append(bubble);
     return node;
@@ -93,10 +130,14 @@ function botView(reply) {
   const node = el("div", reply.title ? "msg bot card" : "msg bot");
   if (reply.title || reply.text) {
     const bubble = el("div", "bubble");
-    if (reply.title) bubble.append(el("h2", "card-title", reply.title));
+    if (reply.title) {
+      const title = el("h2", "card-title");
+      decorated(title, reply.title);
+      bubble.append(title);
+    }
     if (reply.text) {
       const text = el("div", "text");
-      linkify(text, reply.text);
+      lines(text, reply.text);
       bubble.append(text);
     }
     node.append(bubble);
@@ -117,10 +158,6 @@ function botView(reply) {
   return node;
 }
 
-function view(entry) {
-  return entry.me != null ? ownView(entry.me) : botView(entry.bot || {});
-}
-
 // Scroll to the end, but never past the top of the first new message (a long card is read from its title).
 function reveal(first) {
   const bottom = scroller.scrollHeight - scroller.clientHeight;
@@ -128,38 +165,50 @@ function reveal(first) {
 }
 
 function addOwn(text) {
-  const entry = { me: text };
-  transcript.push(entry);
-  save();
   const node = ownView(text);
   list.append(node);
   reveal();
-  return { entry, node };
-}
-
-function removeOwn(own) {
-  if (!own) return;
-  own.node.remove();
-  transcript = transcript.filter((entry) => entry !== own.entry);
-  save();
+  return node;
 }
 
 function addReplies(replies) {
-  let first = null;
-  for (const reply of replies) {
-    transcript.push({ bot: reply });
-    const node = botView(reply);
-    list.append(node);
-    first = first || node;
-  }
-  save();
-  if (first) reveal(first);
+  const added = replies.map(botView);
+  list.append(...added);
+  if (added.length) reveal(added[0]);
+  return added;
+}
+
+// A button pressed from the keyboard hands the focus on to the answer's first button, so the next
+// choice is a Tab away, not behind all the old ones. (Not to the text box: on a phone that would
+// open the keyboard over the answer.)
+function focusOn(added, pressed) {
+  if (!pressed || !pressed.classList.contains("choice") || document.activeElement !== pressed) return;
+  const next = added.map((node) => node.querySelector("button")).find(Boolean);
+  if (next) next.focus({ preventScroll: true });
 }
 
 function note(text) {
-  if (!text) return;
-  list.append(el("div", "sys-note", text));
+  if (!text) return null;
+  const node = el("div", "sys-note", text);
+  list.append(node);
   reveal();
+  return node;
+}
+
+// One notice while the connection is away, however many things failed; gone when it is back.
+function wentOffline() {
+  offline = true;
+  if (!offlineNote || !offlineNote.isConnected) offlineNote = note(ui.offline);
+  setBusy();
+}
+
+function backOnline() {
+  if (!offline) return;
+  offline = false;
+  if (offlineNote) offlineNote.remove();
+  offlineNote = null;
+  if (wake) wake();
+  setBusy();
 }
 
 function applyUi(data) {
@@ -167,10 +216,17 @@ function applyUi(data) {
   if (data.ui) ui = { ...ui, ...data.ui };
   if (data.language) language = data.language;
   document.documentElement.lang = language || guessLanguage();
-  const set = (node, key) => { if (ui[key]) node.textContent = ui[key]; };
   if (ui.page_title) document.title = ui.page_title;
-  set($("header"), "header");
-  set(sendButton, "send");
+  if (ui.header) {
+    // "Opora: social services in …": on a narrow screen only the name before the colon is shown.
+    const colon = ui.header.indexOf(":");
+    $("brand").textContent = colon > 0 ? ui.header.slice(0, colon) : ui.header;
+    $("tagline").textContent = colon > 0 ? ui.header.slice(colon) : "";
+  }
+  if (ui.send) {
+    $("send-label").textContent = ui.send;
+    sendButton.setAttribute("aria-label", ui.send);
+  }
   if (ui.placeholder) {
     box.placeholder = ui.placeholder;
     box.setAttribute("aria-label", ui.placeholder);
@@ -189,56 +245,120 @@ function guessLanguage() {
 
 // ---------- Talking to the server ----------
 
+// While an answer is awaited the box is read-only (not disabled: the phone keyboard stays open).
+// Without a connection it stays usable: what is written then waits with the rest.
 function setBusy() {
-  const busy = pending > 0;
-  box.readOnly = busy; // readOnly, not disabled: the phone keyboard stays open
+  const busy = waiting.length > 0 && !offline;
+  box.readOnly = busy;
   sendButton.disabled = busy;
   locateButton.disabled = busy;
   $("composer").setAttribute("aria-busy", String(busy));
 }
 
-// Queue one message; `shown` is the person's bubble (null for none), `typed` the text to give back on failure.
-function post(content, shown, typed = null) {
-  pending++;
-  setBusy();
-  queue = queue.then(() => exchange(content, shown, typed)).finally(() => {
-    pending--;
-    setBusy();
-  });
-  return queue;
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function exchange(content, shown, typed) {
-  const body = JSON.stringify({ ...content, language: navigator.language || "" });
+// Send one message after those before it. `shown` is the person's bubble (null for none), `typed`
+// the text to give back if the server refuses it.
+function post(content, shown, typed = null, source = null) {
+  const said = content.text != null ? (shown == null ? { quiet: true } : {}) : { said: shown };
+  const body = JSON.stringify({ ...content, ...said, key: newKey(), language: navigator.language || "" });
   if (new Blob([body]).size > MAX_BODY) {
     giveBack(typed);
     note(ui.too_long);
     return;
   }
-  const own = shown ? addOwn(shown) : null;
+  const pressed = document.activeElement;
+  const from = source ? source.closest(".msg") : null;
+  waiting.push({ body, own: shown ? addOwn(shown) : null, typed, payload: content.payload, pressed, source, from });
+  setBusy();
+  if (!sending) drain();
+}
+
+async function drain() {
+  sending = true;
+  let tries = 0;
+  while (waiting.length) {
+    const message = waiting[0];
+    if (await deliver(message)) {
+      waiting.shift();
+      tries = 0;
+      setBusy();
+    } else {
+      if (message.own) message.own.classList.add("unsent");
+      wentOffline();
+      await retryWait(tries++);
+    }
+  }
+  sending = false;
+  setBusy();
+  for (const resolve of idlers) resolve();
+  idlers = [];
+}
+
+// Until the connection is back (the browser says so, or the inbox answers), or a while at most.
+function retryWait(tries) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener("online", done);
+      wake = null;
+      resolve();
+    };
+    const timer = setTimeout(done, Math.min(1000 * 2 ** tries, RETRY_MAX));
+    window.addEventListener("online", done);
+    wake = done;
+  });
+}
+
+function idle() {
+  return waiting.length ? new Promise((resolve) => idlers.push(resolve)) : Promise.resolve();
+}
+
+// One attempt: true when it is done with (answered, or refused), false to try again later.
+async function deliver(message) {
   let response;
   try {
-    response = await send(body);
-    if (response.status === 403 && await refreshCsrf()) response = await send(body); // a new session
+    response = await send(message.body);
+    if (response.status === 403 && (await refreshCsrf())) response = await send(message.body); // a new session
   } catch {
-    removeOwn(own);
-    giveBack(typed);
-    note(ui.offline);
-    return;
+    return false; // no connection
   }
+  if (response.status === 409) return false; // still being answered, from an earlier attempt
+  backOnline();
+  if (message.own) message.own.classList.remove("unsent");
   let data = null;
   try {
     data = await response.json();
   } catch { /* not JSON: a proxy's error page, say */ }
   if (!response.ok || !data || !Array.isArray(data.replies)) {
-    removeOwn(own);
-    giveBack(typed);
+    if (message.own) message.own.remove();
+    giveBack(message.typed);
     note((data && data.error) || ui.error);
-    return;
+    return true;
   }
-  if (content.payload === "forget:yes") forgetTranscript(); // they asked to delete everything: the screen too
-  addReplies(data.replies);
+  if (message.payload === "forget:yes") list.replaceChildren(); // they asked to delete everything: the screen too
+  focusOn(addReplies(redrawn(message, data.replies)), message.pressed);
   applyUi(data);
+  return true;
+}
+
+// An answer that replaces the message whose button was pressed redraws it where it is, without the
+// person's bubble; the focus stays on the same button. The other replies follow as usual.
+function redrawn(message, replies) {
+  const old = message.from;
+  if (!replies.length || !replies[0].replaces || !old || !old.isConnected) return replies;
+  const buttons = Array.from(old.querySelectorAll("button"));
+  const at = buttons.indexOf(message.source);
+  const hadFocus = document.activeElement === message.source;
+  const fresh = botView(replies[0]);
+  old.replaceWith(fresh);
+  if (message.own) message.own.remove();
+  const same = fresh.querySelectorAll("button")[at];
+  if (hadFocus && same) same.focus({ preventScroll: true });
+  return replies.slice(1);
 }
 
 function giveBack(typed) {
@@ -248,22 +368,17 @@ function giveBack(typed) {
   }
 }
 
-function forgetTranscript() {
-  transcript = [];
-  list.replaceChildren();
-  save();
-}
-
 function sendText() {
   const text = box.value;
-  if (pending || !text.trim()) return;
+  if (box.readOnly || !text.trim()) return;
   box.value = "";
   grow();
   post({ text }, text, text);
 }
 
-function press(payload, label) {
-  post({ payload }, label || payload);
+// `source`: the button pressed, whose message an answer may redraw in place (a list of toggles).
+function press(payload, label, source = null) {
+  post({ payload }, label || payload, null, source);
 }
 
 function locationBubble() {
@@ -271,6 +386,7 @@ function locationBubble() {
   return label.startsWith("📍") ? label : "📍 " + label;
 }
 
+let locating = false;
 function shareLocation() {
   if (locating) return;
   if (!navigator.geolocation) {
@@ -294,28 +410,25 @@ function shareLocation() {
 
 // Later messages (staff answers) by long poll, forever.
 async function poll() {
-  let offline = false;
   for (;;) {
     const started = Date.now();
     try {
       const response = await fetch("/api/inbox?after=" + after, FETCH);
       if (!response.ok) throw new Error("HTTP " + response.status);
       const messages = (await response.json()).messages || [];
-      offline = false;
+      backOnline();
       if (messages.length) {
-        await queue; // let an answer being awaited come first
+        await idle(); // let an answer being awaited come first
         for (const message of messages) {
           after = Math.max(after, Number(message.id) || 0);
           addReplies(message.replies || []);
         }
-        save();
       } else if (Date.now() - started < 1000) {
         await sleep(3000); // an instant empty answer (no session yet): do not spin
       }
     } catch {
-      if (!offline) note(ui.offline);
-      offline = true;
-      await sleep(3000);
+      wentOffline();
+      await Promise.race([sleep(3000), new Promise((resolve) => window.addEventListener("online", resolve, { once: true }))]);
     }
   }
 }
@@ -344,7 +457,7 @@ $("lang-uk").addEventListener("click", () => press("lang:uk", "UA"));
 list.addEventListener("click", (event) => {
   const target = event.target.closest("button");
   if (!target) return;
-  if (target.classList.contains("choice")) press(target.dataset.payload, target.textContent);
+  if (target.classList.contains("choice")) press(target.dataset.payload, target.textContent, target);
   else if (target.classList.contains("request-location")) shareLocation();
 });
 
@@ -354,28 +467,37 @@ function send(body) {
   });
 }
 
-async function refreshCsrf() {
+async function getJson(path) {
   try {
-    const response = await fetch("/api/ui?page=chat", FETCH);
-    if (!response.ok) return false;
-    applyUi(await response.json());
-    return true;
+    const response = await fetch(path, FETCH);
+    return response.ok ? await response.json() : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
-async function start() {
-  for (const entry of transcript) list.append(view(entry));
+async function refreshCsrf() {
+  const data = await getJson("/api/ui?page=chat");
+  if (data) applyUi(data);
+  return Boolean(data);
+}
+
+// The conversation so far, from the server: what the person said, and the answers.
+function showTranscript(entries) {
+  for (const entry of entries) {
+    if (entry.said) list.append(ownView(entry.said));
+    for (const reply of entry.replies || []) list.append(botView(reply));
+  }
   reveal();
-  let data = null;
-  try {
-    const response = await fetch("/api/ui?page=chat", FETCH);
-    if (response.ok) data = await response.json();
-  } catch { /* the first message will show what is wrong */ }
+}
+
+async function start() {
+  const [data, saved] = await Promise.all([getJson("/api/ui?page=chat"), getJson("/api/transcript")]);
   if (data) applyUi(data);
   else document.documentElement.lang = guessLanguage();
-  if (!transcript.length && !(data && data.language)) post({ text: "/start" }, null);
+  const entries = (saved && saved.entries) || [];
+  showTranscript(entries);
+  if (!entries.length && !(data && data.language)) post({ text: "/start" }, null);
   poll();
 }
 
