@@ -56,9 +56,13 @@ async def test_browsing_category_then_town_then_service_never_dead_ends(olena):
     assert has_menu(services)
     card = await olena.taps("Домашній соціальний патронаж")
     assert card[0].title == "Домашній соціальний патронаж"
-    for part in ("Хто може отримати", "Як звернутися", "Документи", "Вартість", "За даними"):
+    for part in ("📍", "☎", "🕘", "👥", "За даними"):
         assert part in card.text
     assert "staff:topic:kazanlak-home-patronage" in [b.payload for b in card.buttons]
+    more = await olena.taps("Докладніше")
+    for part in ("Хто може отримати", "Як звернутися", "За даними"):
+        assert part in more.text
+    assert "staff:topic:kazanlak-home-patronage" in [b.payload for b in more.buttons]
     back = await olena.taps("⬅")
     assert back.buttons == services.buttons
 

@@ -358,16 +358,15 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
 
 
 def several(turn: Turn, cards: list[ServiceCard], header: list[str], footer: list[str] | None = None) -> Text:
-    """An answer in one message: its header (the first line is the title), the short cards
-    numbered, a "More" button for each and one to talk to staff. One card and no header: that
-    card, titled with its name."""
+    """An answer in one message: its header, the short cards numbered, a "More" button for each
+    and one button to talk to staff. One card and no header: that card, titled with its name."""
     _ = turn._
     if len(cards) == 1 and not header:
         text = service_card(turn, cards[0])
         return Text("\n\n".join([text.text, *(footer or [])]), text.buttons, title=text.title)
     now = turn.services.now()
     marks = KEYCAPS if len(cards) > 1 else ("📋",)
-    blocks = ["\n".join(header[1:])] if header[1:] else []
+    blocks = ["\n".join(header)] if header else []
     for i, card in enumerate(cards):
         mark = marks[i] if i < len(marks) else f"{i + 1}."
         blocks.append("\n".join([f"{mark} {pick(card.name, _.lang) or card.id}", *short_lines(_, card, now)]))
@@ -377,7 +376,7 @@ def several(turn: Turn, cards: list[ServiceCard], header: list[str], footer: lis
         (Button(_("👤 Talk to staff"), staff.pack()),),
         nav(turn),
     ]
-    return Text("\n\n".join([*blocks, *(footer or [])]), rows(*buttons), title=header[0] if header else None)
+    return Text("\n\n".join([*blocks, *(footer or [])]), rows(*buttons))
 
 
 def more_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text:
