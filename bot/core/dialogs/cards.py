@@ -370,10 +370,9 @@ def several(turn: Turn, cards: list[ServiceCard], header: list[str], footer: lis
     for i, card in enumerate(cards):
         mark = marks[i] if i < len(marks) else f"{i + 1}."
         blocks.append("\n".join([f"{mark} {pick(card.name, _.lang) or card.id}", *short_lines(_, card, now)]))
-    staff = Handoff("topic", cards[0].id) if len(cards) == 1 else Handoff()
     buttons = [
         *[(more_button(_, card, marks[i] if i < len(marks) else "📄"),) for i, card in enumerate(cards)],
-        (Button(_("👤 Talk to staff"), staff.pack()),),
+        (Button(_("👤 Talk to staff"), Handoff().pack()),),  # which service: the first step asks
         nav(turn),
     ]
     return Text("\n\n".join([*blocks, *(footer or [])]), rows(*buttons))
