@@ -305,11 +305,25 @@ def short_lines(_: Translator, card: ServiceCard, now: dt.datetime) -> list[str]
     )
     if place:
         lines.append("📍 " + place)
+    office_facts: list[Fact | None] = []
+    if office:
+        office_facts += [office.address_fact] if address else []
+        office_facts += office.phone_facts if office.phones else []
+        office_facts += [office.hours_fact] if office.hours else []
+    # The office's facts all confirmed at once: said once, after them; else each confirmed phone says so.
+    confirmed = (
+        bool(office_facts)
+        and all(f is not None and f.confirmed for f in office_facts)
+        and len({_provenance_key(f) for f in office_facts}) == 1
+    )
     phones = office.phones if office and office.phones else card.phones
     if phones:
-        lines.append("☎ " + ", ".join(phones))
+        facts = office.phone_facts if office and office.phones and not confirmed else []
+        lines.append("☎ " + phones_text(_, phones, facts, card.fact))
     if office and office.hours:
         lines.append("🕘 " + short_hours_text(_, office, now))
+    if confirmed and office_facts[0] and (note := fact_note(_, office_facts[0], None, card.fact).strip(" ()")):
+        lines.append("✔ " + note[:1].upper() + note[1:])
     if len(card.offices) > 1:
         others = len(card.offices) - 1
         lines.append("🏢 " + _.plural("And %(n)d more office.", "And %(n)d more offices.", others))
@@ -321,12 +335,7 @@ def short_lines(_: Translator, card: ServiceCard, now: dt.datetime) -> list[str]
     elif unknown:
         lines.append("❔ " + _("Not known: %(what)s. A member of staff can find out.", what=unknown))
     lines.append(("✔ " if card.fact.confirmed else "📰 ") + provenance_text(_, card.fact))
-    shown: list[Fact | None] = [card.fact]
-    if office:
-        shown += [office.address_fact] if address else []
-        shown += office.phone_facts if office.phones else []
-        shown += [office.hours_fact] if office.hours else []
-    if any(fact is not None and fact.stale(today) for fact in shown):
+    if any(fact is not None and fact.stale(today) for fact in [card.fact, *office_facts]):
         lines.append("⏳ " + _("This may be out of date: check before you go."))
     return lines
 
@@ -340,6 +349,16 @@ def short_hours_text(_: Translator, office: Office, now: dt.datetime) -> str:
     if date := hours_date(_, office):
         return _("%(hours)s (as of %(date)s)", hours=hours, date=date)
     return _("%(hours)s (from an undated source)", hours=hours)
+
+
+def phones_text(_: Translator, numbers: list[str], facts: list[Fact], context: Fact) -> str:
+    """Phone numbers, each said to be confirmed when a person confirmed it (" (confirmed by
+    <office> on <date>)"); the rest of where they come from is behind "More"."""
+    groups: dict[str, list[str]] = {}
+    for i, number in enumerate(numbers):
+        fact = facts[i] if i < len(facts) else None
+        groups.setdefault(fact_note(_, fact, None, context) if fact and fact.confirmed else "", []).append(number)
+    return ", ".join(", ".join(group) + note for note, group in groups.items())
 
 
 def more_button(_: Translator, card: ServiceCard, mark: str = "📄") -> Button:
