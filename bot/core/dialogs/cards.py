@@ -240,7 +240,17 @@ ABBREVIATIONS = frozenset(
 SENTENCE_END = re.compile(r"(\S+)[.!?]\s+(?=[^\sa-zа-яёіїєґ])")
 # Words that show a text already says which documents are needed, or what it costs: such a
 # card never adds "documents: not stated" after them.
-DOCUMENT_WORDS = ("документ", "лична карта", "личната карта", "копие", "копі", "посвідчен", "паспорт", "довідк")
+DOCUMENT_WORDS = (
+    "документ",
+    "лична карта",
+    "личната карта",
+    "копие",
+    "копі",
+    "посвідчен",
+    "паспорт",
+    "довідк",
+    "декларац",
+)
 COST_WORDS = ("такс", "плат", "цена", "ціна", "вартіст", "коштує", "безкоштовн")
 TARGET_GROUPS = frozenset(TargetGroup)
 
@@ -286,7 +296,7 @@ def short_lines(_: Translator, card: ServiceCard, now: dt.datetime) -> list[str]
             if card.status in NOT_OPERATING
             else "⚠ " + _("This service is not active at the moment.")
         )
-    if alert := pick(card.alert, lang):
+    if card.operating and (alert := pick(card.alert, lang)):  # a closed service's ⛔ says enough
         lines.append("⚠ " + first_sentence(alert, 2 * SHORT_LINE))
     if description := pick(card.description, lang):
         lines.append(first_sentence(description))
