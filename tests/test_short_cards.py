@@ -4,11 +4,17 @@ One `opora run` serves all three at once: Telegram long-polls a fake Bot API, Vi
 fake Viber API, and the web chat is used over HTTP as a browser would. A card starts with what
 a person needs in order to act, in about 500 characters; the rest is behind "More"."""
 
+import datetime as dt
+
 import pytest
+from chat_helpers import FakeChannel
 from fake_telegram import FakeBotAPI, TelegramChat
 from fake_viber import FakeViberAPI, ViberUser
 from web_visitor import Visitor, WebOpora
 from web_visitor import text as web_text
+
+from bot.app import build_app, build_conversation, build_engine, ensure_catalog
+from bot.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -17,6 +23,7 @@ VIBER_TOKEN = "viber-test-token"
 SHORT = 500  # characters of a short card, its title included
 KAZANLAK = "топъл обяд Казанлък"
 KYIV = "терцентр Краматорська в Києві"
+MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv and Sofia
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +143,52 @@ async def test_in_the_web_chat_the_answer_is_one_bubble_of_short_cards(opora):
         assert "Как да подадете заявление" in web_text(more) and "📍" in web_text(more)
     finally:
         await visitor.close()
+
+
+# --- what cards and near-me say, through the core ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def core(tmp_path_factory):
+    app = await build_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('core')}/opora.sqlite3"))
+    await ensure_catalog(app)
+    app.conversation = build_conversation(app, await build_engine(app), now=lambda: MONDAY_MORNING)
+    yield app
+    await app.close()
+
+
+def person(core, name: str, language: str) -> FakeChannel:
+    return FakeChannel(core.conversation, user_id=name, language=language)
+
+
+async def test_near_kazanlak_says_less_than_a_kilometre_to_the_centre_never_zero(core):
+    petar = person(core, "near-kazanlak", "bg")
+    await petar.says("/start")
+    await petar.taps("Близо до мен")
+    nearest = await petar.taps("Казанлък")
+    assert len(nearest) == 1  # one message: the offices numbered, a button per service
+    assert "около 0 километра" not in nearest.text and " 0 километра" not in nearest.text
+    assert nearest.text.count("по-малко от 1 километър (до центъра на града: точното място не е известно)") == 3
+    assert [label[:1] for label in nearest.labels()][:3] == ["1", "2", "3"]
+
+
+async def test_a_town_and_a_district_are_said_once_and_unknowns_once(core):
+    olena = person(core, "kropyvnytskyi", "uk")
+    more = await olena.presses("more:kramatorsk-idp-support")
+    assert "вул. Архітектора Паученка, 64/53, м. Кропивницький" in more.text
+    assert "Кропивницький, вул." not in more.text
+    assert "📍 Київ, Дарницький район (точна адреса не опублікована)" in more.text
+    assert "Дарницький район, Дарницький район" not in more.text
+    assert "📍 Дніпро\n   ❔ Невідомо: точна адреса, телефон, години роботи" in more.text
+    assert "Телефон невідомий" not in more.text and "не вказано в наших джерелах" not in more.text
+    card = await olena.presses("svc:kramatorsk-idp-support")
+    assert card.text.count("невідом") == 1
+
+
+async def test_a_card_never_says_unknown_what_its_own_text_covers(core):
+    petar = person(core, "documents", "bg")
+    more = await petar.presses("more:kazanlak-home-patronage")
+    assert "копие на личната карта" in more.text and "месечна такса" in more.text
+    assert "Нашите източници не посочват" not in more.text and "не е посочено" not in more.text
+    other = await petar.presses("more:kazanlak-csri")  # says nothing of either: said once, together
+    assert "❔ Нашите източници не посочват: документи, цена." in other.text
