@@ -7,14 +7,22 @@ a person needs in order to act, in about 500 characters; the rest is behind "Mor
 import datetime as dt
 
 import pytest
-from chat_helpers import FakeChannel
-from fake_telegram import FakeBotAPI, TelegramChat
-from fake_viber import FakeViberAPI, ViberUser
-from web_visitor import Visitor, WebOpora
-from web_visitor import text as web_text
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.settings import Settings
+
+try:  # the helpers in tests/support/ (main since the tests were reorganised)
+    from support.chat_helpers import FakeChannel
+    from support.fake_telegram import FakeBotAPI, TelegramChat
+    from support.fake_viber import FakeViberAPI, ViberUser
+    from support.web_visitor import Visitor, WebOpora
+    from support.web_visitor import text as web_text
+except ImportError:  # the helpers beside the tests (this branch began from them)
+    from chat_helpers import FakeChannel
+    from fake_telegram import FakeBotAPI, TelegramChat
+    from fake_viber import FakeViberAPI, ViberUser
+    from web_visitor import Visitor, WebOpora
+    from web_visitor import text as web_text
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -66,6 +74,7 @@ def telegram_messages(sent) -> list[str]:
 # --- Telegram ---------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_on_telegram_a_warm_lunch_in_kazanlak_is_one_short_card_with_more(opora):
     ivan = TelegramChat(opora.telegram, 701, "bg")
     messages = telegram_messages(await ivan.says(KAZANLAK))
@@ -85,6 +94,7 @@ async def test_on_telegram_a_warm_lunch_in_kazanlak_is_one_short_card_with_more(
     assert "Документи: не е посочено" not in more[0] and "Цена: не е посочено" not in more[0]
 
 
+@pytest.mark.e2e
 async def test_on_telegram_three_services_come_as_one_message_with_a_more_button_each(opora):
     olena = TelegramChat(opora.telegram, 702, "uk")
     sent = await olena.says(KYIV)
@@ -111,6 +121,7 @@ def viber_user(opora, user_id: str, language: str) -> ViberUser:
     return ViberUser(opora.viber, opora.url + "/viber", VIBER_TOKEN, user_id, language)
 
 
+@pytest.mark.e2e
 async def test_on_viber_the_first_card_is_short_and_more_shows_the_rest(opora):
     halyna = viber_user(opora, "halyna-short==", "uk")
     await halyna.opens_the_chat()
@@ -128,6 +139,7 @@ async def test_on_viber_the_first_card_is_short_and_more_shows_the_rest(opora):
 # --- the web chat -----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_in_the_web_chat_the_answer_is_one_bubble_of_short_cards(opora):
     visitor = Visitor(opora, "bg-BG")
     try:
