@@ -171,9 +171,14 @@ async def test_the_closed_shelter_and_the_ended_project_are_not_shown_as_operati
 
     shelter = plain((await petar.presses("svc:pazardzhik-temporary-shelter")).text)
     assert "⛔ Закрита: тази услуга вече не се предоставя." in shelter
+    assert "📍" not in shelter and "Как се кандидатства" not in shelter
+    shelter = plain((await petar.presses("more:pazardzhik-temporary-shelter")).text)
+    assert "⛔ Закрита: тази услуга вече не се предоставя." in shelter
     assert "Решение № 112 от 31.05.2022" in shelter and "„Приют“" in shelter
     assert "📍" not in shelter and "Как се кандидатства" not in shelter
     project = plain((await petar.presses("svc:pazardzhik-inclusion-centre")).text)
+    assert "⛔ Доколкото знаем, не работи" in project and "📍" not in project
+    project = plain((await petar.presses("more:pazardzhik-inclusion-centre")).text)
     assert "⛔ Доколкото знаем, не работи" in project and "📍" not in project
     assert "до около средата на 2019 г." in project
 

@@ -415,8 +415,24 @@ def more_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text:
     lang = _.lang
     today = turn.services.now().date()
     lines = [f"🏛 {pick(card.organization, lang)}"] if card.organization else []
+    if not card.operating:
+        lines.append(
+            _(NOT_OPERATING[card.status])
+            if card.status in NOT_OPERATING
+            else "⚠ " + _("This service is not active at the moment.")
+        )
+    if alert := pick(card.alert, lang):
+        lines.append(f"⚠ {alert}")
     description = pick(card.description, lang) or ""
     lines.append(description)
+    if not card.operating:  # what it was, and where it came from; nothing to apply for, nowhere to go
+        lines.append(
+            "🏢 "
+            + _("Where to go: this service does not operate. A member of staff can tell you what there is instead.")
+        )
+        lines += _provenance_lines(_, card.fact, today)
+        buttons = rows((Button(_("👤 Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back))
+        return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
     eligibility, application = pick(card.eligibility, lang), pick(card.application, lang)
     if eligibility:
         lines.append("👥 " + _("Who can get it: %(text)s", text=eligibility))
@@ -445,11 +461,11 @@ def more_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text:
         lines.append("☎ " + ", ".join(card.phones))
     if card.url:
         lines.append(f"🔗 {card.url}")
-    if card.operating and card.offices:
+    if card.offices:
         lines.append(_.plural("Office:", "Offices:", len(card.offices)))
         for office in card.offices:
             lines += office_lines(_, office, today=today, context=card.fact)
-    elif card.operating:
+    else:
         lines.append("🏢 " + _("Where to go: not stated in our sources"))
     lines += _provenance_lines(_, card.fact, today)
     buttons = rows((Button(_("👤 Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back))
