@@ -261,7 +261,8 @@ def first_sentence(text: str, limit: int = SHORT_LINE) -> str:
     end = len(text)
     for match in SENTENCE_END.finditer(text):
         word = match.group(1).lower().lstrip('(«„"')
-        if word in ABBREVIATIONS or "." in word or (word.isalpha() and len(word) <= 2):
+        closed = word.endswith((")", "»", "“", '"'))  # "(… 2016 г.)." ends a sentence
+        if not closed and (word in ABBREVIATIONS or "." in word or (word.isalpha() and len(word) <= 2)):
             continue
         end = match.end(1) + 1
         break
@@ -297,7 +298,7 @@ def short_lines(_: Translator, card: ServiceCard, now: dt.datetime) -> list[str]
             else "⚠ " + _("This service is not active at the moment.")
         )
     if card.operating and (alert := pick(card.alert, lang)):  # a closed service's ⛔ says enough
-        lines.append("⚠ " + first_sentence(alert, 2 * SHORT_LINE))
+        lines.append("⚠ " + first_sentence(alert))  # the whole alert is behind "More"
     if description := pick(card.description, lang):
         lines.append(first_sentence(description))
     if not card.operating:  # nothing to apply for, nowhere to go
