@@ -544,8 +544,33 @@ def where(town: str | None, address: str | None) -> str:
     """An office's place in words: the town and the address, each part said once ("Дарницький
     район, Дарницький район (…)" and "Кропивницький, вул. …, м. Кропивницький" would repeat it)."""
     address = (address or "").strip()
-    parts = [part for part in (town or "").split(", ") if part and part.casefold() not in address.casefold()]
+    stems = {word[:STEM] for word in _words(address)}
+    parts = [
+        part
+        for i, part in enumerate((town or "").split(", "))
+        if part
+        and not _says(address, part)
+        # a district the address names in other words ("Дарницки район" and "Район Дарница")
+        and not (i and any(word[:STEM] in stems for word in _words(part)))
+    ]
     return ", ".join([*parts, *([address] if address else [])])
+
+
+STEM = 5  # letters two words of one name share: "Дарницки" and "Дарница"
+
+
+def _tokens(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text.casefold()).split()
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _tokens(text) if len(w) >= STEM and w.isalpha()]
+
+
+def _says(text: str, name: str) -> bool:
+    """Whether a text names a place, as whole words ("м. Кропивницький", not "Самоковско")."""
+    words, named = _tokens(text), _tokens(name)
+    return bool(named) and any(words[i : i + len(named)] == named for i in range(len(words) - len(named) + 1))
 
 
 def international(number: str, country: str | None) -> str:
