@@ -94,9 +94,9 @@ async def _cards(turn: Turn, result: Answer, header: list[str] | None = None) ->
     and one way to a member of staff (bot/core/dialogs/cards.py, `several`)."""
     _ = turn._
     where = _place_name(turn, result.places[0]) if result.places and not result.origins else None
-    lines = list(header or [])
+    lines = list(header or [])  # what these services are, when the caller says it
     if lines:
-        pass  # the caller said what these services are
+        pass
     elif not result.place_matched and where:
         lines.append(_("I found nothing exactly like that in %(place)s. The closest service there:", place=where))
     elif not result.sure:

@@ -1,5 +1,9 @@
 """Service cards and office details as text in the reader's language.
 
+A card is short (`short_lines`, about 500 characters): what the service is, where, the phone,
+today's hours, who it is for, what is not known (once), and where the facts come from. The rest
+is behind "More" (`more_card`). An answer with several services is one message (`several`).
+
 What the catalogue does not know is said plainly, never guessed. Every fact says where it comes
 from: "According to <source>, <date>" when nobody confirmed it, "Confirmed by <office> on <date>"
 only when a person did; facts older than a year (or of unknown date) are marked as possibly out
