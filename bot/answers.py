@@ -2,6 +2,7 @@
 
 from bot.core.dialogs.answers import found_text, nothing_found_text
 from bot.core.i18n import Translator
+from catalog.directory import where as place
 from catalog.search.engine import Answer
 
 
@@ -21,7 +22,7 @@ def render(answer: Answer) -> str:
     for number, result in enumerate(answer.results, 1):
         lines.append(f"{number}. {result.service} — {result.organization or ''}".rstrip(" —"))
         for loc in result.locations:
-            where = ", ".join(x for x in (loc.city, loc.address) if x) or _("address unknown")
+            where = place(loc.city, loc.address) or _("address unknown")
             phones = ", ".join(loc.phones) or _("phone unknown")
             lines.append(f"   {loc.name}: {where}; {phones}")
     return "\n".join(lines)

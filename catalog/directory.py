@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from cachetools import TTLCache
 from sqlalchemy import Result, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,7 @@ from catalog.models import (
 )
 from catalog.provenance import STALE_MONTHS, Fact
 from catalog.texts import Texts, local_texts
+from catalog.validation import format_phone
 from catalog.vocabulary import WEEKDAYS
 
 # Places people browse by: villages count with their town, districts with their city, and a
@@ -147,6 +149,7 @@ class ServiceCard:
     sources: list[str]
     assured_date: dt.date | None  # only when a person confirmed it (see `fact`)
     fact: Fact = field(default_factory=Fact)  # where the service's facts come from, and how old
+    areas: list[Texts] = field(default_factory=list)  # the names of the places it serves
 
     @property
     def operating(self) -> bool:
@@ -271,11 +274,19 @@ class Directory:
                     .order_by(ServiceAtLocation.id)
                 )
             ).all()
-            return service, organization, documents, costs, phones, location_ids
+            areas = (
+                await session.scalars(
+                    select(Place)
+                    .join(ServiceArea, ServiceArea.place_id == Place.id)
+                    .where(ServiceArea.service_id == service_id)
+                    .order_by(ServiceArea.id)
+                )
+            ).all()
+            return service, organization, documents, costs, phones, location_ids, areas
 
         if (found := await self._read(("card", service_id), query)) is None:
             return None
-        service, organization, documents, costs, phones, location_ids = found
+        service, organization, documents, costs, phones, location_ids, areas = found
         offices = await self._offices(location_ids)
         return ServiceCard(
             id=service.id,
@@ -287,7 +298,7 @@ class Directory:
             alert=_t(service, "alert"),
             documents=[_t(d, "document") for d in documents],
             costs=[_t(c, "option") for c in costs],
-            phones=list(phones),
+            phones=[international(number, None) for number in phones],
             url=service.url,
             status=service.status,
             target_groups=list(service.target_groups or []),
@@ -297,6 +308,7 @@ class Directory:
             sources=list(service.sources or []),
             assured_date=service.assured_date,
             fact=Fact.of(service),
+            areas=[_t(place, "name") for place in areas],
         )
 
     async def office(self, location_id: str) -> Office | None:
@@ -397,7 +409,9 @@ class Directory:
                 )
             ).all()
             places = (await session.scalars(select(Place).where(Place.id.in_(place_ids)))).all()
-            return locations, addresses, phones, schedules, places
+            towns = {p.within_id for p in places if p.kind == "district" and p.within_id}
+            parents = (await session.scalars(select(Place).where(Place.id.in_(towns)))).all() if towns else []
+            return locations, addresses, phones, schedules, [*places, *parents]
 
         locations, addresses, phones, schedules, place_list = await self._read(("offices", *location_ids), query)
         places = {p.id: p for p in place_list}
@@ -405,8 +419,13 @@ class Directory:
         for a in addresses:
             address.setdefault(a.location_id, a)
         numbers, phone_facts, phone_descriptions = defaultdict(list), defaultdict(list), defaultdict(list)
+        countries = {
+            loc.id: (places[loc.place_id].country if loc.place_id in places else None)
+            or (address[loc.id].country if loc.id in address else None)
+            for loc in locations
+        }
         for p in phones:
-            numbers[p.location_id].append(p.number)
+            numbers[p.location_id].append(international(p.number, countries.get(p.location_id)))
             phone_facts[p.location_id].append(Fact.of(p))
             phone_descriptions[p.location_id].append(_t(p, "description"))
         hours, hours_facts, notes, zones = defaultdict(list), defaultdict(list), {}, {}
@@ -423,11 +442,11 @@ class Directory:
         offices = {}
         for loc in locations:
             place, a = places.get(loc.place_id or ""), address.get(loc.id)
-            country = (place.country if place else None) or (a.country if a else None)
+            country = countries[loc.id]
             offices[loc.id] = Office(
                 id=loc.id,
                 name=_t(loc, "name"),
-                city=_t(place, "name") if place else (_t(a, "city") if a else {}),
+                city=_town(place, places) if place else (_t(a, "city") if a else {}),
                 address=_t(a, "address_1") if a else {},
                 phones=numbers[loc.id],
                 hours=hours[loc.id],
@@ -528,6 +547,61 @@ class Directory:
             )
             for r in await self._read(("items", *ids), query)
         ]
+
+
+def where(town: str | None, address: str | None) -> str:
+    """An office's place in words: the town and the address, each part said once ("Дарницький
+    район, Дарницький район (…)" and "Кропивницький, вул. …, м. Кропивницький" would repeat it)."""
+    address = (address or "").strip()
+    stems = {word[:STEM] for word in _words(address)}
+    parts = [
+        part
+        for i, part in enumerate((town or "").split(", "))
+        if part
+        and not _says(address, part)
+        # a district the address names in other words ("Дарницки район" and "Район Дарница")
+        and not (i and any(word[:STEM] in stems for word in _words(part)))
+    ]
+    return ", ".join([*parts, *([address] if address else [])])
+
+
+STEM = 5  # letters two words of one name share: "Дарницки" and "Дарница"
+
+
+def _tokens(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text.casefold()).split()
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _tokens(text) if len(w) >= STEM and w.isalpha()]
+
+
+def _says(text: str, name: str) -> bool:
+    """Whether a text names a place, as whole words ("м. Кропивницький", not "Самоковско")."""
+    words, named = _tokens(text), _tokens(name)
+    return bool(named) and any(words[i : i + len(named)] == named for i in range(len(words) - len(named) + 1))
+
+
+def international(number: str, country: str | None) -> str:
+    """A phone number in international form (+359 431 6 23 61), which every channel can dial from
+    a tap; as it is when it cannot be read as a number."""
+    if number.startswith("+"):
+        return number
+    try:
+        return format_phone(number, country or "BG")
+    except phonenumbers.NumberParseException:
+        return number
+
+
+def _town(place: Place, places: dict[str, Place]) -> Texts:
+    """A place's name as an address starts with it: a city's district after its city ("Київ,
+    Дарницький район")."""
+    names = _t(place, "name")
+    town = places.get(place.within_id or "") if place.kind == "district" else None
+    if town is None:
+        return names
+    town_names = _t(town, "name")
+    return {lang: ", ".join(x for x in (town_names.get(lang), name) if x) for lang, name in names.items()}
 
 
 def _oldest(facts: list[Fact]) -> Fact | None:

@@ -96,11 +96,11 @@ async def test_the_kyiv_branchs_2022_hours_never_say_open_now(opora):
             "Години роботи станом на 11 жовтня 2022 р.: пн–пт 09:00–17:00; сб 09:00–15:00. Вони могли змінитися."
         ) in kyiv
         assert "відчинено" not in kyiv and "зачинено" not in kyiv and "Сьогодні" not in kyiv
-        card = await olena.presses("svc:kramatorsk-legal-consultations")
+        card = await olena.presses("more:kramatorsk-legal-consultations")
         assert "Години роботи станом на 11 жовтня 2022 р." in office_block(card, "Відділення терцентру")
     opora.clock = MONDAY_MORNING
     petar = chat(opora, "bg", "kyiv")
-    card = await petar.presses("svc:kramatorsk-psychological-help")
+    card = await petar.presses("more:kramatorsk-psychological-help")
     kyiv = office_block(card, "Клонът на терцентъра на Краматорск в Киев")
     assert "Работно време към 11 октомври 2022 г." in kyiv and "Може да се е променило." in kyiv
     assert "Според rubryka.com, 11 октомври 2022 г.; може вече да не е актуално" in kyiv
@@ -133,7 +133,7 @@ async def test_no_card_says_verified_for_a_fact_nobody_confirmed(opora):
 
 
 async def test_a_confirmed_fact_says_who_confirmed_it_and_when(opora):
-    card = plain((await chat(opora, "uk", "confirmed").presses("svc:kazanlak-home-patronage")).text)
+    card = plain((await chat(opora, "uk", "confirmed").presses("more:kazanlak-home-patronage")).text)
     assert "✔ Підтверджено: Домашній соціальний патронаж – Казанлик, 20 листопада 2026 р." in card
     assert "📰 За даними Standart" not in card and "⏳" not in card
     office = card[card.index("🏢 Домашній соціальний патронаж – Казанлик") :]
@@ -144,15 +144,15 @@ async def test_a_confirmed_fact_says_who_confirmed_it_and_when(opora):
 async def test_facts_older_than_a_year_are_marked_as_possibly_out_of_date(opora):
     opora.clock = MONDAY_MORNING
     petar, olena = chat(opora, "bg", "old"), chat(opora, "uk", "old")
-    card = plain((await petar.presses("svc:pazardzhik-csri-visual")).text)
+    card = plain((await petar.presses("more:pazardzhik-csri-visual")).text)
     assert "📰 Според trafficnews.bg, 1 декември 2015 г." in card
     assert "⏳ Информацията може вече да не е актуална." in card
-    card = plain((await olena.presses("svc:perushtitsa-patronage-meals")).text)
+    card = plain((await olena.presses("more:perushtitsa-patronage-meals")).text)
     assert "📰 За даними perushtitsa.bg; джерело не вказує дати" in card and "⏳" in card
-    fresh = plain((await olena.presses("svc:kramatorsk-home-care")).text)
+    fresh = plain((await olena.presses("more:kramatorsk-home-care")).text)
     assert "📰 За даними freeradio.com.ua, 27 лютого 2026 р." in fresh and "⏳" not in fresh
     opora.clock = NEXT_SPRING  # a year after the source, the same card warns
-    later = plain((await chat(opora, "uk", "spring").presses("svc:kramatorsk-home-care")).text)
+    later = plain((await chat(opora, "uk", "spring").presses("more:kramatorsk-home-care")).text)
     assert "⏳ Ця інформація може бути вже неактуальною." in later
     opora.clock = MONDAY_MORNING
 
@@ -170,9 +170,14 @@ async def test_the_closed_shelter_and_the_ended_project_are_not_shown_as_operati
 
     shelter = plain((await petar.presses("svc:pazardzhik-temporary-shelter")).text)
     assert "⛔ Закрита: тази услуга вече не се предоставя." in shelter
+    assert "📍" not in shelter and "Как се кандидатства" not in shelter
+    shelter = plain((await petar.presses("more:pazardzhik-temporary-shelter")).text)
+    assert "⛔ Закрита: тази услуга вече не се предоставя." in shelter
     assert "Решение № 112 от 31.05.2022" in shelter and "„Приют“" in shelter
     assert "📍" not in shelter and "Как се кандидатства" not in shelter
     project = plain((await petar.presses("svc:pazardzhik-inclusion-centre")).text)
+    assert "⛔ Доколкото знаем, не работи" in project and "📍" not in project
+    project = plain((await petar.presses("more:pazardzhik-inclusion-centre")).text)
     assert "⛔ Доколкото знаем, не работи" in project and "📍" not in project
     assert "до около средата на 2019 г." in project
 

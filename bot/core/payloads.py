@@ -174,6 +174,13 @@ class Card(Payload, prefix="svc"):
 
 
 @dataclass(frozen=True)
+class More(Payload, prefix="more"):
+    """The rest of a service's card: how to apply, documents, cost, sources, every office."""
+
+    service: str
+
+
+@dataclass(frozen=True)
 class Near(Payload, prefix="near"):
     place: str = ""  # "" asks for a location or a town
 

@@ -5,7 +5,7 @@ none; "I do not cover that town" or "that topic" when so; a clarifying question 
 need; a short reply to small talk; and, once, "which town?" when the answer depends on it."""
 
 from bot.core.dialogs import browse, handoff, menu
-from bot.core.dialogs.cards import service_card
+from bot.core.dialogs.cards import several
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply, Text, rows
 from bot.core.flows import Flow, StateData
@@ -89,41 +89,39 @@ async def answer(turn: Turn, question: str) -> list[Reply]:
     return await _cards(turn, result)
 
 
-async def _cards(turn: Turn, result: Answer, intro: str | None = None) -> list[Reply]:
+async def _cards(turn: Turn, result: Answer, header: list[str] | None = None) -> list[Reply]:
+    """The services found, in one message: short cards together, each with its "More" button,
+    and one way to a member of staff (bot/core/dialogs/cards.py, `several`)."""
     _ = turn._
     where = _place_name(turn, result.places[0]) if result.places and not result.origins else None
-    found = found_text(_, len(result.results))
-    if intro:
-        found = intro
+    lines = list(header or [])  # what these services are, when the caller says it
+    if lines:
+        pass
     elif not result.place_matched and where:
-        found = _("I found nothing exactly like that in %(place)s. The closest service there:", place=where)
+        lines.append(_("I found nothing exactly like that in %(place)s. The closest service there:", place=where))
     elif not result.sure:
-        found = _("I am not sure I understood. The closest service I found:")
-    elif where:
-        found = _("In %(place)s: %(found)s", place=where, found=found)
-    replies: list[Reply] = [Text(found)]
+        lines.append(_("I am not sure I understood. The closest service I found:"))
+    elif len(result.results) > 1:  # one card is titled with its name, and its 📍 says where
+        found = found_text(_, len(result.results))
+        lines.append(_("In %(place)s: %(found)s", place=where, found=found) if where else found)
     turn.state.data.pop("back", None)
     handoff.remember(
         turn,
         [r.service_id for r in result.results],
         [r.locations[0].location_id for r in result.results if r.locations],
     )
+    cards = []
     for each in result.results:
         card = await turn.services.directory.card(each.service_id)
         if card is None:  # the catalogue was reloaded since the index was built
             continue
         ranked = [loc.location_id for loc in each.locations]
         card.offices.sort(key=lambda o: ranked.index(o.id) if o.id in ranked else len(ranked))
-        replies.append(service_card(turn, card))
-    if not result.sure:
-        replies.append(
-            screen(
-                turn,
-                _("If this is not it, a member of staff can help."),
-                [Button(_("👤 Talk to staff"), Handoff().pack())],
-            )
-        )
-    return replies
+        cards.append(card)
+    if not cards:
+        return [_not_found(turn, result)]
+    footer = [] if result.sure else [_("If this is not it, a member of staff can help.")]
+    return [several(turn, cards, lines, footer)]
 
 
 def _ways_on(turn: Turn) -> list[Button]:
@@ -181,22 +179,17 @@ async def _not_covered(turn: Turn, result: Answer) -> list[Reply]:
             )
         )
     buttons = [Button(_("👤 Talk to staff"), Handoff().pack()), Button(_("🔎 Find a service"), Browse().pack())]
-    replies: list[Reply] = [screen(turn, "\n".join(lines), buttons)]
-    if result.results:
-        intro = (
-            _(
-                "Services for people displaced from %(place)s, wherever they are now:",
-                place=_place_name(turn, result.origins[0]),
-            )
-            if result.origins
-            else _("What there is in %(place)s, in case it helps:", place=nearest)
+    if not result.results:
+        return [screen(turn, "\n".join(lines), buttons)]
+    intro = (
+        _(
+            "Services for people displaced from %(place)s, wherever they are now:",
+            place=_place_name(turn, result.origins[0]),
         )
-        replies = [
-            Text("\n".join(lines)),
-            *await _cards(turn, result, intro),
-            screen(turn, _("A member of staff can tell you more."), buttons[:1]),
-        ]
-    return replies
+        if result.origins
+        else _("What there is in %(place)s, in case it helps:", place=nearest)
+    )
+    return await _cards(turn, result, [*lines, intro])
 
 
 def _out_of_scope(turn: Turn, topic: str | None) -> Text:
@@ -227,23 +220,23 @@ def _out_of_scope(turn: Turn, topic: str | None) -> Text:
 
 async def _clarify(turn: Turn) -> list[Reply]:
     _ = turn._
+    kinds = [
+        b
+        for reply in await browse.categories(turn)
+        if isinstance(reply, Text)
+        for row in reply.buttons
+        for b in row
+        if b.payload != Menu().pack()
+    ]
     return [
-        Text(
+        screen(
+            turn,
             _(
                 "I will gladly help. Tell me a little more: who needs help, and with what? For example: "
                 "“my mother is 80 and can no longer cook”. Or choose the kind of help:"
-            )
-        ),
-        *[
-            screen(
-                turn,
-                reply.text,
-                [b for row in reply.buttons for b in row if b.payload != Menu().pack()]
-                + [Button(_("👤 Talk to staff"), Handoff().pack())],
-            )
-            for reply in await browse.categories(turn)
-            if isinstance(reply, Text)
-        ],
+            ),
+            [*kinds, Button(_("👤 Talk to staff"), Handoff().pack())],
+        )
     ]
 
 

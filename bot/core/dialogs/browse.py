@@ -1,10 +1,10 @@
-"""Find a service: category → town → service → card."""
+"""Find a service: category → town → service → card → more."""
 
 from bot.core.dialogs import handoff
-from bot.core.dialogs.cards import service_card
+from bot.core.dialogs.cards import more_card, service_card
 from bot.core.dialogs.common import StaleButton, Turn, screen
 from bot.core.events import Button, Reply
-from bot.core.payloads import ANY, Browse, Card, InTown, Towns
+from bot.core.payloads import ANY, Browse, Card, InTown, More, Towns
 from catalog.texts import pick
 from catalog.vocabulary import CATEGORY_LABELS, Category
 
@@ -63,3 +63,14 @@ async def card(turn: Turn, pressed: Card) -> list[Reply]:
         raise StaleButton(pressed)
     handoff.remember(turn, [pressed.service], [o.id for o in found.offices[:1]])
     return [service_card(turn, found, back=turn.state.data.get("back"))]
+
+
+async def more(turn: Turn, pressed: More) -> list[Reply]:
+    """The rest of a card. The offices the person was just shown come first."""
+    found = await turn.services.directory.card(pressed.service)
+    if found is None:
+        raise StaleButton(pressed)
+    recent = turn.state.data.get("recent")
+    shown = list(recent.get("offices", [])) if isinstance(recent, dict) else []
+    found.offices.sort(key=lambda o: shown.index(o.id) if o.id in shown else len(shown))
+    return [more_card(turn, found, back=turn.state.data.get("back"))]

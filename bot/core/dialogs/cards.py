@@ -1,22 +1,27 @@
 """Service cards and office details as text in the reader's language.
 
+A card is short (`short_lines`, about 500 characters): what the service is, where, the phone,
+today's hours, who it is for, what is not known (once), and where the facts come from. The rest
+is behind "More" (`more_card`). An answer with several services is one message (`several`).
+
 What the catalogue does not know is said plainly, never guessed. Every fact says where it comes
 from: "According to <source>, <date>" when nobody confirmed it, "Confirmed by <office> on <date>"
 only when a person did; facts older than a year (or of unknown date) are marked as possibly out
 of date, and such hours never say whether an office is open now."""
 
 import datetime as dt
+import re
 
 from babel.dates import format_skeleton
 
 from bot.core.dialogs.common import Turn, nav
 from bot.core.events import Button, Text, rows
 from bot.core.i18n import Translator
-from bot.core.payloads import Handoff
-from catalog.directory import Hours, Office, ServiceCard
+from bot.core.payloads import Handoff, More
+from catalog.directory import Hours, Office, ServiceCard, where
 from catalog.provenance import Fact, date_range, precision
 from catalog.texts import pick
-from catalog.vocabulary import N_, WEEKDAYS
+from catalog.vocabulary import N_, TARGET_GROUP_LABELS, WEEKDAYS, TargetGroup
 
 NOT_OPERATING = {
     "defunct": N_("⛔ Closed: this service no longer operates."),
@@ -96,18 +101,20 @@ def fact_note(_: Translator, fact: Fact | None, today: dt.date | None, context: 
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def hours_date(_: Translator, office: Office) -> str | None:
+    """The date the office's hours are known from, as precisely as it is known; None when undated."""
+    fact = office.hours_fact
+    if not fact or not fact.earliest_day:
+        return None
+    if fact.confirmed and fact.assured_date:
+        return _.date(fact.assured_date)
+    return source_date_text(_, fact.source_date) if fact.source_date else _.date(fact.earliest_day)
+
+
 def old_hours_text(_: Translator, office: Office) -> str:
     """Hours that may be out of date: with their date, never "open now"."""
     hours = hours_text(_, office.hours)
-    fact = office.hours_fact
-    if fact and fact.earliest_day:
-        date = (
-            _.date(fact.assured_date)
-            if fact.confirmed and fact.assured_date
-            else source_date_text(_, fact.source_date)
-            if fact.source_date
-            else _.date(fact.earliest_day)
-        )
+    if date := hours_date(_, office):
         return _("Hours as of %(date)s: %(hours)s. They may have changed.", date=date, hours=hours)
     return _("Hours from an undated source: %(hours)s. They may have changed.", hours=hours)
 
@@ -128,6 +135,32 @@ def today_text(_: Translator, office: Office, now: dt.datetime) -> str:
     )
 
 
+def distance_text(_: Translator, office: Office) -> str:
+    """How far an office is; to its town's centre when its own place is unknown, which says so.
+    Never "about 0 km"."""
+    km = office.distance_km or 0.0
+    if office.approximate:
+        if km < 1:
+            return _("less than %(distance)s (to the town centre: the exact place is unknown)", distance=_.km(1))
+        return _("about %(distance)s (to the town centre: the exact place is unknown)", distance=_.km(km))
+    return _("less than %(distance)s", distance=_.km(0.1)) if km < 0.1 else _.km(km)
+
+
+def unknown_parts(_: Translator, office: Office | None, *, has_address: bool, phones: bool = False) -> str:
+    """What is not known of an office, in one phrase ("phone, opening hours"); empty when all is.
+    `phones`: the service has phones of its own, so a phone is known."""
+    parts = [
+        part
+        for part, known in (
+            (N_("street address"), has_address),
+            (N_("phone"), phones or bool(office and office.phones)),
+            (N_("opening hours"), bool(office and office.hours)),
+        )
+        if not known
+    ]
+    return ", ".join(_(part) for part in parts)
+
+
 def office_lines(
     _: Translator,
     office: Office,
@@ -135,14 +168,16 @@ def office_lines(
     *,
     today: dt.date | None = None,
     context: Fact | None = None,
+    mark: str = "🏢",
 ) -> list[str]:
     """An office: where, phones and hours, with where they come from unless that is `context`
     (the card's own source), and marked when they may be out of date: once for the office when
     they share their provenance, else after each. With `now`, today's hours and whether it is
-    open (only when the hours are current); otherwise the week's hours."""
+    open (only when the hours are current); otherwise the week's hours. What is not known is
+    said once, on one line. `mark` starts the office's name."""
     lang = _.lang
     today = now.date() if now is not None else today
-    where = ", ".join(x for x in (pick(office.city, lang), pick(office.address, lang)) if x)
+    place = where(pick(office.city, lang), pick(office.address, lang))
     has_address = bool(pick(office.address, lang))
     phone_facts = [
         office.phone_facts[i] if i < len(office.phone_facts) else office.address_fact for i in range(len(office.phones))
@@ -157,21 +192,13 @@ def office_lines(
     def note(fact: Fact | None) -> str:
         return "" if shared else fact_note(_, fact, today, context)
 
-    lines = [f"🏢 {pick(office.name, lang) or ''}"]
+    lines = [f"{mark} {pick(office.name, lang) or ''}"]
     if office.distance_km is not None:
-        distance = _.km(office.distance_km)
-        lines.append(
-            "   📏 "
-            + (
-                _("about %(distance)s (to the town centre: the exact place is unknown)", distance=distance)
-                if office.approximate
-                else distance
-            )
-        )
+        lines.append("   📏 " + distance_text(_, office))
     if has_address:
-        lines.append("   📍 " + where + note(office.address_fact))
-    else:
-        lines.append("   📍 " + (_("%(town)s; street address unknown", town=where) if where else _("Address unknown")))
+        lines.append("   📍 " + place + note(office.address_fact))
+    elif place:
+        lines.append("   📍 " + place)
     if office.phones:  # numbers of one line and one provenance together: "+359 …, +359 … – whose line (source)"
         groups: dict[tuple[str, str], list[str]] = {}
         for i, (number, fact) in enumerate(zip(office.phones, phone_facts)):
@@ -180,18 +207,16 @@ def office_lines(
         lines.append(
             "   ☎ " + "; ".join(", ".join(numbers) + whose + text for (whose, text), numbers in groups.items())
         )
-    else:
-        lines.append("   ☎ " + _("Phone unknown"))
-    if not office.hours:
-        lines.append("   🕘 " + _("Opening hours unknown"))
-    elif now is not None:
+    if office.hours and now is not None:
         lines.append("   🕘 " + today_text(_, office, now))
-    elif office.hours_fact is not None and today is not None and office.hours_fact.stale(today):
+    elif office.hours and office.hours_fact is not None and today is not None and office.hours_fact.stale(today):
         lines.append("   🕘 " + old_hours_text(_, office))
-    else:
+    elif office.hours:
         lines.append("   🕘 " + hours_text(_, office.hours) + note(office.hours_fact))
     if note_text := pick(office.hours_note, lang):
         lines.append(f"   ℹ {note_text}")
+    if unknown := unknown_parts(_, office, has_address=has_address):
+        lines.append("   ❔ " + _("Not known: %(what)s", what=unknown))
     if shared and shown[0] is not None and (text := fact_note(_, shown[0], today, context).strip(" ()")):
         lines.append(("   ✔ " if shown[0].confirmed else "   📰 ") + text[:1].upper() + text[1:])
     return [line for line in lines if line.strip()]
@@ -207,11 +232,193 @@ def _provenance_key(fact: Fact | None) -> tuple[object, ...]:
     return fact.source, fact.source_date, fact.assured_date
 
 
+# --- the short card, and the rest behind "More" --------------------------------------------
+
+SHORT_LINE = 150  # characters: what a service is, in one line on its short card
+FOR_WHOM = 100  # characters: who it is for, else the target groups
+KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣")
+# Words before a full stop that does not end a sentence: "вул. Архітектора", "ул. „Искра“".
+ABBREVIATIONS = frozenset(
+    "вул ул бул бульв пл просп пр ст тел напр бл вх ет ап кв др гр обл им проф кл пк млн млрд тис хил".split()  # noqa: SIM905
+)
+SENTENCE_END = re.compile(r"(\S+)[.!?]\s+(?=[^\sa-zа-яёіїєґ])")
+# Words that show a text already says which documents are needed, or what it costs: such a
+# card never adds "documents: not stated" after them.
+DOCUMENT_WORDS = (
+    "документ",
+    "лична карта",
+    "личната карта",
+    "копие",
+    "копі",
+    "посвідчен",
+    "паспорт",
+    "довідк",
+    "декларац",
+)
+COST_WORDS = ("такс", "плат", "цена", "ціна", "вартіст", "коштує", "безкоштовн")
+TARGET_GROUPS = frozenset(TargetGroup)
+
+
+def first_sentence(text: str, limit: int = SHORT_LINE) -> str:
+    """The first sentence of a text, cut at a word (with "…") when it is longer than `limit`."""
+    text = " ".join(text.split())
+    end = len(text)
+    for match in SENTENCE_END.finditer(text):
+        word = match.group(1).lower().lstrip('(«„"')
+        closed = word.endswith((")", "»", "“", '"'))  # "(… 2016 г.)." ends a sentence
+        if not closed and (word in ABBREVIATIONS or "." in word or (word.isalpha() and len(word) <= 2)):
+            continue
+        end = match.end(1) + 1
+        break
+    sentence = text[:end]
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence.rfind(" ", 0, limit)
+    return sentence[: cut if cut > 0 else limit].rstrip(",;:–—- ") + "…"
+
+
+def for_whom(_: Translator, card: ServiceCard) -> str | None:
+    """Who a service is for, in one line: the first sentence of its conditions when short, else
+    the groups it is meant for."""
+    text = pick(card.eligibility, _.lang)
+    if text and len(sentence := first_sentence(text, 10_000)) <= FOR_WHOM:
+        return sentence
+    groups = [_(TARGET_GROUP_LABELS[TargetGroup(g)]) for g in card.target_groups if g in TARGET_GROUPS][:3]
+    if groups:
+        return ", ".join([groups[0], *(g[:1].lower() + g[1:] for g in groups[1:])])
+    return first_sentence(text, FOR_WHOM) if text else None
+
+
+def short_lines(_: Translator, card: ServiceCard, now: dt.datetime) -> list[str]:
+    """What a person needs in order to act, in about 500 characters: what it is; where; the
+    phone; today's hours; who it is for; what is not known (once); where the facts come from and
+    whether they may be out of date. The first office is the one ranked first."""
+    lang, today = _.lang, now.date()
+    lines = []
+    if not card.operating:
+        lines.append(
+            _(NOT_OPERATING[card.status])
+            if card.status in NOT_OPERATING
+            else "⚠ " + _("This service is not active at the moment.")
+        )
+    if card.operating and (alert := pick(card.alert, lang)):  # a closed service's ⛔ says enough
+        lines.append("⚠ " + first_sentence(alert))  # the whole alert is behind "More"
+    if description := pick(card.description, lang):
+        lines.append(first_sentence(description))
+    if not card.operating:  # nothing to apply for, nowhere to go
+        lines.append(
+            "🏢 "
+            + _("Where to go: this service does not operate. A member of staff can tell you what there is instead.")
+        )
+        return [*lines, ("✔ " if card.fact.confirmed else "📰 ") + provenance_text(_, card.fact)]
+    office = card.offices[0] if card.offices else None
+    address = pick(office.address, lang) if office else None
+    place = (
+        where(pick(office.city, lang), address)
+        if office
+        else ", ".join(name for name in (pick(area, lang) for area in card.areas) if name)
+    )
+    if place:
+        lines.append("📍 " + place)
+    office_facts: list[Fact | None] = []
+    if office:
+        office_facts += [office.address_fact] if address else []
+        office_facts += office.phone_facts if office.phones else []
+        office_facts += [office.hours_fact] if office.hours else []
+    # The office's facts all confirmed at once: said once, after them; else each confirmed phone says so.
+    confirmed = (
+        bool(office_facts)
+        and all(f is not None and f.confirmed for f in office_facts)
+        and len({_provenance_key(f) for f in office_facts}) == 1
+    )
+    phones = office.phones if office and office.phones else card.phones
+    if phones:
+        facts = office.phone_facts if office and office.phones and not confirmed else []
+        lines.append("☎ " + phones_text(_, phones, facts, card.fact))
+    if office and office.hours:
+        lines.append("🕘 " + short_hours_text(_, office, now))
+    if confirmed and office_facts[0] and (note := fact_note(_, office_facts[0], None, card.fact).strip(" ()")):
+        lines.append("✔ " + note[:1].upper() + note[1:])
+    if len(card.offices) > 1:
+        others = len(card.offices) - 1
+        lines.append("🏢 " + _.plural("And %(n)d more office.", "And %(n)d more offices.", others))
+    if who := for_whom(_, card):
+        lines.append("👥 " + who)
+    unknown = unknown_parts(_, office, has_address=bool(address), phones=bool(card.phones))
+    if unknown and len(unknown.split(", ")) == 3:
+        lines.append("❔ " + _("Contact details are not known: a member of staff can find out."))
+    elif unknown:
+        lines.append("❔ " + _("Not known: %(what)s. A member of staff can find out.", what=unknown))
+    lines.append(("✔ " if card.fact.confirmed else "📰 ") + provenance_text(_, card.fact))
+    if any(fact is not None and fact.stale(today) for fact in [card.fact, *office_facts]):
+        lines.append("⏳ " + _("This may be out of date: check before you go."))
+    return lines
+
+
+def short_hours_text(_: Translator, office: Office, now: dt.datetime) -> str:
+    """Today's hours and whether the office is open, when the hours are current; else the week's
+    hours with their date, never "open now" (the card's ⏳ line says they may be out of date)."""
+    if office.hours_current(now):
+        return today_text(_, office, now)
+    hours = hours_text(_, office.hours)
+    if date := hours_date(_, office):
+        return _("%(hours)s (as of %(date)s)", hours=hours, date=date)
+    return _("%(hours)s (from an undated source)", hours=hours)
+
+
+def phones_text(_: Translator, numbers: list[str], facts: list[Fact], context: Fact) -> str:
+    """Phone numbers, each said to be confirmed when a person confirmed it (" (confirmed by
+    <office> on <date>)"); the rest of where they come from is behind "More"."""
+    groups: dict[str, list[str]] = {}
+    for i, number in enumerate(numbers):
+        fact = facts[i] if i < len(facts) else None
+        groups.setdefault(fact_note(_, fact, None, context) if fact and fact.confirmed else "", []).append(number)
+    return ", ".join(", ".join(group) + note for note, group in groups.items())
+
+
+def more_button(_: Translator, card: ServiceCard, mark: str = "📄") -> Button:
+    return Button(f"{mark} " + _("More: %(service)s", service=pick(card.name, _.lang) or card.id), More(card.id).pack())
+
+
 def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text:
+    """A service's short card, with "More" and a member of staff a tap away."""
+    _ = turn._
+    buttons = [more_button(_, card), Button(_("👤 Talk to staff"), Handoff("topic", card.id).pack())]
+    return Text(
+        "\n".join(short_lines(_, card, turn.services.now())),
+        rows(*[(b,) for b in buttons], nav(turn, back)),
+        title=pick(card.name, _.lang),
+    )
+
+
+def several(turn: Turn, cards: list[ServiceCard], header: list[str], footer: list[str] | None = None) -> Text:
+    """An answer in one message: its header, the short cards numbered, a "More" button for each
+    and one button to talk to staff. One card and no header: that card, titled with its name."""
+    _ = turn._
+    if len(cards) == 1 and not header:
+        text = service_card(turn, cards[0])
+        return Text("\n\n".join([text.text, *(footer or [])]), text.buttons, title=text.title)
+    now = turn.services.now()
+    marks = KEYCAPS if len(cards) > 1 else ("📋",)
+    blocks = ["\n".join(header)] if header else []
+    for i, card in enumerate(cards):
+        mark = marks[i] if i < len(marks) else f"{i + 1}."
+        blocks.append("\n".join([f"{mark} {pick(card.name, _.lang) or card.id}", *short_lines(_, card, now)]))
+    buttons = [
+        *[(more_button(_, card, marks[i] if i < len(marks) else "📄"),) for i, card in enumerate(cards)],
+        (Button(_("👤 Talk to staff"), Handoff().pack()),),  # which service: the first step asks
+        nav(turn),
+    ]
+    return Text("\n\n".join([*blocks, *(footer or [])]), rows(*buttons))
+
+
+def more_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text:
+    """The rest of a card: who provides it, the whole description, who can get it and how, the
+    documents and the cost, every office in full, and where each fact comes from. What the
+    sources do not say is said once, and never of what the card's own text already covers."""
     _ = turn._
     lang = _.lang
     today = turn.services.now().date()
-    unknown = _("not stated in our sources")
     lines = [f"🏛 {pick(card.organization, lang)}"] if card.organization else []
     if not card.operating:
         lines.append(
@@ -221,23 +428,40 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
         )
     if alert := pick(card.alert, lang):
         lines.append(f"⚠ {alert}")
-    lines.append(pick(card.description, lang) or "")
+    description = pick(card.description, lang) or ""
+    lines.append(description)
     if not card.operating:  # what it was, and where it came from; nothing to apply for, nowhere to go
         lines.append(
             "🏢 "
             + _("Where to go: this service does not operate. A member of staff can tell you what there is instead.")
         )
-        lines.append("📰 " + provenance_text(_, card.fact))
-        buttons = rows(
-            (Button(_("🙋 Not what you need? Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back)
-        )
+        lines += _provenance_lines(_, card.fact, today)
+        buttons = rows((Button(_("👤 Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back))
         return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
-    lines.append("👥 " + _("Who can get it: %(text)s", text=pick(card.eligibility, lang) or unknown))
-    lines.append("📝 " + _("How to apply: %(text)s", text=pick(card.application, lang) or unknown))
+    eligibility, application = pick(card.eligibility, lang), pick(card.application, lang)
+    if eligibility:
+        lines.append("👥 " + _("Who can get it: %(text)s", text=eligibility))
+    if application:
+        lines.append("📝 " + _("How to apply: %(text)s", text=application))
     documents = [d for d in (pick(doc, lang) for doc in card.documents) if d]
-    lines.append("📄 " + _("Documents: %(text)s", text="; ".join(documents) if documents else unknown))
+    if documents:
+        lines.append("📄 " + _("Documents: %(text)s", text="; ".join(documents)))
     costs = [c for c in (pick(cost, lang) for cost in card.costs) if c]
-    lines.append("💶 " + _("Cost: %(text)s", text="; ".join(costs) if costs else unknown))
+    if costs:
+        lines.append("💶 " + _("Cost: %(text)s", text="; ".join(costs)))
+    said = " ".join((description, eligibility or "", application or "")).lower()
+    unknown = [
+        _(part)
+        for part, known in (
+            (N_("who can get it"), eligibility),
+            (N_("how to apply"), application),
+            (N_("documents"), documents or any(word in said for word in DOCUMENT_WORDS)),
+            (N_("cost"), costs or any(word in said for word in COST_WORDS)),
+        )
+        if not known
+    ]
+    if unknown:
+        lines.append("❔ " + _("Not stated in our sources: %(what)s.", what=", ".join(unknown)))
     if card.phones:
         lines.append("☎ " + ", ".join(card.phones))
     if card.url:
@@ -249,11 +473,7 @@ def service_card(turn: Turn, card: ServiceCard, back: str | None = None) -> Text
     else:
         lines.append("🏢 " + _("Where to go: not stated in our sources"))
     lines += _provenance_lines(_, card.fact, today)
-    if _has_unknowns(card):
-        lines.append(_("Some details are unknown to us. A member of staff can help you find them out."))
-    buttons = rows(
-        (Button(_("🙋 Not what you need? Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back)
-    )
+    buttons = rows((Button(_("👤 Talk to staff"), Handoff("topic", card.id).pack()),), nav(turn, back))
     return Text("\n".join(line for line in lines if line), buttons, title=pick(card.name, lang))
 
 
@@ -262,12 +482,3 @@ def _provenance_lines(_: Translator, fact: Fact, today: dt.date) -> list[str]:
     if fact.stale(today):
         lines.append("⏳ " + _("This may be out of date. Check with the office or ask a member of staff."))
     return lines
-
-
-def _has_unknowns(card: ServiceCard) -> bool:
-    return (
-        not card.eligibility
-        or not card.application
-        or not card.offices
-        or any(not o.phones or not o.address or not o.hours for o in card.offices)
-    )

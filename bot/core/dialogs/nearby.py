@@ -1,6 +1,7 @@
-"""Near me: the nearest offices to a shared location or a chosen town."""
+"""Near me: the nearest offices to a shared location or a chosen town, in one message (and a
+map pin for each office whose own place is known)."""
 
-from bot.core.dialogs.cards import office_lines
+from bot.core.dialogs.cards import KEYCAPS, office_lines
 from bot.core.dialogs.common import StaleButton, Turn, nav, screen
 from bot.core.events import Button, Reply, Text, Venue, rows
 from bot.core.payloads import Card, Handoff, Near
@@ -47,13 +48,20 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
             town=pick(first.city, _.lang) or "",
             distance=_.km(round(first.distance_km)),
         )
-    replies: list[Reply] = [Text(header)]
     now = turn.services.now()
-    for office in offices:
-        buttons = [(Button(pick(s.name, _.lang) or s.id, Card(s.id).pack()),) for s in office.services[:3]]
-        replies.append(Text("\n".join(office_lines(_, office, now)), rows(*buttons)))
+    blocks = [header]
+    buttons: list[tuple[Button, ...]] = []
+    venues: list[Reply] = []
+    shown: set[str] = set()
+    for i, office in enumerate(offices):
+        mark = KEYCAPS[i] if i < len(KEYCAPS) else "🏢"
+        blocks.append("\n".join(office_lines(_, office, now, mark=mark)))
+        for service in office.services[:3]:
+            if service.id not in shown:  # a service of two offices gets one button, with the first one's number
+                shown.add(service.id)
+                buttons.append((Button(f"{mark} {pick(service.name, _.lang) or service.id}", Card(service.id).pack()),))
         if not office.approximate and office.latitude is not None and office.longitude is not None:
-            replies.append(
+            venues.append(
                 Venue(
                     office.latitude,
                     office.longitude,
@@ -62,10 +70,7 @@ async def nearest(turn: Turn, point: tuple[float, float]) -> list[Reply]:
                 )
             )
     turn.state.data.pop("back", None)
-    replies.append(
-        Text(
-            _("Choose a service above to see the details."),
-            rows((Button(_("👤 Talk to staff"), Handoff().pack()),), nav(turn, Near().pack())),
-        )
-    )
-    return replies
+    if buttons:
+        blocks.append(_("Tap a service to see its details."))
+    buttons += [(Button(_("👤 Talk to staff"), Handoff().pack()),), nav(turn, Near().pack())]
+    return [Text("\n\n".join(blocks), rows(*buttons)), *venues]
