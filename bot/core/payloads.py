@@ -215,6 +215,14 @@ class AddToRequest(Payload, prefix="staff:add"):
     request: int
 
 
+@dataclass(frozen=True)
+class NewQuestion(Payload, prefix="newq"):
+    """ "This is a new question": the message that went to a request staff had just answered
+    (its text is kept in StateData.follow_up, not here) is answered as a question instead."""
+
+    request: int
+
+
 # --- the staff's buttons --------------------------------------------------------------------
 
 
