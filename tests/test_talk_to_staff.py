@@ -69,9 +69,9 @@ async def test_what_is_typed_at_the_topic_step_is_the_message_and_is_not_asked_a
     topics = await olena.taps("Запитати працівника")
     assert "опишіть, що вам потрібно, в одному повідомленні" in topics.text
 
-    offices = await olena.says("Мамі 82 роки, вона живе сама в Казанлику і вже не може готувати")
-    assert "Опишіть" not in offices.text
-    asked = await olena.taps("Казанлик")
+    office = await olena.says("Мамі 82 роки, вона живе сама в Казанлику і вже не може готувати")
+    assert "Дякую, я це передам. Ваш запит буде передано сюди: Соціальні послуги – Община Казанлик." in office.text
+    asked = await olena.taps("Продовжити")
     assert "зателефонував працівник" in asked.text and "Опишіть" not in asked.text
 
     consent = await olena.taps("Пропустити")
@@ -116,6 +116,20 @@ async def test_on_the_web_the_number_is_typed_and_shown_back_to_be_checked(on_th
     assert request.phone == "+359 888 123 466"
 
 
+async def test_the_office_is_preselected_in_the_town_the_need_names_or_the_person_lives_in(olena):
+    await olena.says("/start")
+    await olena.taps("Запитати працівника")
+    office = await olena.says("Потрібна гуманітарна допомога, ми з Краматорська, тепер живемо в Києві")
+    assert "Ваш запит буде передано сюди: Відділення терцентру Краматорська в Києві." in office.text
+
+    await olena.taps("Меню")
+    await olena.says("Я живу в Самокові")
+    await olena.taps("Запитати працівника")
+    office = await olena.says("Потрібна допомога вдома для мами")
+    assert "Ваш запит буде передано сюди: Соціальні послуги – Община Самоков." in office.text
+    assert "Обрати інший офіс" in office.labels()
+
+
 async def test_where_a_button_shares_the_number_it_is_offered_and_shown_back(olena, opora):
     await olena.says("/start")
     await olena.taps("Запитати працівника")
@@ -148,7 +162,8 @@ async def test_the_persons_own_town_comes_first(olena, opora):
 
 
 async def ask_staff(person: FakeChannel, need: str, office: str) -> str:
-    """Talk to staff from the menu, typing the need at once, then skip the number and agree."""
+    """Talk to staff from the menu, typing the need at once (which names no town), choose the
+    office, then skip the number and agree."""
     bulgarian = person.user.language == "bg"
     await person.says("/start")
     await person.taps("Връзка със служител" if bulgarian else "Запитати працівника")
@@ -173,14 +188,14 @@ async def test_in_bulgarian_a_bulgarian_office_is_not_announced(opora, request):
 
 async def test_an_office_open_now_says_until_when(olena, at):
     at(MONDAY_2022)
-    received = await ask_staff(olena, "Потрібна гуманітарна допомога, ми з Краматорська", "Києві")
+    received = await ask_staff(olena, "Потрібна гуманітарна допомога для переселенців", "Києві")
     assert "Офіс зараз відчинено, до 17:00" in received
     assert "болгарськ" not in received
 
 
 async def test_an_office_closed_now_says_when_it_opens(olena, at):
     at(SUNDAY_2022)
-    received = await ask_staff(olena, "Потрібна гуманітарна допомога, ми з Краматорська", "Києві")
+    received = await ask_staff(olena, "Потрібна гуманітарна допомога для переселенців", "Києві")
     assert "Офіс зараз зачинено. Відчиниться: понеділок 09:00; чекайте на відповідь після цього." in received
 
 

@@ -202,7 +202,7 @@ HandoffStep = Literal["", "topic", "queues", "q", "phone", "send", "cancel", "mi
 @dataclass(frozen=True)
 class Handoff(Payload, prefix="staff"):
     """Talk to staff. "" starts; topic: a service id or ANY; queues: choose an office; q: an office
-    chosen; phone: skip; send; cancel; mine: the person's requests."""
+    chosen; phone: skip, or change the number shown back; send; cancel; mine: the person's requests."""
 
     step: HandoffStep = ""
     value: str = ""

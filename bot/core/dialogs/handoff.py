@@ -20,6 +20,7 @@ from bot.core.payloads import ANY, AddToRequest, Handoff, HandoffStep, NewQuesti
 from bot.core.staff import COUNTRY_LANGUAGE
 from bot.helpdesk.desk import MAX_ID, Closed, Draft, NotFound
 from catalog.directory import ServiceCard
+from catalog.search.normalize import MAX_QUESTION
 from catalog.texts import pick
 from catalog.vocabulary import WEEKDAYS
 
@@ -154,20 +155,36 @@ async def topic(turn: Turn, service_id: str, text: str | None = None) -> list[Re
         # only the chosen service's offices: another town's office just shown is not its office
         offices = [office for office in offices if office in {o.id for o in card.offices}]
     queue = await turn.services.desk.queue_for(None if service_id == OTHER else service_id, offices)
+    if queue is None and text:
+        queue = await _queue_in_town(turn, text)
     if queue is None:
         return await queues(turn)
     draft["queue"] = queue
     return await _office(turn, queue)
 
 
+async def _queue_in_town(turn: Turn, text: str) -> str | None:
+    """The office for a need typed at the topic step, in the town it names or the person's known
+    town (the conversation remembers it); None when no town is known: the person chooses."""
+    place = turn.state.data.get("place")
+    found = turn.services.answers.ask(
+        text[:MAX_QUESTION], lang=turn._.lang, top=1, city=place if isinstance(place, str) else None
+    )
+    if not found.places or found.elsewhere or not found.results:
+        return None
+    best = found.results[0]
+    return await turn.services.desk.queue_for(best.service_id, [at.location_id for at in best.locations])
+
+
 async def _office(turn: Turn, queue: str) -> list[Reply]:
     """The office the request will go to, to confirm or change."""
     _ = turn._
     info = await turn.services.desk.queue(queue)
+    going = _("Your request will go to: %(office)s.", office=(pick(info.name, _.lang) if info else None) or queue)
     return [
         screen(
             turn,
-            _("Your request will go to: %(office)s.", office=(pick(info.name, _.lang) if info else None) or queue),
+            _kept(turn, going),
             [
                 Button(_("✔ Continue"), Handoff("q", queue).pack()),
                 Button(_("Choose another office"), Handoff("queues").pack()),
@@ -197,7 +214,13 @@ async def queues(turn: Turn, value: str = "") -> list[Reply]:
     turn.state.flow = Flow.HANDOFF_TOPIC
     found = await turn.services.desk.queues()
     buttons = [Button(pick(q.name, _.lang) or q.id, Handoff("q", q.id).pack()) for q in found]
-    return [screen(turn, _("Which municipality or community should answer you?"), buttons, back=Handoff().pack())]
+    which = _kept(turn, _("Which municipality or community should answer you?"))
+    return [screen(turn, which, buttons, back=Handoff().pack())]
+
+
+def _kept(turn: Turn, text: str) -> str:
+    """A screen's text, after "I will pass this on" when the need was typed already."""
+    return f"{turn._('Thank you, I will pass this on.')} {text}" if _draft(turn).get("text") else text
 
 
 async def queue(turn: Turn, queue_id: str) -> list[Reply]:
