@@ -130,6 +130,17 @@ async def test_the_office_is_preselected_in_the_town_the_need_names_or_the_perso
     assert "Обрати інший офіс" in office.labels()
 
 
+async def test_a_town_typed_at_the_topic_step_chooses_the_office_and_is_not_the_message(olena, opora):
+    await olena.says("/start")
+    await olena.taps("Запитати працівника")
+    office = await olena.says("Перущиця")
+    assert "Ваш запит буде передано сюди: Соціальні послуги – Община Перущиця." in office.text
+    office = await olena.says("у Києві")  # another town, on the office's screen
+    assert "Ваш запит буде передано сюди: Відділення терцентру Краматорська в Києві." in office.text
+    asked = await olena.taps("Продовжити")
+    assert "Опишіть в одному повідомленні" in asked.text  # the town was no description
+
+
 async def test_where_a_button_shares_the_number_it_is_offered_and_shown_back(olena, opora):
     await olena.says("/start")
     await olena.taps("Запитати працівника")

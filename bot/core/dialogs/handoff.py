@@ -28,6 +28,8 @@ OTHER = ANY  # the topic "another question"
 MAX_TEXT = 3000
 PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
 DIGITS = re.compile(r"\d")
+TOWN_KM = 15.0  # an office this near a town's centre is the town's (a city's district office included)
+MANY = 1000  # offices looked through, nearest first, for a town's office
 MIN_DIGITS = 7  # a local number without its code is shorter than any number staff can call back
 
 
@@ -163,6 +165,39 @@ async def topic(turn: Turn, service_id: str, text: str | None = None) -> list[Re
     return await _office(turn, queue)
 
 
+async def _town_only(turn: Turn, text: str) -> list[Reply] | None:
+    """A message that only says where ("Самоков"): not the need, but the town whose office is
+    to answer; it is remembered as the person's town. None for any other message."""
+    found = turn.services.answers.ask(text[:MAX_QUESTION], lang=turn._.lang, top=1)
+    here = [p for p in found.places if p not in found.origins] or found.places
+    if found.intent != "place" or not here or found.elsewhere:
+        return None
+    turn.state.data["place"] = here[0]
+    queue = await _queue_of_town(turn, here[0])
+    if queue is None:
+        return await queues(turn)
+    _draft(turn).setdefault("topic", OTHER)
+    _draft(turn)["queue"] = queue
+    return await _office(turn, queue)
+
+
+async def _queue_of_town(turn: Turn, place_id: str) -> str | None:
+    """The queue whose office is in the town (within TOWN_KM of its centre), else the queue of
+    an office there, else the queue of the town's services."""
+    directory, desk = turn.services.directory, turn.services.desk
+    town = await directory.place(place_id)
+    if town and town.latitude is not None and town.longitude is not None:
+        near = await directory.nearest(town.latitude, town.longitude, limit=MANY)
+        here = [o for o in near if o.distance_km is not None and o.distance_km <= TOWN_KM]
+        offices = {info.location_id: info.id for info in await desk.queues() if info.location_id}
+        if found := next((offices[o.id] for o in here if o.id in offices), None):
+            return found
+        if served := next((o for o in here if o.services), None):
+            return await desk.queue_for(served.services[0].id, [served.id])
+    in_town = await directory.services(None, place_id)
+    return await desk.queue_for(in_town[0].id) if in_town else None
+
+
 async def _queue_in_town(turn: Turn, text: str) -> str | None:
     """The office for a need typed at the topic step, in the town it names or the person's known
     town (the conversation remembers it); None when no town is known: the person chooses."""
@@ -198,6 +233,8 @@ async def typed_topic(turn: Turn, text: str) -> list[Reply]:
     """The need typed at the topic step (or at the office step): it is the request's message,
     and it is not asked for again. The office is then chosen or confirmed."""
     draft = _draft(turn)
+    if draft.get("topic", OTHER) == OTHER and (town := await _town_only(turn, text)) is not None:
+        return town
     if "topic" not in draft:  # the topics were shown: it is "another question"
         return await topic(turn, OTHER, text[:MAX_TEXT])
     draft["text"] = text[:MAX_TEXT]
