@@ -244,7 +244,7 @@ async def serve(app: App) -> None:
     from bot.viber.webhook import ViberWebhook
     from bot.web.chat import CHANNEL as WEB
     from bot.web.chat import WebChat
-    from bot.web.guard import HEADER_SECONDS, Guard, GuardedSite
+    from bot.web.guard import Guard, GuardedSite
     from bot.web.sessions import Sessions, shared_key
     from bot.web.staff import CHAT as STAFF_CHAT
     from bot.web.staff import StaffView
@@ -257,7 +257,7 @@ async def serve(app: App) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    guard = Guard()
+    guard = Guard(head_seconds=settings.web_head_seconds)
     http = web.Application(middlewares=[guard.middleware])
     Operations(app.sessions, app.metrics, app.redis).register(http)
     senders: dict[str, Sender] = {}
@@ -267,7 +267,14 @@ async def serve(app: App) -> None:
     if settings.telegram_token:
         bot = make_bot(settings)
         dispatcher = make_dispatcher(conversation, webhook=bool(settings.telegram_webhook_url))
-        limited = RateLimited(RateLimits(settings.redis_url))
+        limited = RateLimited(
+            RateLimits(
+                settings.redis_url,
+                settings.telegram_limit_chat,
+                settings.telegram_limit_group,
+                settings.telegram_limit_overall,
+            )
+        )
         bot.session.middleware(limited)
         senders["telegram"] = TelegramSender(bot, limited)
         closing.append(bot.session.close)
@@ -304,7 +311,12 @@ async def serve(app: App) -> None:
         StaffView(conversation.services, inbox, token, sessions).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
     delivery = Delivery(
-        app.sessions, senders, conversation.services.now, woken=app.outbox_waiting, observer=app.metrics
+        app.sessions,
+        senders,
+        conversation.services.now,
+        woken=app.outbox_waiting,
+        observer=app.metrics,
+        retry_seconds=settings.outbox_retry_seconds,
     )
     tasks += [
         asyncio.create_task(delivery.run(stop)),
@@ -312,7 +324,7 @@ async def serve(app: App) -> None:
         asyncio.create_task(staff_duties(conversation, settings, stop, inbox=inbox)),
         asyncio.create_task(guard.watch(stop)),
     ]
-    runner = web.AppRunner(http, access_log_class=AccessLogger, keepalive_timeout=HEADER_SECONDS)
+    runner = web.AppRunner(http, access_log_class=AccessLogger, keepalive_timeout=settings.web_head_seconds)
     await runner.setup()
     await GuardedSite(runner, guard, settings.http_host, settings.http_port).start()
     log.info("listening on http://%s:%s", settings.http_host, settings.http_port)

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond, parse_many
+from limits import RateLimitItem, parse, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
@@ -24,7 +24,7 @@ WAKE_CHANNEL = "opora:outbox"
 
 
 class ChatLocks:
-    def __init__(self, redis: Redis | None = None):
+    def __init__(self, redis: "Redis[bytes] | None" = None):
         self.redis = redis
         self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -44,29 +44,33 @@ class ChatLocks:
             try:
                 yield
             finally:
-                if acquired:
+                if acquired and lock is not None:
                     # it expired, or Redis went away: either way it is no longer held
                     with contextlib.suppress(LockError, RedisError):
                         await lock.release()
 
 
 class RateLimits:
-    """The Bot API's limits, for every worker together: about one message a second per chat
-    (a short burst allowed, for an answer of several messages), 20 a minute per group, 30 a
-    second overall."""
+    """The Bot API's limits, for every worker together: per chat, per group and overall, each a
+    moving window in the `limits` notation ("5/5 seconds"). The defaults are Telegram's: about
+    one message a second per chat (a short burst allowed, for an answer of several messages), 20 a
+    minute per group, 30 a second overall."""
 
-    PER_CHAT = RateLimitItemPerSecond(5, 5)
-    PER_GROUP = RateLimitItemPerMinute(20)
-    OVERALL = RateLimitItemPerSecond(30)
-
-    def __init__(self, redis_url: str | None = None):
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        per_chat: str = "5/5 seconds",
+        per_group: str = "20/minute",
+        overall: str = "30/second",
+    ):
+        self.per_chat, self.per_group, self.overall = parse(per_chat), parse(per_group), parse(overall)
         self.limiter = MovingWindowRateLimiter(_storage(redis_url))
 
     async def wait(self, chat_id: str, group: bool) -> None:
         """Return when a message to this chat may be sent."""
         try:
-            await self._take(self.PER_GROUP if group else self.PER_CHAT, chat_id)
-            await self._take(self.OVERALL, "all")
+            await self._take(self.per_group if group else self.per_chat, chat_id)
+            await self._take(self.overall, "all")
         except RedisError as error:
             log.warning("Redis is away (%s): sending without the shared rate limits", type(error).__name__)
 
@@ -74,7 +78,7 @@ class RateLimits:
         """Take a message's place in the limits if there is one now (0.0); otherwise, without
         waiting, the seconds until there may be one. For the outbox, which must not sleep."""
         try:
-            for item, key in ((self.PER_GROUP if group else self.PER_CHAT, chat_id), (self.OVERALL, "all")):
+            for item, key in ((self.per_group if group else self.per_chat, chat_id), (self.overall, "all")):
                 if not await self.limiter.hit(item, "opora", key):
                     stats = await self.limiter.get_window_stats(item, "opora", key)
                     return max(0.05, stats.reset_time - time.time())
@@ -88,7 +92,7 @@ class RateLimits:
             await asyncio.sleep(max(0.01, stats.reset_time - time.time()))
 
 
-def _storage(redis_url: str | None):
+def _storage(redis_url: str | None) -> RedisStorage | MemoryStorage:
     return (
         RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy")
         if redis_url
@@ -144,10 +148,10 @@ class Limits:
 class OutboxSignal:
     """Wakes every worker's delivery loop when a message is queued on any of them."""
 
-    def __init__(self, woken: asyncio.Event, redis: Redis | None = None):
+    def __init__(self, woken: asyncio.Event, redis: "Redis[bytes] | None" = None):
         self.woken = woken
         self.redis = redis
-        self._pending: set[asyncio.Task] = set()
+        self._pending: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self.woken.set()
@@ -162,7 +166,8 @@ class OutboxSignal:
 
     async def _publish(self) -> None:
         with contextlib.suppress(RedisError):  # the others look at the outbox on their own every few seconds
-            await self.redis.publish(WAKE_CHANNEL, b"1")
+            if self.redis is not None:
+                await self.redis.publish(WAKE_CHANNEL, b"1")
 
     async def listen(self, stop: asyncio.Event, retry: float = 5.0) -> None:
         while self.redis is not None and not stop.is_set():

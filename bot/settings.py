@@ -49,5 +49,12 @@ class Settings(BaseSettings):
     # Web chat messages from one address, all its browsers together: a library or an office
     # shares one address, so this is far above one person's (30 help requests an hour fit).
     limit_web_address: str = "1200/hour"
+    # The Bot API's own limits on what Opora sends, for every worker together (bot/coordination.py)
+    telegram_limit_chat: str = "5/5 seconds"
+    telegram_limit_group: str = "20/minute"
+    telegram_limit_overall: str = "30/second"
+    # A failed send is tried again after this × 2 ** attempts seconds, at most 10 minutes (bot/helpdesk/outbox.py)
+    outbox_retry_seconds: float = 1.0
+    web_head_seconds: float = 10.0  # for a request's head, and between requests on one connection (bot/web/guard.py)
     draft_hours: float = 24.0  # a help-request draft never sent is deleted after this, with all it holds
     idle_state_days: int = 30  # a conversation nobody continued for this long is forgotten

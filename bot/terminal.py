@@ -12,6 +12,8 @@ CHANNEL = "terminal"
 
 
 def show(replies: list[Reply]) -> list[Button]:
+    """Print the replies and number their buttons. A reply that `replaces` the one whose button was
+    pressed (toggles redrawn) is printed again in full: a terminal cannot change what it printed."""
     choices: list[Button] = []
     for reply in replies:
         if not isinstance(reply, Text):

@@ -7,13 +7,15 @@ this process's cache at once: `forget`), and most turns read the same few rows.
 """
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cachetools import TTLCache
-from sqlalchemy import func, select
+from sqlalchemy import Result, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.geo import distance_km, valid
@@ -154,9 +156,16 @@ class ServiceCard:
 
 
 class Directory:
-    def __init__(self, sessions: async_sessionmaker, cache_seconds: float = CACHE_SECONDS):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cache_seconds: float = CACHE_SECONDS,
+        timer: Callable[[], float] = time.monotonic,
+    ):
         self.sessions = sessions
-        self._cache = TTLCache(maxsize=50_000, ttl=cache_seconds) if cache_seconds else None
+        self._cache: TTLCache[tuple[Any, ...], Any] | None = (
+            TTLCache(maxsize=50_000, ttl=cache_seconds, timer=timer) if cache_seconds else None
+        )
 
     def forget(self) -> None:
         """Drop the rows kept: the catalogue was changed (an office confirmed or corrected its
@@ -164,7 +173,7 @@ class Directory:
         if self._cache is not None:
             self._cache.clear()
 
-    async def _read(self, key: tuple, query: Callable[[AsyncSession], Awaitable]):
+    async def _read(self, key: tuple[Any, ...], query: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """The query's result, from the cache while it is fresh. Results are rows and detached
         records, which nobody changes; the objects handed out are built anew from them."""
         if self._cache is not None and key in self._cache:
@@ -231,7 +240,7 @@ class Directory:
         return found
 
     async def card(self, service_id: str) -> ServiceCard | None:
-        async def query(session: AsyncSession):
+        async def query(session: AsyncSession) -> Any:
             service = await session.get(Service, service_id)
             if service is None:
                 return None
@@ -369,7 +378,7 @@ class Directory:
         if not location_ids:
             return {}
 
-        async def query(session: AsyncSession):
+        async def query(session: AsyncSession) -> Any:
             locations = (await session.scalars(select(Location).where(Location.id.in_(location_ids)))).all()
             place_ids = {loc.place_id for loc in locations if loc.place_id}
             addresses = (
@@ -392,7 +401,7 @@ class Directory:
 
         locations, addresses, phones, schedules, place_list = await self._read(("offices", *location_ids), query)
         places = {p.id: p for p in place_list}
-        address = {}
+        address: dict[str, Address] = {}
         for a in addresses:
             address.setdefault(a.location_id, a)
         numbers, phone_facts, phone_descriptions = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -440,7 +449,7 @@ class Directory:
         if category:
             wanted &= Service.category == category
 
-        async def query(session: AsyncSession):
+        async def query(session: AsyncSession) -> Any:
             place_rows = (
                 await session.execute(
                     select(
@@ -491,7 +500,7 @@ class Directory:
         return places, by_service
 
     async def _items(self, ids: list[str]) -> list[ServiceItem]:
-        async def query(session: AsyncSession):
+        async def query(session: AsyncSession) -> Any:
             return [
                 row
                 for start in range(0, len(ids), 500)
@@ -527,13 +536,13 @@ def _oldest(facts: list[Fact]) -> Fact | None:
     return min(facts, key=lambda f: f.earliest_day or dt.date.min, default=None)
 
 
-async def _all(result: Awaitable) -> list:
-    return (await result).all()
+async def _all(result: Awaitable[Result[Any]]) -> list[Any]:
+    return list((await result).all())
 
 
-def _point(place) -> tuple[float | None, float | None]:
+def _point(place: Any) -> tuple[float | None, float | None]:
     return (place.latitude, place.longitude) if valid(place.latitude, place.longitude) else (None, None)
 
 
-def _t(record, field_name: str) -> Texts:
+def _t(record: Any, field_name: str) -> Texts:
     return local_texts(record.translations, field_name, getattr(record, field_name, None))

@@ -1,15 +1,24 @@
+import asyncio
 import os
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from support.databases import POSTGRES_URL, create_worker_database, empty_postgres
 
+from bot.settings import Settings
 from bot.storage.engine import make_engine, sessions
 from bot.storage.models import Base
 
-POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-# A copy of the official Open Referral example datapackage (CC BY-SA 4.0), unchanged.
-HSDS_EXAMPLE = Path(__file__).resolve().parent / "data" / "hsds-example"
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A developer's settings never reach the tests: neither their OPORA_ variables nor a .env
+    # (tests/support/opora.py keeps them from the processes the tests start).
+    for name in Settings.model_fields:
+        os.environ.pop(f"OPORA_{name.upper()}", None)
+    Settings.model_config["env_file"] = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    asyncio.run(create_worker_database())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,13 +31,4 @@ async def db(request, tmp_path):
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     yield sessions(engine)
-    await engine.dispose()
-
-
-async def empty_postgres() -> None:
-    """The test database without any tables."""
-    engine = make_engine(POSTGRES_URL)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()

@@ -7,9 +7,9 @@ import json
 import time
 
 import pytest
-from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL, empty_postgres
 from sqlalchemy import select, text, update
+from support.chat_helpers import FakeChannel
+from support.databases import POSTGRES_URL, empty_postgres
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.coordination import Limits, RateLimits

@@ -1,12 +1,10 @@
 """Whatever people type, the engine answers cleanly and never raises."""
 
 import json
-import subprocess
-import sys
 
 import pytest
-
-from tests.answers_helpers import seed_engine
+from support.answers_helpers import seed_engine
+from support.opora import opora_command
 
 BAD = [
     "",
@@ -49,13 +47,13 @@ def test_an_unrelated_question_gets_no_service(engine):
     assert answer.intent == "out_of_scope" and answer.results == []
 
 
+@pytest.mark.e2e
 def test_ask_command_answers_each_line_as_json(tmp_path):
     lines = ["кой носи топъл обяд на баба в Казанлък", "", "😀", "'; DROP TABLE service; --", "x" * 10_000]
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+    result = opora_command(
+        "ask",
+        "--json",
         input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
         env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/a.sqlite3", "PATH": "/usr/bin:/bin"},
         timeout=120,
     )
@@ -69,11 +67,11 @@ def test_ask_command_answers_each_line_as_json(tmp_path):
     assert {"location_id", "name", "city", "address", "phones"} <= set(location)
 
 
+@pytest.mark.e2e
 def test_readable_answer_is_in_the_askers_language(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "psykholohichna dopomoha dnipro"],
-        capture_output=True,
-        text=True,
+    result = opora_command(
+        "ask",
+        "psykholohichna dopomoha dnipro",
         env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/a.sqlite3", "PATH": "/usr/bin:/bin"},
         timeout=120,
     )

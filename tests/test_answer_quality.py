@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 from ruamel.yaml import YAML
+from support.answers_helpers import seed_engine
 
 from bot.core import language as languages
 from bot.core.dialogs.answers import understand
 from catalog.gazetteer import key
 from catalog.search.engine import Answer
 from catalog.search.normalize import to_cyrillic
-from tests.answers_helpers import seed_engine
 
 DATA = Path(__file__).parent / "data"
 QUESTIONS = YAML(typ="safe").load((DATA / "questions.yaml").read_text(encoding="utf-8"))["questions"]

@@ -1,20 +1,19 @@
 """The `opora catalog` commands, as an operator runs them."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
+
+import pytest
+from support.catalog_helpers import HSDS_EXAMPLE
+from support.opora import opora_command
 
 from catalog import SEED_DATA
-from tests.conftest import HSDS_EXAMPLE
+
+pytestmark = pytest.mark.e2e
 
 
 def opora(*args, db):
-    env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env, timeout=300
-    )
+    return opora_command(*args, env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{db}"})
 
 
 def test_load_twice_then_export_both_formats(tmp_path):

@@ -5,6 +5,7 @@ import shutil
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from support.catalog_helpers import snapshot
 
 from catalog import SEED_DATA
 from catalog.loader import load_catalog
@@ -13,7 +14,6 @@ from catalog.search.index import build_index
 from catalog.search.morphology import Morphology
 from catalog.search.terms import analysis_version, store_terms
 from catalog.validation import CatalogError, load_checked
-from tests.catalog_helpers import snapshot
 
 
 async def test_loading_twice_leaves_the_same_content(db):

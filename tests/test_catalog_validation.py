@@ -1,9 +1,10 @@
 """Each rule of `opora catalog validate`, one test each, on a small catalogue."""
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+from support.opora import opora_command
 
 from catalog import SEED_DATA
 from catalog.validation import read_catalog
@@ -224,11 +225,10 @@ def test_the_future_is_after_the_given_today(tmp_path):
     assert "source_date 2026-02 is in the future" in str(problem)
 
 
+@pytest.mark.e2e
 def test_validate_command_prints_file_line_and_exits_1(tmp_path):
     text = PROVIDER.replace("[older_people]", "[aliens]")
     write(tmp_path, text)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "catalog", "validate", str(tmp_path)], capture_output=True, text=True
-    )
+    result = opora_command("catalog", "validate", str(tmp_path), env={})
     assert result.returncode == 1
     assert f"{tmp_path / 'bg-kazanlak.yaml'}:{line_of(text, 'aliens')}: " in result.stderr

@@ -3,9 +3,9 @@
 import datetime as dt
 
 import pytest
-from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL, empty_postgres
 from sqlalchemy import func, select, update
+from support.chat_helpers import FakeChannel
+from support.databases import POSTGRES_URL, empty_postgres
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.events import Text, Venue
@@ -109,7 +109,7 @@ async def test_the_screener_explains_why(olena):
     await olena.taps("Готово")
     result = await olena.taps("Казанлик")
     assert "Домашній соціальний патронаж" in result.text
-    assert "самотні люди" in result.text.lower()
+    assert "живе сам(а)" in result.text.lower()  # the situation ticked, as the reason
     assert has_menu(result)
 
 

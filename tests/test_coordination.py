@@ -6,10 +6,11 @@ import time
 import uuid
 
 from redis.asyncio import Redis
+from support.databases import REDIS_URL
+from support.waiting import wait_until
 
 from bot.coordination import ChatLocks, OutboxSignal, RateLimits
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from bot.settings import Settings
 
 
 async def test_two_workers_handle_one_chat_one_event_at_a_time():
@@ -32,14 +33,29 @@ async def test_two_workers_handle_one_chat_one_event_at_a_time():
 
 
 async def test_the_rate_limits_are_shared_by_the_workers():
-    first, second = RateLimits(REDIS_URL), RateLimits(REDIS_URL)
+    """The Bot API's per-chat limit, a burst of five then one a second, in a window of one second
+    rather than five."""
+    first, second = (RateLimits(REDIS_URL, per_chat="5/second") for _ in range(2))
     chat = str(uuid.uuid4())
     started = time.monotonic()
     for limits in (first, second, first, second, first):
         await limits.wait(chat, group=False)  # a burst of five is allowed
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 0.5
     await second.wait(chat, group=False)  # the sixth waits for the window to move
-    assert time.monotonic() - started >= 4
+    assert time.monotonic() - started >= 0.8
+
+
+def test_the_production_limits_are_telegrams():
+    settings = Settings()
+    limits = RateLimits(
+        None, settings.telegram_limit_chat, settings.telegram_limit_group, settings.telegram_limit_overall
+    )
+    assert (str(limits.per_chat), str(limits.per_group), str(limits.overall)) == (
+        "5 per 5 second",
+        "20 per 1 minute",
+        "30 per 1 second",
+    )
+    assert str(RateLimits().per_chat) == "5 per 5 second"
 
 
 async def test_a_message_queued_on_one_worker_wakes_the_others():
@@ -48,9 +64,12 @@ async def test_a_message_queued_on_one_worker_wakes_the_others():
     sender, listener = OutboxSignal(here, redis[0]), OutboxSignal(there, redis[1])
     stop = asyncio.Event()
     listening = asyncio.create_task(listener.listen(stop))
-    await asyncio.sleep(0.3)  # subscribed
-    sender.wake()
-    await asyncio.wait_for(there.wait(), 5)
+
+    async def woken_there() -> bool:  # woken again until the listener has subscribed and hears it
+        sender.wake()
+        return there.is_set()
+
+    await wait_until(woken_there, timeout=5)
     stop.set()
     await listening
     for r in redis:
@@ -63,7 +82,8 @@ async def test_without_redis_a_worker_carries_on_alone():
         pass
     await RateLimits("redis://127.0.0.1:9/0").wait("1", group=False)
     woken = asyncio.Event()
-    OutboxSignal(woken, away).wake()
+    signal = OutboxSignal(woken, away)
+    signal.wake()
     assert woken.is_set()
-    await asyncio.sleep(0.1)
+    await signal.flush()
     await away.aclose()

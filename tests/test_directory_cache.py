@@ -1,8 +1,6 @@
 """The directory keeps catalogue rows for a while: a reload shows once they are stale, and what it
 hands out can be changed by the caller without changing the next answer."""
 
-import asyncio
-
 from sqlalchemy import update
 
 from catalog import SEED_DATA
@@ -16,14 +14,16 @@ KAZANLAK = 42.6194, 25.3930
 
 async def test_a_changed_catalogue_shows_once_the_cache_is_stale(db):
     await load_catalog(db, load_checked(SEED_DATA))
-    directory = Directory(db, cache_seconds=0.5)
+    clock = [0.0]
+    directory = Directory(db, cache_seconds=60, timer=lambda: clock[0])
     before = await directory.card("kazanlak-home-patronage")
     async with db() as session, session.begin():
         await session.execute(
             update(Service).where(Service.id == "kazanlak-home-patronage").values(url="https://example.org/new")
         )
+    clock[0] = 59.9
     assert (await directory.card("kazanlak-home-patronage")).url == before.url
-    await asyncio.sleep(0.6)
+    clock[0] = 60.1
     assert (await directory.card("kazanlak-home-patronage")).url == "https://example.org/new"
 
 

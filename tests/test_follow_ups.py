@@ -6,12 +6,12 @@ import asyncio
 import datetime as dt
 
 import pytest
-from chat_helpers import FakeChannel
-from fake_telegram import FakeBotAPI, TelegramChat, texts
 from sqlalchemy import select
-from test_help_requests import card_message, opora_cli
-from test_telegram import start_opora, stop
-from web_visitor import StaffBrowser, Visitor, WebOpora, text
+from support.chat_helpers import FakeChannel
+from support.fake_telegram import FakeBotAPI, TelegramChat, texts
+from support.opora import opora_cli, start_opora, stop
+from support.web_visitor import StaffBrowser, Visitor, WebOpora, text
+from test_help_requests import card_message
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core import staffdesk
@@ -148,6 +148,7 @@ async def test_commands_and_buttons_are_not_follow_ups(oksana, opora):
 # --- end to end ---------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 async def test_on_the_web_chat_a_typed_follow_up_reaches_the_staff_view(tmp_path):
     opora = await WebOpora(tmp_path).start()
     visitor, staff = Visitor(opora), StaffBrowser(opora)
@@ -179,7 +180,7 @@ async def test_on_the_web_chat_a_typed_follow_up_reaches_the_staff_view(tmp_path
         assert "Надіслано" not in text(answered)
     finally:
         await visitor.close()
-        await staff.http.close()
+        await staff.close()
         assert await opora.stop() == 0
 
 
@@ -198,6 +199,7 @@ async def staff_view_receives(staff: StaffBrowser, wanted: str, timeout: float =
     return await asyncio.wait_for(poll(), timeout)
 
 
+@pytest.mark.e2e
 async def test_on_telegram_a_typed_follow_up_reaches_the_staff_group_under_the_card(tmp_path):
     api = FakeBotAPI()
     url = await api.start()

@@ -2,29 +2,21 @@
 answer and close; the bot restarts in between and the Bot API fails for a while; nothing is
 lost and nothing arrives twice."""
 
-import asyncio
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
-from fake_telegram import FakeBotAPI, TelegramChat, texts
 from sqlalchemy import select
-from test_telegram import ROOT, start_opora, stop
+from support.fake_telegram import FakeBotAPI, TelegramChat, texts
+from support.fake_viber import FakeViberAPI, ViberUser
+from support.fake_viber import texts as viber_texts
+from support.opora import opora_cli, start_opora, stop
+from support.waiting import wait_until
 
 from bot.helpdesk.models import OutboxMessage
 from bot.storage.engine import make_engine, sessions
 
 STAFF_GROUP = -100777
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-def opora_cli(tmp_path, *args) -> str:
-    env = {"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3", "PATH": ""}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 
 async def test_a_request_goes_to_staff_and_back_through_restarts_and_failures(tmp_path):
@@ -80,13 +72,11 @@ async def test_a_request_goes_to_staff_and_back_through_restarts_and_failures(tm
     opora = await start_opora(tmp_path, url)
     await api.wait_delivered(olena.user_id, "закрито", timeout=90)
 
-    outbox = await outbox_rows(tmp_path)
-    for _ in range(100):  # the last one is marked sent just after the Bot API answers
-        if {row.status for row in outbox} == {"sent"}:
-            break
-        await asyncio.sleep(0.1)
-        outbox = await outbox_rows(tmp_path)
-    assert {row.status for row in outbox} == {"sent"}
+    async def all_sent() -> list[OutboxMessage] | None:  # the last one is marked sent just after the Bot API answers
+        rows = await outbox_rows(tmp_path)
+        return rows if {row.status for row in rows} == {"sent"} else None
+
+    outbox = await wait_until(all_sent, timeout=10)
     delivered = Counter((str(p["chat_id"]), p["text"]) for m, p in api.delivered if m == "sendMessage")
     for row in outbox:
         assert delivered[(row.chat_id, expected_text(row))] == 1, row.message
@@ -115,25 +105,15 @@ async def outbox_rows(tmp_path) -> list[OutboxMessage]:
 
 
 async def test_a_viber_citizen_is_answered_by_telegram_staff(tmp_path):
-    from fake_viber import FakeViberAPI, ViberUser, free_port
-    from fake_viber import texts as viber_texts
-
     telegram, viber = FakeBotAPI(), FakeViberAPI()
     telegram_url, viber_url = await telegram.start(), await viber.start()
-    port = free_port()
-    opora = await start_opora(
-        tmp_path,
-        telegram_url,
-        OPORA_VIBER_TOKEN="viber-token",
-        OPORA_VIBER_API_URL=viber_url,
-        OPORA_HTTP_PORT=str(port),
-    )
+    opora = await start_opora(tmp_path, telegram_url, OPORA_VIBER_TOKEN="viber-token", OPORA_VIBER_API_URL=viber_url)
     await telegram.wait_for("getUpdates")
     code = opora_cli(tmp_path, "staff", "invite", "kazanlak-social").strip().splitlines()[-1]
     staff = TelegramChat(telegram, 901, "bg", group=STAFF_GROUP)
     await staff.says(f"/join {code}")
 
-    halyna = ViberUser(viber, f"http://127.0.0.1:{port}/viber", "viber-token", "halyna==", "uk")
+    halyna = ViberUser(viber, f"{opora.url}/viber", "viber-token", "halyna==", "uk")
     await halyna.opens_the_chat()
     await halyna.says("хто приносить гарячий обід бабусі в Казанлику?")
     await halyna.taps("Запитати працівника")

@@ -7,6 +7,7 @@ import shutil
 import pytest
 from frictionless import Package, system
 from sqlalchemy import select
+from support.catalog_helpers import HSDS_EXAMPLE, snapshot
 
 from catalog import SEED_DATA
 from catalog.hsds import RESOURCES, HsdsImportError, columns, export_csv, export_json, hsds_fields, import_csv
@@ -14,8 +15,6 @@ from catalog.loader import load_catalog
 from catalog.models import Location, Service, ServiceTerms
 from catalog.search.terms import store_terms
 from catalog.validation import load_checked
-from tests.catalog_helpers import snapshot
-from tests.conftest import HSDS_EXAMPLE
 
 
 def read_rows(path):

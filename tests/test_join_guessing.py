@@ -1,7 +1,7 @@
 """/join codes cannot be guessed: a chat that sends wrong codes must wait (security review L7)."""
 
 import pytest
-from chat_helpers import FakeChannel
+from support.chat_helpers import FakeChannel
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.settings import Settings

@@ -1,14 +1,13 @@
 """The language holds on every channel: the web chat, Telegram and `opora chat`, end to end."""
 
-import asyncio
-import os
 import re
-import sys
 
-from fake_telegram import FakeBotAPI, TelegramChat, texts
-from test_telegram import ROOT, start_opora, stop
-from web_visitor import Visitor, WebOpora, text
+import pytest
+from support.fake_telegram import FakeBotAPI, TelegramChat, texts
+from support.opora import opora_command, start_opora, stop
+from support.web_visitor import Visitor, WebOpora, text
 
+pytestmark = pytest.mark.e2e
 SHORT = ["ok", "?", "😀", "Варна", "Самоков", "психолог", "не знаю", "сорок п'ять", "дякую"]
 
 
@@ -49,24 +48,17 @@ async def test_telegram_keeps_the_chosen_language(tmp_path):
 
 
 async def test_opora_chat_with_lang_uk_holds_ukrainian(tmp_path):
-    env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/chat.sqlite3"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
+    typed = "\n".join(["ok", "😀", "Варна", "психолог", "дякую"]) + "\n"
+    done = opora_command(
         "chat",
         "--lang",
         "uk",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        env={"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/chat.sqlite3"},
+        input=typed,
+        timeout=180,
     )
-    typed = "\n".join(["ok", "😀", "Варна", "психолог", "дякую"]) + "\n"
-    out, _ = await asyncio.wait_for(process.communicate(typed.encode()), 180)
-    printed = out.decode()
-    assert process.returncode == 0
+    printed = done.stdout
+    assert done.returncode == 0
     assert "Здравейте" not in printed
     for answer in ("👍", "🙂", "Варна: поки що я не маю там послуг", "Будь ласка"):
         assert answer in printed

@@ -1,6 +1,5 @@
 """The migrations make the schema of the models, on SQLite and PostgreSQL, and adopt old databases."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,13 +8,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
+from support.databases import POSTGRES_URL
+from support.opora import environment, opora_command
 
 from bot.storage import migrate
 from bot.storage.engine import make_engine
 from bot.storage.models import Base
 from catalog.models import CATALOG_MODELS
-
-POSTGRES_URL = os.environ.get("OPORA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -140,9 +139,10 @@ async def test_a_revision_of_a_newer_opora_is_refused(engine):
         await migrate.upgrade(engine)
 
 
+@pytest.mark.e2e
 def test_the_command_upgrades_and_tells_the_revision(tmp_path):
     opora = Path(sys.executable).with_name("opora")
-    env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/db/opora.sqlite3"}
+    env = environment({"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/db/opora.sqlite3"})
 
     def run(*args: str) -> subprocess.CompletedProcess:
         # from another directory: the migrations are found next to the code
@@ -158,21 +158,14 @@ def test_the_command_upgrades_and_tells_the_revision(tmp_path):
     assert (after.returncode, after.stdout) == (0, f"{migrate.head()}\n")
 
 
+@pytest.mark.e2e
 async def test_opora_run_refuses_an_out_of_date_schema(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"
     engine = make_engine(url)
     async with engine.begin() as conn:  # a database of the previous Opora: at revision 0001
         await conn.run_sync(lambda sync: migrate._run(sync, migrate.command.upgrade, migrate.INITIAL))
     await engine.dispose()
-    env = {**os.environ, "OPORA_DATABASE_URL": url, "OPORA_HTTP_PORT": "9"}
-    refused = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-        timeout=120,
-    )
+    refused = opora_command("run", env={"OPORA_DATABASE_URL": url, "OPORA_HTTP_PORT": "9"}, timeout=120)
     assert refused.returncode == 1
     assert f"at revision {migrate.INITIAL}, this Opora needs {migrate.head()}: run `opora db upgrade`" in refused.stderr
 

@@ -6,12 +6,13 @@ confirmed facts unless forced."""
 
 import datetime as dt
 import subprocess
-import sys
 
 import pytest
-from chat_helpers import FakeChannel, Said
-from conftest import POSTGRES_URL
 from sqlalchemy import select, text
+from support.chat_helpers import FakeChannel, Said
+from support.databases import POSTGRES_URL
+from support.fake_telegram import FakeBotAPI, TelegramChat, texts
+from support.opora import opora_cli, opora_command, start_opora, stop
 
 from bot.app import build_app, build_services, ensure_catalog
 from bot.core.conversation import Conversation
@@ -258,6 +259,7 @@ async def test_hours_and_address_are_corrected_and_all_correct_confirms_the_rest
     assert (await office_facts(opora.sessions, OFFICE)).due(NOW.date() + dt.timedelta(days=200))
 
 
+@pytest.mark.e2e
 async def test_staff_verify_asks_every_office_of_the_queue_now(opora):
     assert "no staff chat" in cli(opora, "staff", "verify", "kramatorsk-dnipro", check=False).stderr
     await joined(opora, "kramatorsk-dnipro")
@@ -270,28 +272,17 @@ async def test_staff_verify_asks_every_office_of_the_queue_now(opora):
 
 
 def cli(app, *args, check=True) -> subprocess.CompletedProcess:
-    from test_telegram import ROOT
-
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"OPORA_DATABASE_URL": app.url, "PATH": ""},
-    )
+    done = opora_command(*args, env={"OPORA_DATABASE_URL": app.url, "PATH": ""})
     if check:
         assert done.returncode == 0, done.stderr
     return done
 
 
+@pytest.mark.e2e
 async def test_end_to_end_a_telegram_staff_group_corrects_a_phone_and_citizens_see_it(tmp_path):
     """Over the fake Bot API, against the real `opora run`: the bound group is asked, corrects
     a phone and confirms it; the citizen's card shows it, confirmed; the YAML export validates
     and its diff shows the change."""
-    from fake_telegram import FakeBotAPI, TelegramChat, texts
-    from test_help_requests import opora_cli
-    from test_telegram import start_opora, stop
-
     api = FakeBotAPI()
     url = await api.start()
     opora = await start_opora(tmp_path, url)

@@ -5,13 +5,13 @@ import json
 import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
-from web_visitor import STAFF_TOKEN, Visitor, WebOpora
+from support.web_visitor import STAFF_TOKEN, Visitor, WebOpora
 
 from bot.metrics import Metrics
 from bot.operations import Operations
 from bot.storage.engine import make_engine, sessions
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 
 async def test_health_metrics_and_json_logs_without_personal_data(tmp_path):

@@ -6,16 +6,15 @@ its service and its office, as `opora staff verify` will let them. Nobody confir
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from chat_helpers import FakeChannel
-from conftest import POSTGRES_URL, empty_postgres
 from sqlalchemy import select
+from support.chat_helpers import FakeChannel
+from support.databases import POSTGRES_URL, empty_postgres
+from support.opora import opora_command
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.dialogs.cards import office_lines
@@ -194,15 +193,10 @@ async def test_the_kazanlak_home_patronage_is_found_with_its_phones(opora):
     assert first.locations[0].phones == ["+359 88 460 0281", "+359 431 982 85"]
 
 
+@pytest.mark.e2e
 def test_opora_ask_json_gives_the_home_patronages_phone(tmp_path):
-    env = {**os.environ, "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "--json", "домашен социален патронаж казанлък"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    env = {"OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"}
+    result = opora_command("ask", "--json", "домашен социален патронаж казанлък", env=env)
     assert result.returncode == 0, result.stderr
     first = json.loads(result.stdout)["results"][0]
     assert first["service_id"] == "kazanlak-home-patronage"
@@ -210,9 +204,7 @@ def test_opora_ask_json_gives_the_home_patronages_phone(tmp_path):
 
 
 def stale(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "catalog", "stale", *args], capture_output=True, text=True, timeout=120
-    )
+    return opora_command("catalog", "stale", *args, env={}, timeout=120)
 
 
 def line_of(path: Path, needle: str, after: str = "") -> int:
@@ -221,6 +213,7 @@ def line_of(path: Path, needle: str, after: str = "") -> int:
     return next(i for i, line in enumerate(lines[start:], start + 1) if needle in line)
 
 
+@pytest.mark.e2e
 def test_catalog_stale_lists_every_old_fact_where_it_is_written():
     kramatorsk = SEED_DATA / "ua-kramatorsk.yaml"
     result = stale("--today", "2026-11-23")

@@ -5,7 +5,7 @@ button of a request closed since. In-process, on a real database."""
 import datetime as dt
 
 import pytest
-from chat_helpers import FakeChannel
+from support.chat_helpers import FakeChannel
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core import staffdesk

@@ -1,37 +1,11 @@
 """Whole conversations over Telegram: the real `opora run` long-polls a fake Bot API."""
 
-import asyncio
-import os
-import signal
-import sys
-from pathlib import Path
-
 import pytest
 from aiohttp import ClientSession
-from fake_telegram import FakeBotAPI, TelegramChat, texts
-from fake_viber import free_port
+from support.fake_telegram import FakeBotAPI, TelegramChat, texts
+from support.opora import start_opora, stop
 
-ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "123456:TEST-token"
-
-
-async def start_opora(tmp_path: Path, api_url: str, **env) -> asyncio.subprocess.Process:
-    environment = {
-        **os.environ,
-        "OPORA_TELEGRAM_TOKEN": TOKEN,
-        "OPORA_TELEGRAM_API_URL": api_url,
-        "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
-        "OPORA_HTTP_PORT": str(free_port()),
-        **env,
-    }  # /healthz and /metrics are always served
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=environment, stdin=asyncio.subprocess.DEVNULL
-    )
-
-
-async def stop(process: asyncio.subprocess.Process) -> int:
-    process.send_signal(signal.SIGTERM)
-    return await asyncio.wait_for(process.wait(), 30)
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -107,15 +81,11 @@ async def test_forged_buttons_and_odd_messages_get_a_polite_answer(telegram):
 async def test_webhook_mode_checks_the_secret(tmp_path):
     api = FakeBotAPI()
     url = await api.start()
-    port = 18000 + os.getpid() % 1000
-    process = await start_opora(
-        tmp_path, url, OPORA_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}", OPORA_HTTP_PORT=str(port)
-    )
+    process = await start_opora(tmp_path, url, OPORA_TELEGRAM_WEBHOOK_URL="http://127.0.0.1:{port}")
     try:
         webhook = await api.wait_for("setWebhook")
-        assert webhook["url"] == f"http://127.0.0.1:{port}/telegram"
+        assert webhook["url"] == f"{process.url}/telegram"
         async with ClientSession() as http:
-            await asyncio.sleep(0.5)
             forged = await http.post(
                 webhook["url"],
                 json={"update_id": 1, "message": {}},

@@ -4,8 +4,7 @@ does not cover is said plainly. Through the core, as a person talks to it."""
 import re
 
 import pytest
-from chat_helpers import FakeChannel
-from test_conversation import MONDAY_MORNING
+from support.chat_helpers import MONDAY_MORNING, FakeChannel
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.settings import Settings

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 from playwright.async_api import async_playwright, expect
-from web_visitor import STAFF_TOKEN, WebOpora
+from support.web_visitor import STAFF_TOKEN, WebOpora
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

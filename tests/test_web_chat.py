@@ -1,12 +1,11 @@
 """The web chat and the staff view, over HTTP, against the real `opora run` with no bot token."""
 
-import asyncio
-
 import pytest
 from aiohttp import ClientSession, CookieJar
-from web_visitor import STAFF_TOKEN, Visitor, WebOpora, text
+from support.waiting import wait_until
+from support.web_visitor import STAFF_TOKEN, Visitor, WebOpora, text
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 
 @pytest.fixture(scope="module")
@@ -176,13 +175,12 @@ async def test_staff_correct_an_offices_phone_from_the_staff_view(opora, visitor
     office = "kazanlak-home-patronage-office"
     staff = ClientSession(headers={"Authorization": f"Bearer {STAFF_TOKEN}"})
     try:
-        for _ in range(100):  # the staff duties ask at start-up
+
+        async def asked_about_the_office() -> dict | None:  # the staff duties ask at start-up
             async with staff.get(opora.url + "/staff/api/offices", params={"lang": "bg"}) as response:
-                offices = (await response.json())["offices"]
-            if any(o["location"] == office for o in offices):
-                break
-            await asyncio.sleep(0.2)
-        asked = next(o for o in offices if o["location"] == office)
+                return next((o for o in (await response.json())["offices"] if o["location"] == office), None)
+
+        asked = await wait_until(asked_about_the_office, timeout=20)
         assert "+359 88 460 0281" in text(asked["question"])
         payloads = [b["payload"] for row in asked["question"]["buttons"] for b in row]
         assert payloads == [f"sv:ok:{asked['id']}", f"sv:fix:{asked['id']}"]

@@ -6,9 +6,6 @@ import asyncio
 import itertools
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -17,18 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_telegram import BOT, FakeBotAPI, TelegramChat
-from fake_telegram import texts as telegram_texts
-from fake_viber import FakeViberAPI, ViberUser, free_port, signature
-from fake_viber import texts as viber_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_telegram import ROOT
-from test_telegram import TOKEN as TELEGRAM_TOKEN
+from support.fake_telegram import BOT, FakeBotAPI, TelegramChat
+from support.fake_telegram import texts as telegram_texts
+from support.fake_viber import FakeViberAPI, ViberUser, signature
+from support.fake_viber import texts as viber_texts
+from support.opora import OporaProcess, telegram_opora
 from viberbot.api.viber_requests import EVENT_TYPE_TO_CLASS
 
 from bot.telegram.runner import SECRET_HEADER
 
+pytestmark = pytest.mark.e2e
 VIBER_TOKEN = "viber-fuzz-token"
 FUZZ = settings(
     max_examples=150,
@@ -61,7 +58,7 @@ class Opora:
     loop: Loop
     telegram: FakeBotAPI
     viber: FakeViberAPI
-    process: subprocess.Popen
+    process: OporaProcess
     base: str  # http://127.0.0.1:port
     secret: str  # of the Telegram webhook
     log: Path
@@ -105,7 +102,7 @@ class Opora:
         )
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.process.alive()
 
 
 update_ids = itertools.count(10**9)  # apart from the fake Bot API's own ids, used by TelegramChat
@@ -116,40 +113,25 @@ message_tokens = itertools.count(int(time.time() * 1000))
 def opora(tmp_path_factory) -> Opora:
     tmp = tmp_path_factory.mktemp("fuzz")
     loop, telegram, viber = Loop(), FakeBotAPI(), FakeViberAPI()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "OPORA_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
-        "OPORA_TELEGRAM_API_URL": loop.run(telegram.start()),
-        "OPORA_TELEGRAM_WEBHOOK_URL": base,
-        "OPORA_VIBER_TOKEN": VIBER_TOKEN,
-        "OPORA_VIBER_API_URL": loop.run(viber.start()),
-        "OPORA_VIBER_WEBHOOK_URL": base,
-        "OPORA_HTTP_PORT": str(port),
-        "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/opora.sqlite3",
+    process = telegram_opora(
+        tmp,
+        loop.run(telegram.start()),
+        OPORA_TELEGRAM_WEBHOOK_URL="http://127.0.0.1:{port}",
+        OPORA_VIBER_TOKEN=VIBER_TOKEN,
+        OPORA_VIBER_API_URL=loop.run(viber.start()),
+        OPORA_VIBER_WEBHOOK_URL="http://127.0.0.1:{port}",
         # thousands of events from a few ids: about parsing, not the limits per person
-        "OPORA_LIMIT_TURNS": "",
-        "OPORA_LIMIT_REQUESTS": "",
-        "OPORA_LIMIT_MESSAGES": "",
-    }
-    log = tmp / "opora.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        OPORA_LIMIT_TURNS="",
+        OPORA_LIMIT_REQUESTS="",
+        OPORA_LIMIT_MESSAGES="",
+    )
     try:
+        loop.run(process.start())
         webhook = loop.run(telegram.wait_for("setWebhook"))
         loop.run(viber.wait_for("set_webhook"))  # sent once the HTTP server is up
-        yield Opora(loop, telegram, viber, process, base, webhook["secret_token"], log)
+        yield Opora(loop, telegram, viber, process, process.url, webhook["secret_token"], process.log)
     finally:
-        process.send_signal(signal.SIGTERM)
-        exit_code = process.wait(30)
+        exit_code = loop.run(process.stop()) if process.process else None
         loop.run(telegram.stop())
         loop.run(viber.stop())
         loop.close()

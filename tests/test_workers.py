@@ -3,48 +3,16 @@ answered once, even when Telegram delivers it to both."""
 
 import asyncio
 import itertools
-import os
 import random
-import signal
-import sys
 import time
 
 import pytest
 from aiohttp import ClientSession
-from conftest import POSTGRES_URL, empty_postgres
-from fake_telegram import FakeBotAPI
-from fake_viber import free_port
-from test_telegram import ROOT, TOKEN
+from support.databases import POSTGRES_URL, REDIS_URL, empty_postgres
+from support.fake_telegram import FakeBotAPI
+from support.opora import telegram_opora
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-async def start_worker(api_url: str, port: int) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "OPORA_DATABASE_URL": POSTGRES_URL,
-        "OPORA_REDIS_URL": REDIS_URL,
-        "OPORA_TELEGRAM_TOKEN": TOKEN,
-        "OPORA_TELEGRAM_API_URL": api_url,
-        "OPORA_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}",
-        "OPORA_HTTP_PORT": str(port),
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
-    )
-
-
-async def ready(http: ClientSession, port: int) -> None:
-    for _ in range(600):
-        try:
-            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"worker on {port} never became ready")
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 
 def script(chat_id: int, ids) -> list[dict]:
@@ -77,12 +45,22 @@ async def test_two_workers_answer_each_update_once(tmp_path):
     await empty_postgres()
     api = FakeBotAPI()
     api_url = await api.start()
-    ports = [free_port(), free_port()]
-    workers = [await start_worker(api_url, port) for port in ports]  # both create the schema at once
+    workers = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        workers.append(
+            telegram_opora(
+                tmp_path / name,
+                api_url,
+                OPORA_DATABASE_URL=POSTGRES_URL,
+                OPORA_REDIS_URL=REDIS_URL,
+                OPORA_TELEGRAM_WEBHOOK_URL="http://127.0.0.1:{port}",
+            )
+        )
+    await asyncio.gather(*(w.start() for w in workers))  # both create the schema at once
+    ports = [w.port for w in workers]
     try:
         async with ClientSession() as http:
-            for port in ports:
-                await ready(http, port)
             secret = (await api.wait_for("setWebhook"))["secret_token"]
 
             async def deliver(update: dict, port: int) -> None:
@@ -95,7 +73,7 @@ async def test_two_workers_answer_each_update_once(tmp_path):
                         if response.status != 503:
                             assert response.status == 200
                             return
-                    await asyncio.sleep(0.5)
+                    await asyncio.sleep(0.1)
 
             async def person(chat_id: int, twice: bool) -> None:
                 for update in script(chat_id, ids):
@@ -115,7 +93,5 @@ async def test_two_workers_answer_each_update_once(tmp_path):
         assert expected >= 4
         assert [answers(c) for c in [*once, *twice]] == [expected] * 20
     finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        assert [await asyncio.wait_for(w.wait(), 30) for w in workers] == [0, 0]
+        assert await asyncio.gather(*(w.stop() for w in workers)) == [0, 0]
         await api.stop()

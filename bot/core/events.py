@@ -31,6 +31,9 @@ class Event:
 class Button:
     label: str
     payload: str  # Payload.pack() (bot/core/payloads.py)
+    # A toggle's state: True when on, False when off, None for a button that is no toggle. The label
+    # shows it too (a ✅/▫ glyph, for channels that have nothing else); the web chat sets aria-pressed.
+    pressed: bool | None = None
 
     def __post_init__(self) -> None:
         fits(self.payload)
@@ -42,13 +45,16 @@ Rows = tuple[tuple[Button, ...], ...]
 @dataclass(frozen=True)
 class Text:
     """A message; `title` is shown in bold. `request` asks the person to share their
-    "location" or "contact" with a channel-native button labelled `request_label`."""
+    "location" or "contact" with a channel-native button labelled `request_label`. `replaces`:
+    it takes the place of the message whose button was pressed (a list of toggles redrawn), where
+    the channel can edit a message; elsewhere it is sent as a new one."""
 
     text: str
     buttons: Rows = ()
     title: str | None = None
     request: str | None = None
     request_label: str | None = None
+    replaces: bool = False
 
 
 @dataclass(frozen=True)

@@ -57,15 +57,20 @@ class Delivery:
         now: Callable[[], dt.datetime],
         woken: asyncio.Event | None = None,
         observer: DeliveryObserver | None = None,
+        retry_seconds: float = 1.0,
     ):
         self.sessions = sessions
         self.observer = observer or Unobserved()
         self.senders = senders
         self.now = now
+        self.retry_seconds = retry_seconds  # the wait after a failure, doubled after each
         self.woken = woken or asyncio.Event()  # set by the help desk when it queues a message
 
     def wake(self) -> None:
         self.woken.set()
+
+    def _backoff(self, attempts: int) -> float:
+        return min(MAX_BACKOFF, self.retry_seconds * 2.0**attempts)
 
     async def recover(self) -> int:
         """Rows whose claim expired (their worker died mid-send) are sent again."""
@@ -191,7 +196,7 @@ class Delivery:
             values |= {
                 "status": "failed" if failed else "pending",
                 "last_error": f"{type(error).__name__}: {error}"[:500],
-                "next_attempt_at": self.now() + dt.timedelta(seconds=min(MAX_BACKOFF, 2.0**row.attempts)),
+                "next_attempt_at": self.now() + dt.timedelta(seconds=self._backoff(row.attempts)),
             }
         else:
             values |= {"status": "sent", "sent_message_id": message_id, "sent_at": self.now(), "last_error": None}

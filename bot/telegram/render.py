@@ -6,6 +6,7 @@ tappable themselves (the Bot API has no tel: links)."""
 from html import escape
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -66,10 +67,39 @@ def html(reply: Text) -> str:
     return f"<b>{escape(reply.title, quote=False)}</b>\n{body}" if reply.title else body
 
 
-async def send(bot: Bot, chat_id: int, replies: list[Reply], reply_to: int | None = None) -> list[int]:
-    """Send the replies in order; the first one answers `reply_to` when given. Returns the sent ids."""
+async def edit(bot: Bot, chat_id: int, message_id: int, reply: Text) -> bool:
+    """Redraw the message whose button was pressed with the reply (`Text.replaces`): a list of
+    toggles updated in place rather than posted again. False when it cannot be (too long, a reply
+    keyboard, or Telegram refuses: the message is too old or was deleted), to be sent instead."""
+    pieces = split(html(reply))
+    if len(pieces) > 1 or reply.request:
+        return False
+    try:
+        await bot.edit_message_text(
+            pieces[0],
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode="HTML",
+            reply_markup=inline_keyboard(reply.buttons),
+            disable_web_page_preview=True,
+        )
+    except TelegramBadRequest as error:
+        return "not modified" in error.message.lower()  # pressed twice quickly: it already shows this
+    return True
+
+
+async def send(
+    bot: Bot, chat_id: int, replies: list[Reply], reply_to: int | None = None, pressed_on: int | None = None
+) -> list[int]:
+    """Send the replies in order; the first one answers `reply_to` when given. A reply that
+    `replaces` edits the message `pressed_on` (the one whose button was pressed) where it can.
+    Returns the ids of the messages sent or edited."""
     sent: list[int] = []
     for reply in replies:
+        if isinstance(reply, Text) and reply.replaces and pressed_on and await edit(bot, chat_id, pressed_on, reply):
+            sent.append(pressed_on)
+            pressed_on = None  # one message is replaced, once
+            continue
         answer = (
             ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to and not sent else None
         )

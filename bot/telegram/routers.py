@@ -25,14 +25,17 @@ def replied(message: Message) -> str | None:
     return str(message.reply_to_message.message_id) if message.reply_to_message else None
 
 
-async def reply(bot: Bot, conversation: Conversation, chat_id: int, event: Event) -> None:
+async def reply(
+    bot: Bot, conversation: Conversation, chat_id: int, event: Event, pressed_on: int | None = None
+) -> None:
+    """Answer an event; `pressed_on`: the message whose button was pressed, which a reply may replace."""
     try:
         replies = await conversation.handle(event)
     except Exception:
         # The person must never be left without an answer (the database may be away).
         log.exception("could not handle a Telegram update")
         replies = [sorry(event.user)]
-    await send(bot, chat_id, replies)
+    await send(bot, chat_id, replies, pressed_on=pressed_on)
 
 
 def messages_router() -> Router:
@@ -111,6 +114,14 @@ def buttons_router() -> Router:
         chat = query.message.chat if query.message else None
         chat_id = chat.id if chat else query.from_user.id
         group = str(chat.id) if chat and chat.type in GROUPS else None
-        await reply(bot, conversation, chat_id, Event(user_of(query.from_user), payload=query.data or "", chat=group))
+        # An inaccessible message (deleted, or too old for the Bot API to show) is not edited.
+        on = query.message.message_id if isinstance(query.message, Message) else None
+        await reply(
+            bot,
+            conversation,
+            chat_id,
+            Event(user_of(query.from_user), payload=query.data or "", chat=group),
+            pressed_on=on,
+        )
 
     return router

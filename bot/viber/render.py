@@ -54,6 +54,9 @@ def keyboard(replies: list[Reply]) -> dict[str, Any] | None:
 
 
 def messages(replies: list[Reply]) -> list[TextMessage | LocationMessage]:
+    # A reply that `replaces` the message whose button was pressed is sent as a new message: the
+    # Viber REST API has no way to edit a message sent. Its keyboard is the only one Viber shows, so
+    # the toggles still show their state (the ✅/▫ in their labels) in one place.
     parts: list[str | Location] = []
     for reply in replies:
         if isinstance(reply, Venue):

@@ -39,9 +39,17 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "type": "text",
         "title": reply.title,
         "text": reply.text,
-        "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons],
+        "buttons": [
+            [
+                {"label": b.label, "payload": b.payload} | ({} if b.pressed is None else {"pressed": b.pressed})
+                for b in row
+            ]
+            for row in reply.buttons
+        ],
         "request": reply.request,
         "request_label": reply.request_label,
+        # It takes the place of the bot message whose button was pressed (a list of toggles redrawn).
+        "replaces": reply.replaces,
     }
 
 

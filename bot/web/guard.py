@@ -37,7 +37,7 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-HEADER_SECONDS = 10.0  # to deliver a request's head, and between requests on one connection
+HEADER_SECONDS = 10.0  # to deliver a request's head, and between requests on one connection (a setting)
 BODY_SECONDS = 10.0  # to deliver a body
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -92,7 +92,7 @@ def same_origin(request: web.Request) -> bool:
 
 
 class Guard:
-    def __init__(self, max_connections: int | None = None):
+    def __init__(self, max_connections: int | None = None, head_seconds: float = HEADER_SECONDS):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft < hard:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # all the process may have
@@ -102,6 +102,7 @@ class Guard:
         self._since: dict[asyncio.Transport, float] = {}  # connections awaiting a request
         self._busy: set[asyncio.Transport] = set()
         self.refused = 0
+        self.head_seconds = head_seconds
 
     @web.middleware
     async def middleware(
@@ -152,7 +153,7 @@ class Guard:
         while not stop.is_set():
             now = loop.time()
             for transport, since in list(self._since.items()):
-                if transport not in self._busy and now - since > HEADER_SECONDS:
+                if transport not in self._busy and now - since > self.head_seconds:
                     self._since.pop(transport, None)
                     transport.abort()
             with contextlib.suppress(TimeoutError):

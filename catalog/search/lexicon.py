@@ -1181,8 +1181,43 @@ PLACE_TALK = {
     "мы",
 }
 
+# Numbers written in words, with their values, as people write an age: "сорок п'ять",
+# "четиридесет и пет", "семьдесят два". On PyPI, number-parser 0.3.2 reads Ukrainian and Russian
+# but refuses Bulgarian ("bg" is not a supported language), and text2num reads none of the three;
+# ages take some forty words, so they are listed here for all three languages at once.
+NUMBER_VALUES: dict[str, int] = {
+    **dict.fromkeys(("один", "одна", "одне", "одно", "един", "една", "едно"), 1),
+    **dict.fromkeys(("два", "дві", "две"), 2),
+    "три": 3,
+    **dict.fromkeys(("чотири", "четири", "четыре"), 4),
+    **dict.fromkeys(("п'ять", "пять", "пет"), 5),
+    **dict.fromkeys(("шість", "шесть", "шест"), 6),
+    **dict.fromkeys(("сім", "семь", "седем"), 7),
+    **dict.fromkeys(("вісім", "восемь", "осем"), 8),
+    **dict.fromkeys(("дев'ять", "девять", "девет"), 9),
+    **dict.fromkeys(("десять", "десет"), 10),
+    **dict.fromkeys(("одинадцять", "одиннадцать", "единадесет", "единайсет"), 11),
+    **dict.fromkeys(("дванадцять", "двенадцать", "дванадесет", "дванайсет"), 12),
+    **dict.fromkeys(("тринадцять", "тринадцать", "тринадесет", "тринайсет"), 13),
+    **dict.fromkeys(("чотирнадцять", "четырнадцать", "четиринадесет", "четиринайсет"), 14),
+    **dict.fromkeys(("п'ятнадцять", "пятнадцять", "пятнадцать", "петнадесет", "петнайсет"), 15),
+    **dict.fromkeys(("шістнадцять", "шестнадцать", "шестнадесет", "шестнайсет"), 16),
+    **dict.fromkeys(("сімнадцять", "семнадцать", "седемнадесет", "седемнайсет"), 17),
+    **dict.fromkeys(("вісімнадцять", "восемнадцать", "осемнадесет", "осемнайсет"), 18),
+    **dict.fromkeys(("дев'ятнадцять", "девятнадцять", "девятнадцать", "деветнадесет", "деветнайсет"), 19),
+    **dict.fromkeys(("двадцять", "двадцать", "двадесет", "двайсет"), 20),
+    **dict.fromkeys(("тридцять", "тридцать", "тридесет", "трийсет"), 30),
+    **dict.fromkeys(("сорок", "четиридесет", "четирсет", "четирийсет"), 40),
+    **dict.fromkeys(("п'ятдесят", "пятдесят", "пятьдесят", "петдесет"), 50),
+    **dict.fromkeys(("шістдесят", "шестьдесят", "шестдесет", "шейсет"), 60),
+    **dict.fromkeys(("сімдесят", "семьдесят", "седемдесет"), 70),
+    **dict.fromkeys(("вісімдесят", "восемьдесят", "осемдесет"), 80),
+    **dict.fromkeys(("дев'яносто", "девяносто", "деветдесет"), 90),
+    "сто": 100,
+}
 # Numbers written as words, which alone say nothing outside a question about age.
 NUMBER_WORDS = (
+    *NUMBER_VALUES,
     "един",
     "една",
     "едно",
@@ -1322,3 +1357,36 @@ SETTLEMENT_WORDS = (
     "посёлок",
     "селото",
 )
+
+NUMBER_JOINERS = frozenset({"и", "і", "й", "та"})  # "четиридесет и пет", "сто і два"
+
+
+def _place(value: int) -> int:
+    """The place a number word fills: 100 for hundreds, 10 for tens (20…90), 1 for the rest."""
+    return 100 if value >= 100 else 10 if value >= 20 else 1
+
+
+def numbers_in(words: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
+    """The numbers in cleaned words (normalize.words), written in digits or in words, each with
+    the index of the word after it: "мені сорок п'ять років" → [(45, 4)]."""
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.isdigit():
+            found.append((int(word), i + 1))
+            i += 1
+            continue
+        if word not in NUMBER_VALUES:
+            i += 1
+            continue
+        total = NUMBER_VALUES[word]
+        place, i = _place(total), i + 1
+        while i < len(words):
+            step = 2 if words[i] in NUMBER_JOINERS and i + 1 < len(words) else 1
+            following = NUMBER_VALUES.get(words[i + step - 1])
+            if following is None or following >= place or _place(following) >= place:
+                break
+            total, place, i = total + following, _place(following), i + step
+        found.append((total, i))
+    return found

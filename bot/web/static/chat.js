@@ -109,6 +109,7 @@ function botView(reply) {
     for (const choice of row) {
       const pill = button("choice", choice.label);
       pill.dataset.payload = choice.payload;
+      if (typeof choice.pressed === "boolean") pill.setAttribute("aria-pressed", String(choice.pressed));
       line.append(pill);
     }
     if (line.childElementCount) node.append(line);

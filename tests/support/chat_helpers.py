@@ -1,7 +1,11 @@
 """An in-process channel: a test talks to the conversation core the way a person would."""
 
+import datetime as dt
+
 from bot.core.conversation import Conversation
 from bot.core.events import Button, Event, Text, User
+
+MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv and Sofia: offices are open
 
 
 class Said(list):

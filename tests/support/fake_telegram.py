@@ -9,16 +9,18 @@ import time
 
 from aiohttp import ClientSession, web
 
+from support.waiting import Watched
+
 BOT = {"id": 4242, "is_bot": True, "first_name": "Opora", "username": "opora_test_bot"}
 SENDING = {"sendMessage", "editMessageText", "sendVenue", "sendLocation"}
 
 
-class FakeBotAPI:
+class FakeBotAPI(Watched):
     def __init__(self):
+        super().__init__()
         self.calls: list[tuple[str, dict]] = []
         self.updates: list[dict] = []
         self.confirmed = 0  # the highest offset getUpdates has asked for: updates below are handled
-        self.changed = asyncio.Condition()
         self.ids = itertools.count(1)
         self.message_ids = itertools.count(1000)
         self.runner: web.AppRunner | None = None
@@ -33,6 +35,10 @@ class FakeBotAPI:
             error["parameters"] = {"retry_after": retry_after}
         start = max([until for until, _ in self.failures.get(str(chat_id), [])] + [time.monotonic()])
         self.failures.setdefault(str(chat_id), []).append((start + seconds, error))
+
+    def recovers(self, chat_id: int) -> None:
+        """Deliver to the chat again, at once."""
+        self.failures.pop(str(chat_id), None)
 
     async def start(self) -> str:
         app = web.Application()
@@ -51,8 +57,7 @@ class FakeBotAPI:
         name = request.match_info["method"]
         params = {k: _decode(v) for k, v in (await request.post()).items()}
         self.calls.append((name, params))
-        async with self.changed:
-            self.changed.notify_all()
+        await self.notify()
         if name == "getUpdates":
             return _ok(await self._updates(params))
         if name == "getMe":
@@ -61,12 +66,19 @@ class FakeBotAPI:
             for until, error in self.failures.get(str(params.get("chat_id")), []):
                 if time.monotonic() < until:
                     return web.json_response(error, status=error["error_code"])
+            if name == "editMessageText" and not any(
+                p.get("message_id") == params.get("message_id") and p.get("chat_id") == params.get("chat_id")
+                for _m, p in self.delivered
+            ):
+                error = {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+                return web.json_response(error, status=400)
+            # An edit keeps its message's id; a message sent gets a new one, kept with what was sent.
+            params.setdefault("message_id", next(self.message_ids))
             self.delivered.append((name, params))
-            async with self.changed:
-                self.changed.notify_all()
+            await self.notify()
             return _ok(
                 {
-                    "message_id": next(self.message_ids),
+                    "message_id": params["message_id"],
                     "date": int(time.time()),
                     "chat": {"id": int(params["chat_id"]), "type": "private"},
                     "text": params.get("text", ""),
@@ -97,30 +109,26 @@ class FakeBotAPI:
         return update_id
 
     async def wait_handled(self, update_id: int, timeout: float = 30) -> None:
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: self.confirmed > update_id), timeout)
+        await self.wait_until(lambda: self.confirmed > update_id, timeout)
 
     async def wait_delivered(self, chat_id: int, text: str, timeout: float = 60) -> dict:
         """The first message delivered to a chat whose text contains `text`."""
-
-        def found():
-            return next(
+        return await self.wait_until(
+            lambda: next(
                 (
                     p
                     for m, p in self.delivered
                     if str(p.get("chat_id")) == str(chat_id) and text in str(p.get("text", ""))
                 ),
                 None,
-            )
-
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: found() is not None), timeout)
-        return found()
+            ),
+            timeout,
+        )
 
     async def wait_for(self, method: str, timeout: float = 60) -> dict:
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: any(m == method for m, _ in self.calls)), timeout)
-        return next(p for m, p in self.calls if m == method)
+        """The first call of `method`."""
+        found = await self.wait_until(lambda: next(([p] for m, p in self.calls if m == method), None), timeout)
+        return found[0]
 
 
 def _decode(value: str):
@@ -192,14 +200,14 @@ class TelegramChat:
             for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
                 for button in row:
                     if label in button["text"]:
-                        return await self.presses(button["callback_data"])
+                        return await self.presses(button["callback_data"], params.get("message_id", 1))
         raise AssertionError(f"no button {label!r} in the chat")
 
     def received(self) -> list[tuple[str, dict]]:
         """Everything delivered to this chat so far, replies and outbox messages alike."""
         return [(m, p) for m, p in self.api.delivered if str(p.get("chat_id")) == str(self.chat["id"])]
 
-    async def presses(self, callback_data: str) -> list[tuple[str, dict]]:
+    async def presses(self, callback_data: str, message_id: int = 1) -> list[tuple[str, dict]]:
         return await self._deliver(
             {
                 "callback_query": {
@@ -207,7 +215,7 @@ class TelegramChat:
                     "from": self.sender,
                     "chat_instance": "1",
                     "data": callback_data,
-                    "message": {"message_id": 1, "date": int(time.time()), "chat": self.chat},
+                    "message": {"message_id": message_id, "date": int(time.time()), "chat": self.chat},
                 }
             }
         )

@@ -1,28 +1,21 @@
 """A fake Viber REST API on 127.0.0.1, and a Viber user who talks to Opora's real webhook with
 signed requests, as the Viber servers would."""
 
-import asyncio
 import itertools
 import json
-import socket
 import time
 
 from aiohttp import ClientSession, web
 
 from bot.viber.webhook import signature
+from support.waiting import Watched
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class FakeViberAPI:
+class FakeViberAPI(Watched):
     def __init__(self):
+        super().__init__()
         self.calls: list[tuple[str, dict]] = []
         self.tokens = itertools.count(5_000_000)
-        self.changed = asyncio.Condition()
         self.runner: web.AppRunner | None = None
         self.failures = 0  # how many of the next send_message calls fail with a 502
 
@@ -44,25 +37,20 @@ class FakeViberAPI:
             self.failures -= 1
             return web.Response(status=502, text="Bad Gateway")
         self.calls.append((request.match_info["endpoint"], await request.json()))
-        async with self.changed:
-            self.changed.notify_all()
+        await self.notify()
         return web.json_response({"status": 0, "status_message": "ok", "message_token": next(self.tokens)})
 
     def sent_to(self, user_id: str) -> list[dict]:
         return [p for e, p in self.calls if e == "send_message" and p["receiver"] == user_id]
 
     async def wait_sent(self, user_id: str, text: str, timeout: float = 60) -> dict:
-        def found():
-            return next((p for p in self.sent_to(user_id) if text in p.get("text", "")), None)
-
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: found() is not None), timeout)
-        return found()
+        return await self.wait_until(
+            lambda: next((p for p in self.sent_to(user_id) if text in p.get("text", "")), None), timeout
+        )
 
     async def wait_for(self, endpoint: str, timeout: float = 60) -> dict:
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: any(e == endpoint for e, _ in self.calls)), timeout)
-        return next(p for e, p in self.calls if e == endpoint)
+        found = await self.wait_until(lambda: next(([p] for e, p in self.calls if e == endpoint), None), timeout)
+        return found[0]
 
 
 class ViberUser:

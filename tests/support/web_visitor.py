@@ -1,58 +1,26 @@
 """Opora's web chat as a browser uses it: a session cookie, the JSON API and the inbox long poll."""
 
 import asyncio
-import os
-import signal
-import sys
 from pathlib import Path
+from typing import Self
 
 from aiohttp import ClientSession, CookieJar
-from fake_viber import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.opora import OporaProcess
+
 STAFF_TOKEN = "staff-token-for-tests"
 
 
-class WebOpora:
+class WebOpora(OporaProcess):
     """`opora run` with no bot token: the web chat and the staff view on a free port."""
 
     def __init__(self, tmp_path: Path, **env: str):
-        self.port = free_port()
-        self.log = tmp_path / "opora.log"
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "OPORA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3",
-            "OPORA_HTTP_PORT": str(self.port),
-            "OPORA_STAFF_TOKEN": STAFF_TOKEN,
-        }
-        for name in ("OPORA_TELEGRAM_TOKEN", "OPORA_VIBER_TOKEN", "OPORA_WEB_CHAT"):
-            self.env.pop(name, None)
-        self.env |= env
-        self.process: asyncio.subprocess.Process | None = None
-        self.printed: list[str] = []
+        super().__init__(tmp_path, **({"OPORA_STAFF_TOKEN": STAFF_TOKEN} | env))
 
-    async def start(self) -> "WebOpora":
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            cwd=ROOT,
-            env=self.env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=self.log.open("ab"),
-        )
-        while not any("Staff view:" in line for line in self.printed):  # printed once it listens
-            line = await asyncio.wait_for(self.process.stdout.readline(), 120)
-            assert line, "opora run stopped before listening"
-            self.printed.append(line.decode())
+    async def start(self, timeout: float = 120) -> Self:
+        await super().start(timeout)
+        await self.wait_until(lambda: self.said("Staff view:"), timeout)  # printed, apart from the log
         return self
-
-    async def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), 30)
 
 
 class StaffBrowser:

@@ -1,9 +1,14 @@
 """Reading back what a catalogue database holds, to compare whole contents."""
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from catalog.hsds import columns
 from catalog.models import CATALOG_MODELS
+
+# A copy of the official Open Referral example datapackage (CC BY-SA 4.0), unchanged.
+HSDS_EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "hsds-example"
 
 
 async def snapshot(sessions) -> dict[str, list[dict]]:
