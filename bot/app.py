@@ -167,6 +167,7 @@ def build_services(app: App, answers: AnswerEngine | None, now: Clock = utc_now)
         now=now,
         default_language=settings.default_language,
         retention_days=settings.retention_days,
+        follow_up_window=dt.timedelta(hours=settings.follow_up_hours),
         metrics=app.metrics,
         locks=ChatLocks(app.redis),
         limits=limits,

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
 
     staff_reminder_hours: float = 4.0  # working hours before staff are reminded of an unanswered request
     retention_days: int = 90  # personal data of closed requests is erased after this
+    # While a person's open request has a staff reply younger than this, what they type goes to
+    # that request (with a one-tap "this is a new question"). 72 h: a reply read on Friday is
+    # still answered on Monday; an older conversation has most likely moved on.
+    follow_up_hours: float = 72.0
 
     # Limits per person (a Telegram or Viber user, a web chat session), each one or more moving
     # windows as "N/second|minute|hour|day", separated by ";"; an empty value turns one off.

@@ -5,15 +5,14 @@ lost and nothing arrives twice."""
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
 from support.fake_telegram import FakeBotAPI, TelegramChat, texts
 from support.fake_viber import FakeViberAPI, ViberUser
 from support.fake_viber import texts as viber_texts
 from support.opora import opora_cli, start_opora, stop
+from support.outbox import card_message, outbox_rows
 from support.waiting import wait_until
 
 from bot.helpdesk.models import OutboxMessage
-from bot.storage.engine import make_engine, sessions
 
 STAFF_GROUP = -100777
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
@@ -89,19 +88,6 @@ def expected_text(row: OutboxMessage) -> str:
     from bot.telegram.render import html
 
     return html(from_message(row.message))
-
-
-async def card_message(tmp_path) -> int:
-    rows = await outbox_rows(tmp_path)
-    return int(next(r.sent_message_id for r in rows if r.card))
-
-
-async def outbox_rows(tmp_path) -> list[OutboxMessage]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3")
-    async with sessions(engine)() as session:
-        rows = list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
-    await engine.dispose()
-    return rows
 
 
 async def test_a_viber_citizen_is_answered_by_telegram_staff(tmp_path):

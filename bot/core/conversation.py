@@ -31,6 +31,7 @@ from bot.core.payloads import (
     Menu,
     More,
     Near,
+    NewQuestion,
     Payload,
     Screener,
     Towns,
@@ -61,6 +62,7 @@ BUTTONS: dict[type[Payload], ButtonHandler] = {
     Handoff: handoff.handoff,
     AddToRequest: handoff.add,
     Where: answers.where,
+    NewQuestion: lambda turn, pressed: answers.answer(turn, handoff.new_question(turn, pressed)),
 }
 COMMANDS: dict[str, CommandHandler] = {
     "start": menu.welcome,
@@ -75,6 +77,7 @@ COMMANDS: dict[str, CommandHandler] = {
 TextHandler = Callable[[Turn, str], Awaitable[list[Reply] | None]]
 AWAITING_TEXT: dict[Flow, TextHandler] = {
     Flow.SCREENER_AGE: screener.typed_age,
+    Flow.HANDOFF_TOPIC: handoff.typed_topic,
     Flow.HANDOFF_TEXT: handoff.described,
     Flow.HANDOFF_PHONE: handoff.typed_phone,
     Flow.REQUEST: handoff.added,
@@ -222,6 +225,8 @@ class Conversation:
     async def _typed(self, turn: Turn, text: str, flow: Flow | None) -> list[Reply]:
         if text and flow is not None and (replies := await AWAITING_TEXT[flow](turn, text)) is not None:
             return replies
+        if text and flow is None and (replies := await handoff.follow_up(turn, text)) is not None:
+            return replies  # a reply to staff, typed the way people do in a messenger
         if not text:
             _ = turn._
             return [

@@ -10,13 +10,14 @@ from typing import TypedDict
 
 class Flow(StrEnum):
     SCREENER_AGE = "screener:age"  # the screener asked for an age: "82" answers it
+    HANDOFF_TOPIC = "handoff:topic"  # a request to staff: a topic button, or the need typed at once
     HANDOFF_TEXT = "handoff:text"  # a request to staff: the need, in words
     HANDOFF_PHONE = "handoff:phone"  # a request to staff: a phone number, or skip
     REQUEST = "request"  # a message to add to a request sent earlier; its number in StateData.request
     WHERE = "where"  # "which town?": a town answers the question kept in StateData.pending
 
 
-HANDOFF_FLOWS = frozenset({Flow.HANDOFF_TEXT, Flow.HANDOFF_PHONE})  # inside a request's draft
+HANDOFF_FLOWS = frozenset({Flow.HANDOFF_TOPIC, Flow.HANDOFF_TEXT, Flow.HANDOFF_PHONE})  # inside a request's draft
 
 
 class HandoffDraft(TypedDict, total=False):
@@ -59,6 +60,9 @@ class StateData(TypedDict, total=False):
     age: int  # the age of the person in need, once said
     pending: str  # a question kept while the person says where
     asked_where: bool  # "which town?" is asked once per conversation
+    # A message that went to a request staff had just answered (bot/core/dialogs/handoff.py,
+    # `follow_up`), kept only until the next typed message: "this is a new question" answers it.
+    follow_up: str
 
 
 def read_flow(stored: str | None, data: StateData) -> Flow | None:

@@ -209,7 +209,7 @@ HandoffStep = Literal["", "topic", "queues", "q", "phone", "send", "cancel", "mi
 @dataclass(frozen=True)
 class Handoff(Payload, prefix="staff"):
     """Talk to staff. "" starts; topic: a service id or ANY; queues: choose an office; q: an office
-    chosen; phone: skip; send; cancel; mine: the person's requests."""
+    chosen; phone: skip, or change the number shown back; send; cancel; mine: the person's requests."""
 
     step: HandoffStep = ""
     value: str = ""
@@ -218,6 +218,14 @@ class Handoff(Payload, prefix="staff"):
 @dataclass(frozen=True)
 class AddToRequest(Payload, prefix="staff:add"):
     """A message to add to one of the person's requests."""
+
+    request: int
+
+
+@dataclass(frozen=True)
+class NewQuestion(Payload, prefix="newq"):
+    """ "This is a new question": the message that went to a request staff had just answered
+    (its text is kept in StateData.follow_up, not here) is answered as a question instead."""
 
     request: int
 

@@ -315,6 +315,32 @@ class HelpDesk:
                 ).all()
             )
 
+    async def answered_since(self, channel: str, user_id: str, since: dt.datetime) -> HelpRequest | None:
+        """The person's open request with the newest staff reply after `since`; None when staff
+        have not answered any open request of theirs since then."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(HelpRequest)
+                .join(RequestMessage, RequestMessage.request_id == HelpRequest.id)
+                .where(
+                    HelpRequest.channel == channel,
+                    HelpRequest.user_id == user_id,
+                    HelpRequest.status.in_(OPEN),
+                    RequestMessage.author == "staff",
+                    RequestMessage.created_at >= since,
+                )
+                .order_by(RequestMessage.created_at.desc(), RequestMessage.id.desc())
+                .limit(1)
+            )
+
+    async def request_of(self, channel: str, user_id: str, request_id: int) -> HelpRequest | None:
+        """One of the person's requests; None when it is not theirs (or no longer holds who it was)."""
+        if not 0 < request_id <= MAX_ID:
+            return None
+        async with self.sessions() as session:
+            request = await session.get(HelpRequest, request_id)
+        return request if request and request.channel == channel and request.user_id == user_id else None
+
     async def forget(self, channel: str, user_id: str) -> int:
         """Erase a citizen's requests (closing the open ones) and drop what was not yet sent to them."""
         now = self.now()

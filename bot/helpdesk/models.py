@@ -4,7 +4,7 @@ the rest stays as anonymous statistics."""
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
@@ -36,6 +36,8 @@ class Invite(Base):
 
 class HelpRequest(Base):
     __tablename__ = "opora_help_request"
+    # A person's requests are looked up at each message they type (is it a follow-up?).
+    __table_args__ = (Index("ix_opora_help_request_person", "channel", "user_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)  # the request number
     queue_id: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(20))

@@ -29,6 +29,11 @@ class Services:
     # Channels where only citizens talk: staff commands there are ordinary text (the web chat
     # is open to anyone; its staff work in the /staff view).
     citizen_only_channels: frozenset[str] = frozenset({"web"})
+    # Channels with no button that shares the phone number (Text.request == "contact"): the
+    # person is asked to type it.
+    no_phone_button_channels: frozenset[str] = frozenset({"web", "terminal"})
+    # A typed message goes to the person's open request while its last staff reply is younger.
+    follow_up_window: dt.timedelta = dt.timedelta(hours=72)
 
 
 @dataclass
