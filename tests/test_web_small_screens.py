@@ -274,7 +274,7 @@ async def test_an_answer_lost_on_the_way_back_is_not_asked_twice(opora, browser)
         repeated = await lost[0].json()
         await expect(page.locator(".msg.bot").last).to_contain_text(repeated["replies"][-1]["text"][:40])
         entries = (await page.evaluate("fetch('/api/transcript').then((r) => r.json())"))["entries"]
-        assert [e["said"] for e in entries if "працівника" in (e["said"] or "")] == ["🙋 Не те? Запитати працівника"]
+        assert [e["said"] for e in entries if "працівника" in (e["said"] or "")] == ["👤 Запитати працівника"]
 
 
 async def test_phone_numbers_in_the_bots_text_are_tappable(opora, browser):
