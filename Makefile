@@ -45,5 +45,5 @@ bot/locales/%.mo: locales/%.po | $(VENV)/.installed
 
 translations: install ## Refresh the .po files after changing user-facing strings, then compile them
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -k plural:1,2 -o locales/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	@$(MAKE) --no-print-directory $(CATALOGUES)
