@@ -214,7 +214,7 @@ async def test_m1_help_requests_per_person_are_limited_politely_and_the_draft_ke
         assert "№" in (await sender.presses("staff:send")).text
     await to_consent(sender, f"{NEED} 4")
     refused = await sender.presses("staff:send")
-    assert "кілька звернень" in refused.text and "/myrequests" in refused.text
+    assert "кілька запитів" in refused.text and "/myrequests" in refused.text
     assert len(await requests_of(opora, "sender")) == 3
     assert any(b.payload == "staff:send" for b in refused.buttons)  # it can be sent later
 
