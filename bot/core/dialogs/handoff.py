@@ -257,7 +257,9 @@ async def queues(turn: Turn, value: str = "") -> list[Reply]:
 
 def _kept(turn: Turn, text: str) -> str:
     """A screen's text, after "I will pass this on" when the need was typed already."""
-    return f"{turn._('Thank you, I will pass this on.')} {text}" if _draft(turn).get("text") else text
+    if not _draft(turn).get("text"):
+        return text
+    return turn._("Thank you, I will pass this on.") + " " + text
 
 
 async def queue(turn: Turn, queue_id: str) -> list[Reply]:
