@@ -6,8 +6,10 @@ inflected forms ("у Львові", "в Бургасі", "от Варна"), bec
 pymorphy3 knows the big cities, and for the rest the common case endings are tried.
 """
 
+import functools
 import gzip
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -75,10 +77,13 @@ class Settlement:
         return (-self.population, KINDS.get(self.kind, 3), self.id)
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
 def key(name: str) -> str:
     """A name as it is looked up: lower case, ё as е, one apostrophe, no accents on Latin."""
     name = name.lower().replace("ё", "е").replace("’", "'").replace("ʼ", "'").replace("-", " ")
-    if name.isascii() or not any("\u0400" <= c <= "\u04ff" for c in name):
+    if not name.isascii() and not _CYRILLIC.search(name):  # ASCII has no accents to drop
         name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     return " ".join(name.split())
 
@@ -175,3 +180,10 @@ class Gazetteer:
             return None
         # The closest town counts more than a village next door.
         return min(near, key=lambda dp: dp[0] / math.log10(max(dp[1].population, 10)))[1]
+
+
+@functools.cache
+def shipped() -> Gazetteer:
+    """The gazetteer Opora ships, read once per process: reading it takes about a second, and it
+    never changes while Opora runs (engines rebuilt after a catalogue reload share it)."""
+    return Gazetteer()

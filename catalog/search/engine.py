@@ -10,7 +10,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog.gazetteer import Gazetteer
+from catalog.gazetteer import Gazetteer, shipped
 from catalog.geo import distance_km, valid
 from catalog.search import lexicon
 from catalog.search.index import MAX_WEIGHT, LocationDoc, SearchIndex, build_index
@@ -150,7 +150,7 @@ class AnswerEngine:
         return cls(
             await build_index(sessions, morphology or Morphology()),
             default_language,
-            Gazetteer() if gazetteer is None else gazetteer,
+            shipped() if gazetteer is None else gazetteer,
         )
 
     # --- understanding -------------------------------------------------------------------
