@@ -236,12 +236,7 @@ async def chat_in_terminal(app: App, lang: str | None) -> None:
 async def serve(app: App) -> None:
     """`opora run`: every channel whose token is configured, and the web chat with the staff
     view (by default when there is no token), until SIGINT or SIGTERM."""
-    from bot.telegram.ratelimit import RateLimited
-    from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
-    from bot.telegram.sender import TelegramSender
-    from bot.viber.client import ViberClient
-    from bot.viber.webhook import PATH as VIBER_PATH
-    from bot.viber.webhook import ViberWebhook
+    # A channel's library is imported only when that channel runs (aiogram alone takes two seconds).
     from bot.web.chat import CHANNEL as WEB
     from bot.web.chat import WebChat
     from bot.web.guard import Guard, GuardedSite
@@ -265,6 +260,10 @@ async def serve(app: App) -> None:
     closing: list[Callable[[], Awaitable[None]]] = []
     bot = dispatcher = viber = None
     if settings.telegram_token:
+        from bot.telegram.ratelimit import RateLimited
+        from bot.telegram.runner import make_bot, make_dispatcher, register_commands, start_webhook
+        from bot.telegram.sender import TelegramSender
+
         bot = make_bot(settings)
         dispatcher = make_dispatcher(conversation, webhook=bool(settings.telegram_webhook_url))
         limited = RateLimited(
@@ -290,6 +289,9 @@ async def serve(app: App) -> None:
                 )
             )
     if settings.viber_token:
+        from bot.viber.client import ViberClient
+        from bot.viber.webhook import ViberWebhook
+
         viber = ViberClient(
             settings.viber_api_url,
             settings.viber_token.get_secret_value(),
@@ -337,6 +339,8 @@ async def serve(app: App) -> None:
             flush=True,
         )
     if viber and settings.viber_webhook_url:
+        from bot.viber.webhook import PATH as VIBER_PATH
+
         # Viber checks the webhook by calling it, so the server must be up first.
         await viber.set_webhook(settings.viber_webhook_url.rstrip("/").removesuffix(VIBER_PATH) + VIBER_PATH)
     log.info("Opora is running")

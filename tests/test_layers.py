@@ -206,3 +206,16 @@ def test_no_modules_import_each_other():
                 graph[i.importer].add(target)
     assert _cycles(graph) == [], "import each other: " + "; ".join(" ⇄ ".join(c) for c in _cycles(graph))
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]  # the check can fail
+
+
+def test_opora_without_bot_tokens_never_imports_a_messenger_library():
+    """aiogram alone takes two seconds to import: the web chat and `opora ask` start without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot.app, bot.cli, bot.web.chat, bot.web.staff, bot.web.guard, bot.web.sessions;"
+        "print(sorted(m for m in ('aiogram', 'viberbot') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
