@@ -130,6 +130,15 @@ async def test_another_towns_service_is_never_shown_as_if_it_were_in_varna(perso
     assert "кілометр" in said[0].text
 
 
+async def test_a_town_said_after_a_question_answers_it_there_not_in_the_town_the_question_named(person):
+    maria = person("bg")
+    await maria.says("топъл обяд Казанлък")
+    varna = await maria.says("Варна")
+    assert "Варна: все още нямам услуги там" in varna.text and "Казанлък, ул." not in varna.text
+    samokov = await maria.says("Самоков")  # the same need, in the next town she names
+    assert "📍 Самоков" in samokov.text and "Казанлък" not in samokov.text
+
+
 async def test_near_me_in_varna_says_nothing_is_near(person):
     olena = person("uk")
     await olena.says("/start")

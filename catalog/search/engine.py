@@ -272,9 +272,11 @@ class AnswerEngine:
         top: int = 3,
         near: tuple[float, float] | None = None,
         age: int | None = None,
+        moved: bool = False,
     ) -> Answer:
         """`city`: where the person said they are earlier (a catalogue place id or a name); a
-        place named in the question wins. `age`: of the person in need, said earlier."""
+        place named in the question wins, unless `moved`: the person named `city` after asking
+        this question ("топъл обяд Казанлък", then "Варна"). `age`: of the person in need, said earlier."""
         question = question or ""
         tokens = self._tokens(question)
         language = (
@@ -307,7 +309,9 @@ class AnswerEngine:
         elsewhere = [t.elsewhere for t in tokens if t.elsewhere and not t.origin]
         if not elsewhere and not places and not origins:  # "я зі Слов'янська, досі тут живу"
             elsewhere = [t.elsewhere for t in tokens if t.elsewhere]
-        if not places and not origins and not elsewhere and city:
+        if moved and city:
+            places, elsewhere = set(), []
+        if city and (moved or not (places or origins or elsewhere)):
             answer.remembered = True
             if city.startswith("gz:") and (far := self.finder.elsewhere(city[3:])):
                 elsewhere.append(far)

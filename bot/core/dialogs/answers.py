@@ -57,8 +57,8 @@ def understand(engine: AnswerEngine, text: str, data: StateData, lang: str | Non
     message only says where. `data` (the conversation's) keeps both, until /forget."""
     result = engine.ask(text[:MAX_QUESTION], lang=lang, top=MAX_CARDS, city=data.get("place"), age=data.get("age"))
     remember(data, result)
-    if result.intent == "place" and (need := data.pop("pending", None)):
-        result = engine.ask(need, lang=lang, top=MAX_CARDS, city=data.get("place"), age=data.get("age"))
+    if result.intent == "place" and (need := data.get("pending")):  # kept: the next town said answers it too
+        result = engine.ask(need, lang=lang, top=MAX_CARDS, city=data.get("place"), age=data.get("age"), moved=True)
     elif result.intent in NEEDS:
         data["pending"] = text[:MAX_PENDING]
     return result
