@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select, update
-from support.chat_helpers import FakeChannel
+from support.chat_helpers import MONDAY_MORNING, FakeChannel
 from support.databases import POSTGRES_URL, empty_postgres
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
@@ -14,7 +14,6 @@ from bot.core.state import ChatState, Claim, StateStore
 from bot.settings import Settings
 
 # Monday 23 November 2026, 10:00 in Kyiv and Sofia.
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,17 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
-from support.chat_helpers import FakeChannel
+from support.chat_helpers import MONDAY_MORNING, FakeChannel, app_on_a_clock
 from support.fake_telegram import FakeBotAPI, TelegramChat, texts
 from support.opora import opora_cli, start_opora, stop
 from support.outbox import card_message
 from support.web_visitor import StaffBrowser, Visitor, WebOpora, text
 
-from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core import staffdesk
 from bot.helpdesk.models import OutboxMessage
-from bot.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 10:00 in Sofia
 STAFF = ("web-staff", "staff-view")  # a staff chat bound to every queue, as the web staff view is
 STAFF_GROUP = -100778
 FOLLOW_UP = "Дякую! А скільки це коштує на місяць?"
@@ -28,16 +25,8 @@ FOLLOW_UP = "Дякую! А скільки це коштує на місяць?"
 
 @pytest.fixture(scope="module")
 async def opora(tmp_path_factory):
-    app = await build_app(
-        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('follow-ups')}/opora.sqlite3")
-    )
-    await ensure_catalog(app)
-    clock = [MONDAY_MORNING]
-    app.conversation = build_conversation(app, await build_engine(app), now=lambda: clock[0])
-    app.clock = clock
-    await app.conversation.services.desk.bind_everywhere(*STAFF)
-    yield app
-    await app.close()
+    async with app_on_a_clock(tmp_path_factory.mktemp("follow-ups"), staff=STAFF) as app:
+        yield app
 
 
 @pytest.fixture

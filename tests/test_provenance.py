@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from support.chat_helpers import FakeChannel
+from support.chat_helpers import MONDAY_MORNING, FakeChannel
 from support.databases import POSTGRES_URL, empty_postgres
 from support.opora import opora_command
 
@@ -25,7 +25,6 @@ from catalog import SEED_DATA
 from catalog.models import Service
 from catalog.provenance import Fact
 
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv and Sofia
 SATURDAY_MORNING = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 MONDAY_EVENING = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
 NEXT_SPRING = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)

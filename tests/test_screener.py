@@ -3,13 +3,12 @@ ages in words, only the services whose conditions match and why, toggles that sh
 are redrawn in place on every channel."""
 
 import asyncio
-import datetime as dt
 import os
 import shutil
 
 import pytest
 from playwright.async_api import async_playwright, expect
-from support.chat_helpers import FakeChannel, Said
+from support.chat_helpers import MONDAY_MORNING, FakeChannel, Said
 from support.fake_telegram import FakeBotAPI, TelegramChat
 from support.web_visitor import WebOpora
 
@@ -23,7 +22,6 @@ from bot.viber.render import keyboard, messages
 from bot.web.chat import reply_json
 
 # Monday 23 November 2026, 10:00 in Kyiv and Sofia.
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -4,10 +4,8 @@ One `opora run` serves all three at once: Telegram long-polls a fake Bot API, Vi
 fake Viber API, and the web chat is used over HTTP as a browser would. A card starts with what
 a person needs in order to act, in about 500 characters; the rest is behind "More"."""
 
-import datetime as dt
-
 import pytest
-from support.chat_helpers import FakeChannel
+from support.chat_helpers import MONDAY_MORNING, FakeChannel
 from support.fake_telegram import FakeBotAPI, TelegramChat
 from support.fake_viber import FakeViberAPI, ViberUser
 from support.web_visitor import Visitor, WebOpora
@@ -23,7 +21,6 @@ VIBER_TOKEN = "viber-test-token"
 SHORT = 500  # characters of a short card, its title included
 KAZANLAK = "топъл обяд Казанлък"
 KYIV = "терцентр Краматорська в Києві"
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv and Sofia
 
 
 @pytest.fixture(scope="module")

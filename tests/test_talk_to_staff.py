@@ -5,15 +5,12 @@ button of a request closed since. In-process, on a real database."""
 import datetime as dt
 
 import pytest
-from support.chat_helpers import FakeChannel
+from support.chat_helpers import MONDAY_MORNING, FakeChannel, app_on_a_clock
 
-from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core import staffdesk
 from bot.core.events import Text, User
-from bot.settings import Settings
 
 # Monday 23 November 2026, 10:00 in Kyiv and Sofia.
-MONDAY_MORNING = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 # The Kyiv branch's hours (Mon–Fri 9–17, Sat 9–15) were published in October 2022: a year later
 # they may be out of date, so they say when it is open only in the months after.
 MONDAY_2022 = dt.datetime(2022, 11, 21, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv
@@ -23,16 +20,8 @@ STAFF = ("web-staff", "staff-view")  # a staff chat bound to every queue, as the
 
 @pytest.fixture(scope="module")
 async def opora(tmp_path_factory):
-    app = await build_app(
-        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('staff')}/opora.sqlite3")
-    )
-    await ensure_catalog(app)
-    clock = [MONDAY_MORNING]
-    app.conversation = build_conversation(app, await build_engine(app), now=lambda: clock[0])
-    app.clock = clock
-    await app.conversation.services.desk.bind_everywhere(*STAFF)
-    yield app
-    await app.close()
+    async with app_on_a_clock(tmp_path_factory.mktemp("staff"), staff=STAFF) as app:
+        yield app
 
 
 @pytest.fixture

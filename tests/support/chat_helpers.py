@@ -1,7 +1,11 @@
 """An in-process channel: a test talks to the conversation core the way a person would."""
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
+from bot.app import App, build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.conversation import Conversation
 from bot.core.events import Button, Event, Text, User
 
@@ -53,3 +57,23 @@ class FakeChannel:
                 if label in button.label:
                     return await self.presses(button.payload)
         raise AssertionError(f"no button {label!r} on screen")
+
+
+@asynccontextmanager
+async def app_on_a_clock(directory: Path, staff: tuple[str, str] | None = None) -> AsyncIterator[App]:
+    """Opora in this process, on SQLite in `directory` with the seed catalogue, its conversation on
+    a clock the test sets (`app.clock[0]`, Monday morning at first); `staff`: a staff chat (channel,
+    chat) bound to every queue, as the web staff view is."""
+    from bot.settings import Settings
+
+    app = await build_app(Settings(database_url=f"sqlite+aiosqlite:///{directory}/opora.sqlite3"))
+    await ensure_catalog(app)
+    clock = [MONDAY_MORNING]
+    app.conversation = build_conversation(app, await build_engine(app), now=lambda: clock[0])
+    app.clock = clock
+    if staff:
+        await app.conversation.services.desk.bind_everywhere(*staff)
+    try:
+        yield app
+    finally:
+        await app.close()
