@@ -88,9 +88,12 @@ class Office:
         out of date (hours from years ago never make an office "open now")."""
         if not self.hours_current(moment):
             return None
+        return self.closes_at(moment) is not None
+
+    def closes_at(self, moment: dt.datetime) -> dt.time | None:
+        """When the office closes (local time), if it is open at that moment by the weekly hours."""
         local = moment.astimezone(ZoneInfo(self.timezone))
-        day = WEEKDAYS[local.weekday()]
-        return any(day in h.days and h.opens <= local.time() < h.closes for h in self.hours)
+        return max((h.closes for h in self.hours_on(local.date()) if h.opens <= local.time() < h.closes), default=None)
 
     def next_opening(self, moment: dt.datetime) -> dt.datetime | None:
         """When the office next opens (local time) after a moment it is closed; None when unknown

@@ -8,7 +8,6 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
 
@@ -465,14 +464,8 @@ async def _when_answered(turn: Turn, queue_id: str) -> str:
     office = info and info.location_id and await turn.services.directory.office(info.location_id)
     now = turn.services.now()
     is_open = office.open_at(now) if office else None
-    if office and is_open:
-        local = now.astimezone(ZoneInfo(office.timezone))
-        closes = max(
-            (h.closes for h in office.hours_on(local.date()) if h.opens <= local.time() < h.closes),
-            default=None,
-        )
-        if closes is not None:
-            return _("The office is open now, until %(time)s: staff answer during working hours.", time=_.time(closes))
+    if office and is_open and (closes := office.closes_at(now)) is not None:
+        return _("The office is open now, until %(time)s: staff answer during working hours.", time=_.time(closes))
     opening = office.next_opening(now) if office and is_open is False else None
     if opening is not None:
         when = f"{_.weekday(WEEKDAYS[opening.weekday()], 'wide')} {_.time(opening.time())}"
