@@ -92,8 +92,8 @@ class Office:
 
     def closes_at(self, moment: dt.datetime) -> dt.time | None:
         """When the office closes (local time), if it is open at that moment by the weekly hours."""
-        local = moment.astimezone(ZoneInfo(self.timezone))
-        return max((h.closes for h in self.hours_on(local.date()) if h.opens <= local.time() < h.closes), default=None)
+        now = moment.astimezone(ZoneInfo(self.timezone)).time()
+        return max((h.closes for h in self.hours_today(moment) if h.opens <= now < h.closes), default=None)
 
     def next_opening(self, moment: dt.datetime) -> dt.datetime | None:
         """When the office next opens (local time) after a moment it is closed; None when unknown
@@ -111,6 +111,10 @@ class Office:
 
     def hours_on(self, day: dt.date) -> list[Hours]:
         return [h for h in self.hours if WEEKDAYS[day.weekday()] in h.days]
+
+    def hours_today(self, moment: dt.datetime) -> list[Hours]:
+        """The hours of the day it is at the office at that moment (not the day it is in UTC)."""
+        return self.hours_on(moment.astimezone(ZoneInfo(self.timezone)).date())
 
 
 @dataclass

@@ -115,6 +115,8 @@ async def test_confirmed_hours_say_whether_the_office_is_open_now(opora):
     assert "Потвърдено от Домашен социален патронаж – Казанлък на 20 ноември 2026 г." in shown
     assert office.open_at(MONDAY_EVENING) is False
     assert office.next_opening(MONDAY_EVENING).isoformat() == "2026-11-24T08:30:00+02:00"
+    friday_night = dt.datetime(2026, 11, 27, 23, 0, tzinfo=dt.UTC)  # already Saturday, 01:00, in Kazanlak
+    assert "Днес: затворено" in plain("\n".join(office_lines(Translator("bg"), office, friday_night)))
 
 
 async def test_no_card_says_verified_for_a_fact_nobody_confirmed(opora):

@@ -124,7 +124,7 @@ def today_text(_: Translator, office: Office, now: dt.datetime) -> str:
         return _("Opening hours unknown")
     if not office.hours_current(now):
         return old_hours_text(_, office)
-    today = office.hours_on(now.date())
+    today = office.hours_today(now)
     state = _("open now") if office.open_at(now) else _("closed now")
     if not today:
         return _("Today: closed")
