@@ -195,7 +195,7 @@ class StaffView:
             "status_label": _(staffdesk.STATUS[request.status]),
             "created": staff.when(request.created_at),
             "topic": topic,
-            "language": staffdesk.LANGUAGE_NAMES.get(request.language, request.language),
+            "language": staffdesk.language_name(_, request.language),
             "phone": request.phone,
             "unreachable": request.citizen_unreachable,
             "location": [request.latitude, request.longitude] if request.latitude is not None else None,

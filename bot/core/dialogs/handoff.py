@@ -436,8 +436,9 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
             phone=draft.get("phone"),
             location=(draft["location"][0], draft["location"][1]) if draft.get("location") else None,
             key=_key(turn, draft),
+            town=turn.state.data.get("place"),
         ),
-        card=lambda request, text: staffdesk.card(turn.services, request, text, topic=topic),
+        card=lambda request, text, lang: staffdesk.card(turn.services, request, text, lang, topic=topic),
     )
     turn.state.data["handoff"] = HandoffDraft(sent=request.id, queue=draft["queue"])
     turn.state.flow = None
@@ -532,8 +533,15 @@ async def _to_request(turn: Turn, request_id: int, text: str) -> list[Reply] | N
         user.channel,
         user.id,
         text[:MAX_TEXT],
-        relay=lambda request: staffdesk.citizen_message(turn.services, request, text[:MAX_TEXT]),
+        relay=lambda request, lang: staffdesk.citizen_message(turn.services, request, text[:MAX_TEXT], lang),
     )
+    return None
+
+
+async def not_a_staff_answer(turn: Turn, text: str) -> list[Reply] | None:
+    """A staff member pressed ✉ Reply in a staff chat, then wrote here: this text is theirs, a question."""
+    turn.state.flow = None
+    turn.state.data.pop("staff_reply", None)
     return None
 
 
