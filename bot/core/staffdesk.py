@@ -31,7 +31,11 @@ from catalog.vocabulary import N_
 
 # The citizen's language, named in the staff member's ("Language: Ukrainian" in a Bulgarian chat).
 LANGUAGE_NAMES = {"bg": N_("Bulgarian"), "uk": N_("Ukrainian")}
-STAFF_LANGUAGES = ("bg", "uk")
+# What /lang answers, in the language chosen.
+STAFF_LANGUAGES = {
+    "bg": N_("From now on, staff messages in this chat are in Bulgarian."),
+    "uk": N_("From now on, staff messages in this chat are in Ukrainian."),
+}
 STATUS = {
     "received": N_("received"),
     "taken": N_("taken by a social worker"),
@@ -460,7 +464,7 @@ class StaffDesk:
             return [Text(_("Write: /lang bg or /lang uk"))]
         await self.services.desk.set_language(channel, chat, chosen)
         _ = Translator(chosen)
-        return [Text(_("Staff messages in this chat are now in %(language)s.", language=language_name(_, chosen)))]
+        return [Text(_(STAFF_LANGUAGES[chosen]))]
 
     async def _take(
         self, _: Translator, command: StaffCommand, channel: str, chat: str, queues: list[str], user: User

@@ -738,13 +738,21 @@ class HelpDesk:
             raise NotFound(queue_id)
         async with self.sessions() as session:
             requests = (await session.scalars(select(HelpRequest).where(HelpRequest.queue_id == queue_id))).all()
+            # what staff did in this queue, also to requests transferred since
             trail = (
                 await session.scalars(
-                    select(RequestEvent)
-                    .where(RequestEvent.request_id.in_([r.id for r in requests]))
-                    .order_by(RequestEvent.id)
+                    select(RequestEvent).where(RequestEvent.queue_id == queue_id).order_by(RequestEvent.id)
                 )
             ).all()
+            created = dict(
+                (
+                    await session.execute(
+                        select(HelpRequest.id, HelpRequest.created_at).where(
+                            HelpRequest.id.in_(select(RequestEvent.request_id).where(RequestEvent.queue_id == queue_id))
+                        )
+                    )
+                ).all()
+            )
         waits = [
             (aware(r.first_response_at) - aware(r.created_at)).total_seconds() / 60
             for r in requests
@@ -762,7 +770,7 @@ class HelpDesk:
             writer.writerow(["first_response_minutes", "mean", round(statistics.fmean(waits), 1)])
         for topic, n in sorted(Counter(r.service_id or "other" for r in requests).items()):
             writer.writerow(["topic", topic, n])
-        for row in _by_staff(requests, trail):
+        for row in _by_staff(created, trail):
             writer.writerow(row)
         return out.getvalue()
 
@@ -823,7 +831,12 @@ class HelpDesk:
     ) -> None:
         session.add(
             RequestEvent(
-                request_id=request.id, at=self.now(), action=action, by=by[:200] if by else None, detail=detail
+                request_id=request.id,
+                queue_id=request.queue_id,
+                at=self.now(),
+                action=action,
+                by=by[:200] if by else None,
+                detail=detail,
             )
         )
 
@@ -879,10 +892,10 @@ class HelpDesk:
         )
 
 
-def _by_staff(requests: Sequence[HelpRequest], trail: Sequence[RequestEvent]) -> list[tuple[str, str, float | int]]:
+def _by_staff(created_at: dict[int, dt.datetime], trail: Sequence[RequestEvent]) -> list[tuple[str, str, float | int]]:
     """Per staff member (by name), from the audit trail: how many requests they took, answered and
     closed, and the median minutes to the first response (when it was theirs) and to their close."""
-    created = {r.id: aware(r.created_at) for r in requests}
+    created = {number: aware(moment) for number, moment in created_at.items()}
     handled: dict[str, dict[str, set[int]]] = {}
     first: dict[str, list[float]] = {}
     closing: dict[str, list[float]] = {}

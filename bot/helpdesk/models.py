@@ -80,6 +80,7 @@ class RequestEvent(Base):
     __tablename__ = "opora_request_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[int] = mapped_column(Integer, index=True)
+    queue_id: Mapped[str] = mapped_column(String(100), index=True)  # the queue it happened in (reports)
     at: Mapped[dt.datetime] = mapped_column(Moment)
     # created, taken, released, transferred, answered, note, closed, reopened, citizen, reminded
     action: Mapped[str] = mapped_column(String(20))

@@ -22,6 +22,7 @@ def upgrade() -> None:
         "opora_request_event",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("queue_id", sa.String(length=100), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("by", sa.String(length=200), nullable=True),
@@ -29,6 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_opora_request_event_request_id", "opora_request_event", ["request_id"])
+    op.create_index("ix_opora_request_event_queue_id", "opora_request_event", ["queue_id"])
     with op.batch_alter_table("opora_help_request", recreate="always") as batch:
         batch.add_column(sa.Column("taken_by", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("town", sa.String(length=100), nullable=True))
@@ -42,5 +44,6 @@ def downgrade() -> None:
     with op.batch_alter_table("opora_help_request") as batch:
         batch.drop_column("town")
         batch.drop_column("taken_by")
+    op.drop_index("ix_opora_request_event_queue_id", table_name="opora_request_event")
     op.drop_index("ix_opora_request_event_request_id", table_name="opora_request_event")
     op.drop_table("opora_request_event")
