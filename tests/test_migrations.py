@@ -104,6 +104,7 @@ async def test_a_database_made_by_create_all_is_adopted(engine):
         await conn.execute(text("DROP TABLE opora_verification"))  # nor revision 0007's table
         await conn.execute(text("DROP INDEX ix_opora_help_request_person"))  # nor revision 0008's index
         await conn.execute(text("DROP TABLE opora_web_transcript"))  # nor revision 0009's
+        await conn.execute(text("DROP TABLE opora_staff_account"))  # nor revision 0010's
         await conn.execute(text("ALTER TABLE opora_processed_update DROP COLUMN handled_at"))
         for model in CATALOG_MODELS:  # nor the provenance of revision 0004
             await conn.execute(text(f"ALTER TABLE {model.__tablename__} DROP COLUMN source_date"))
