@@ -62,9 +62,10 @@ function toast(text, isError = false) {
 
 async function loadUi() {
   try {
-    const { ok, data } = await api("/api/ui?page=staff");
+    const { ok, data } = await api("/staff/api/me"); // labels in the account's language, and who it is
     if (ok && data.ui) ui = data.ui;
     if (data.language) lang = lang || data.language;
+    if (data.account && data.account.role === "admin") $("admin").hidden = false;
   } catch (error) {
     if (error instanceof LoggedOut) throw error;
   }
@@ -74,6 +75,7 @@ async function loadUi() {
   set("title", "staff_title");
   set("refresh", "refresh");
   set("logout", "log_out");
+  set("admin", "admin");
   if (ui.language) $("langs").setAttribute("aria-label", ui.language);
   for (const code of ["bg", "uk"]) $("lang-" + code).setAttribute("aria-pressed", String(lang === code));
 }

@@ -2,7 +2,7 @@
 staff chat's own language
 
 Revision ID: 0011
-Revises: 0009 (relinked to 0010, the staff accounts, at merge)
+Revises: 0010
 Create Date: 2026-11-25 19:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
