@@ -285,3 +285,23 @@ async def test_a_friday_evening_request_is_not_overdue_on_saturday_but_is_on_mon
 
 def _reminder(services):
     return lambda request, lang: staffdesk.reminder(services, request, lang)
+
+
+async def test_after_reply_is_pressed_the_next_text_answers_and_cancel_or_another_command_drops_it(opora, request):
+    maria = await joined(opora, staff_member(opora, "maria-" + request.node.name, "Мария Иванова"), "kazanlak-social")
+    olena = FakeChannel(opora.conversation, user_id="olena-" + request.node.name, language="uk")
+    number = await asks(olena)
+
+    await presses(opora, maria, f"Отговори на № {number}")
+    assert "Отменено. Нищо не е изпратено." in (await presses(opora, maria, "Отказ")).text
+    await maria.says("Това не е отговор")
+    await presses(opora, maria, f"Отговори на № {number}")
+    await maria.says("/queue")  # something else first: the answer is no longer awaited
+    await maria.says("И това не е отговор")
+    assert not any("не е отговор" in message for message in await told_citizen(opora, olena))
+
+    await presses(opora, maria, f"Отговори на № {number}")
+    sent = await maria.says("Ето отговора.")
+    assert f"Изпратено на гражданина (запитване № {number})." in sent.text
+    assert f"✉ Отговори на № {number}" in sent.labels()  # Viber shows only the newest message's buttons
+    assert "Ето отговора." in (await told_citizen(opora, olena))[-1]

@@ -141,7 +141,7 @@ async def card(
         lines.append("📞 " + _("Phone (shared with consent): %(phone)s", phone=request.phone))
     if request.latitude is not None:
         lines.append("📍 " + _("Location: %(lat).5f, %(lon).5f", lat=request.latitude, lon=request.longitude))
-    lines.append(_("Reply to this message, or press ✉ Reply, to answer the citizen."))
+    lines.append(_("To answer the citizen, press ✉ Reply (in Telegram you can also reply to this message)."))
     return to_message(Text("\n".join(lines), staff_buttons(_, request), title=_("🆕 Request No. %(n)d", n=request.id)))
 
 
@@ -303,15 +303,22 @@ class StaffActions:
         )
 
 
-def history(_: Translator, staff: Staff, request: HelpRequest, events: list[RequestEvent]) -> Text:
+async def history(services: Services, staff: Staff, request: HelpRequest, events: list[RequestEvent]) -> Text:
     """The request's audit trail, as a staff chat reads it."""
+    _ = staff._
     lines = [_("No. %(n)d — %(status)s", n=request.id, status=_(STATUS[request.status]))]
     for event in events:
         line = f"{staff.when(event.at)} — {_(ACTIONS.get(event.action, event.action))}"
         if event.by:
             line += f" ({event.by})"
+        if event.action == "transferred" and event.detail:
+            names = []
+            for queue_id in event.detail.split(">"):
+                info = await services.desk.queue(queue_id)
+                names.append((pick(info.name, _.lang) if info else None) or queue_id)
+            line += ": " + " → ".join(names)
         lines.append(line)
-    return Text("\n".join(lines), title=_("🕓 History of request No. %(n)d", n=request.id))
+    return Text("\n".join(lines), staff_buttons(_, request), title=_("🕓 History of request No. %(n)d", n=request.id))
 
 
 @dataclass(frozen=True)
@@ -409,6 +416,8 @@ class StaffDesk:
                 return await self._reply(_, replied, channel, chat, command.text, event.user)
             if command.name == "verify":
                 return await self._verification(event, command, channel, chat)
+            if command.name not in ("reply", "cancel") and await self._answering(event) is not None:
+                await self._await_answer(event.user, None, chat)  # pressed something else: the answer is not awaited
             handler = COMMANDS.get(command.name, StaffDesk._usage)
             return await handler(self, _, command, channel, chat, queues, event.user)
         except (NotFound, AccessDenied, Closed, InvalidCode) as error:
@@ -548,15 +557,15 @@ class StaffDesk:
         number = _request(command)
         if not command.rest:
             return [Text(_("Write: /note N text"))]
-        await self.actions.note(number, channel, chat, command.rest, user.name)
-        return [Text(_("Note saved. The citizen does not see it."))]
+        request = await self.actions.note(number, channel, chat, command.rest, user.name)
+        return [Text(_("Note saved. The citizen does not see it."), staff_buttons(_, request))]
 
     async def _history(
         self, _: Translator, command: StaffCommand, channel: str, chat: str, queues: list[str], user: User
     ) -> list[Reply]:
         request = await self.services.desk.request(_request(command), channel, chat)
         staff = await self._staff(request.queue_id, channel, chat)
-        return [history(_, staff, request, await self.services.desk.events(request.id))]
+        return [await history(self.services, staff, request, await self.services.desk.events(request.id))]
 
     async def _find(
         self, _: Translator, command: StaffCommand, channel: str, chat: str, queues: list[str], user: User
@@ -634,8 +643,9 @@ class StaffDesk:
     ) -> list[Reply]:
         if number is None or not text:
             raise NotFound(number)
-        await self.actions.reply(number, channel, chat, text, user.name)
-        return [Text(_("Sent to the citizen (request No. %(n)d).", n=number))]
+        request = await self.actions.reply(number, channel, chat, text, user.name)
+        # with the request's buttons: Viber shows only the newest message's
+        return [Text(_("Sent to the citizen (request No. %(n)d).", n=number), staff_buttons(_, request))]
 
 
 USAGE = N_(
