@@ -10,7 +10,7 @@ from sqlalchemy import select
 from support.chat_helpers import MONDAY_MORNING, FakeChannel, app_on_a_clock
 
 from bot.core import staff as staffing
-from bot.core import staffdesk
+from bot.core import staffdesk, verification
 from bot.core.events import User, from_message
 from bot.helpdesk.models import OutboxMessage
 
@@ -168,6 +168,12 @@ async def test_a_bulgarian_request_reaches_a_ukrainian_speaking_chat_in_ukrainia
     took = await presses(opora, oksana, f"Взяти № {number}")
     assert f"Запит № {number} взяв(ла) в роботу: Оксана Коваль." in took.text
     assert "Социален работник (Социални услуги – Община Казанлък) пое" in (await told_citizen(opora, ivan))[-1]
+
+    services = opora.conversation.services  # an office's facts to confirm: in her language too
+    await services.desk.verifications.ask(
+        verification.render(services), channel="telegram", chat_id=oksana.user.id, force=True
+    )
+    assert "🔎 Будь ласка, перевірте: " in (await read(opora, oksana))[-1]
 
 
 async def test_each_action_is_in_the_audit_trail_and_the_report(opora, request):

@@ -598,7 +598,7 @@ class StaffDesk:
                 raise NotFound(command.text)
             return await verification.typed(self.services, fixing, command.text)
         except NotFound:
-            _ = (await Staff(self.services, (await self.services.desk.staff_queues(channel, chat))[0]).load())._
+            _ = (await self._staff((await self.services.desk.staff_queues(channel, chat))[0], channel, chat))._
             return [Text(_(verification.MISSING))]
 
     async def _queue(

@@ -36,7 +36,9 @@ REASONS = {
 
 
 async def _staff(services: Services, verification: Verification, lang: str | None) -> Staff:
-    return await Staff(services, verification.queue_id).load(lang)
+    """In `lang`, else the staff chat's own language (/lang), else the queue's."""
+    chosen = lang or await services.desk.chat_language(verification.channel, verification.chat_id)
+    return await Staff(services, verification.queue_id).load(chosen)
 
 
 def _buttons(_: Translator, verification_id: int) -> Rows:
