@@ -114,3 +114,10 @@ async def test_forget_erases_the_citizens_requests(desk):
         stored = await session.get(HelpRequest, request.id)
         assert stored.user_id is None and stored.status == "closed"
         assert "секрет" not in str((await session.scalars(select(RequestMessage.text))).all())
+
+
+async def test_the_report_shows_a_staff_members_name_as_text_whatever_it_begins_with(desk):
+    await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
+    request = await ask(desk)
+    await desk.take(request.id, "telegram", "-1", by='=HYPERLINK("http://x")')
+    assert "staff_taken,\"'=HYPERLINK(\"\"http://x\"\")\",1" in await desk.report("kramatorsk-dnipro")

@@ -198,7 +198,7 @@ class HelpDesk:
                     StaffChat.queue_id == queue_id, StaffChat.channel == channel, StaffChat.chat_id == chat_id
                 )
             )
-            newest = None
+            newest, lang = None, None
             if bound is None:
                 lang = await session.scalar(
                     select(StaffChat.language)
@@ -916,9 +916,14 @@ def _by_staff(created_at: dict[int, dt.datetime], trail: Sequence[RequestEvent])
     rows: list[tuple[str, str, float | int]] = []
     for name in sorted(handled):
         for action in ("taken", "answered", "closed"):
-            rows.append((f"staff_{action}", name, len(handled[name].get(action, ()))))
+            rows.append((f"staff_{action}", _cell(name), len(handled[name].get(action, ()))))
         if first.get(name):
-            rows.append(("staff_first_response_minutes_median", name, round(statistics.median(first[name]), 1)))
+            rows.append(("staff_first_response_minutes_median", _cell(name), round(statistics.median(first[name]), 1)))
         if closing.get(name):
-            rows.append(("staff_close_minutes_median", name, round(statistics.median(closing[name]), 1)))
+            rows.append(("staff_close_minutes_median", _cell(name), round(statistics.median(closing[name]), 1)))
     return rows
+
+
+def _cell(name: str) -> str:
+    """A name as a CSV cell a spreadsheet shows as text: a messenger name may begin with "=" or "+"."""
+    return "'" + name if name.startswith(("=", "+", "-", "@", "\t", "\r")) else name
