@@ -77,7 +77,7 @@ async def test_a_viber_social_worker_takes_a_telegram_citizens_request_answers_t
 
     await maria.taps("Прехвърли № 1")
     moved = viber_texts(await maria.taps("Клонът на терцентъра на Краматорск в Днипро"))
-    assert "Мария Иванова прехвърли запитване № 1 към Клонът на терцентъра на Краматорск в Днипро." in moved
+    assert "Мария Иванова прехвърли запитване № 1 към: Клонът на терцентъра на Краматорск в Днипро." in moved
     transferred = await telegram.wait_delivered(DNIPRO_GROUP, "Мамі 82 роки")
     assert "Запит № 1" in transferred["text"] and "Мова: українська" in transferred["text"]
     await telegram.wait_delivered(olena.user_id, "передано до: Відділення терцентру Краматорська в Дніпрі")
