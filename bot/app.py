@@ -355,6 +355,8 @@ async def serve(app: App) -> None:
                 f"{LINK_LIFETIME.days * 24} hours at\n{link}",
                 flush=True,
             )
+        elif not any(a.enabled and a.has_password for a in await accounts.all()):
+            print(f"No staff account can log in yet: `opora staff invite {FIRST_ADMIN}` prints a new link.", flush=True)
     if viber and settings.viber_webhook_url:
         from bot.viber.webhook import PATH as VIBER_PATH
 

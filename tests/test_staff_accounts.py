@@ -1,11 +1,12 @@
 """Personal staff accounts: an admin adds one (`opora staff add` or the admin page), the person
 sets a password with a one-time link, logs in, and sees only the queues of their account."""
 
+import asyncio
 import datetime as dt
 import json
 
 import pytest
-from support.databases import POSTGRES_URL, empty_postgres
+from support.databases import POSTGRES_URL, empty_postgres, seeded_sqlite
 from support.opora import opora_command
 from support.web_visitor import ADMIN, StaffBrowser, Visitor, WebOpora, set_password, text
 
@@ -140,6 +141,7 @@ async def database_url(request, tmp_path):
     if request.param == "postgresql":
         await empty_postgres()
         return POSTGRES_URL
+    await seeded_sqlite(tmp_path / "opora.sqlite3")  # as a first start leaves it: no seconds of loading
     return f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3"
 
 
@@ -307,3 +309,18 @@ async def test_an_admin_adds_an_account_on_the_admin_page_and_others_cannot(opor
     finally:
         await admin.close()
         await agent.close()
+
+
+@pytest.mark.e2e
+async def test_a_restart_before_the_first_admin_set_a_password_says_how_to_get_a_new_link(tmp_path):
+    opora = await WebOpora(tmp_path).start()
+    try:
+        assert opora.first_admin_link()
+        assert await opora.stop() == 0
+        await opora.start()
+        assert opora.first_admin_link() is None  # the first link is still the one to use, for 72 hours
+        assert opora.said("No staff account can log in yet: `opora staff invite admin` prints a new link.")
+        invited = await asyncio.to_thread(opora.cli, "staff", "invite", ADMIN)
+        assert await set_password(invited.stdout.strip().splitlines()[-1], "the admin's long password") == "/staff"
+    finally:
+        assert await opora.stop() == 0
