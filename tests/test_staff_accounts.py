@@ -4,6 +4,7 @@ sets a password with a one-time link, logs in, and sees only the queues of their
 import asyncio
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pytest
 from support.databases import POSTGRES_URL, empty_postgres, seeded_sqlite
@@ -18,7 +19,7 @@ from bot.helpdesk.accounts import (
     PasswordTooShort,
 )
 from bot.helpdesk.desk import HelpDesk
-from bot.web.sessions import STAFF_IDLE, STAFF_LIFETIME, Sessions, end_account
+from bot.web.sessions import STAFF_IDLE, STAFF_LIFETIME, Sessions, WebSession, digest, end_account
 from catalog.models import Queue
 
 MONDAY = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
@@ -30,14 +31,18 @@ async def office(db):
     """Two queues, accounts and web sessions on one clock (`office.clock[0]`), on SQLite and PostgreSQL."""
     async with db() as session, session.begin():
         session.add_all([Queue(id=queue, provider_id="p", name=queue) for queue in (KAZANLAK, DNIPRO)])
+    clock = [MONDAY]
 
-    class Office:
-        clock = [MONDAY]
-        accounts = Accounts(db, lambda: Office.clock[0], enders=[end_account])
-        sessions = Sessions(db, lambda: Office.clock[0], "key")
-        desk = HelpDesk(db, lambda: Office.clock[0])
+    def now() -> dt.datetime:
+        return clock[0]
 
-    return Office
+    return SimpleNamespace(
+        clock=clock,
+        db=db,
+        accounts=Accounts(db, now, enders=[end_account]),
+        sessions=Sessions(db, now, "key"),
+        desk=HelpDesk(db, now),
+    )
 
 
 async def test_a_one_time_link_sets_the_password_once_and_expires(office):
@@ -109,6 +114,12 @@ async def test_a_staff_session_ends_when_idle_and_after_a_working_day(office):
     clock[0] += STAFF_LIFETIME - dt.timedelta(hours=11)
     assert await sessions.staff_account(busy) is None
     assert await sessions.staff_account("made-up") is None
+
+    forgotten = await sessions.staff(ivan.id)  # never shown again: cleared at a later log-in
+    clock[0] += STAFF_LIFETIME + dt.timedelta(minutes=1)
+    await sessions.staff(ivan.id)
+    async with office.db() as session:
+        assert await session.get(WebSession, digest(forgotten)) is None
 
 
 async def test_an_admins_mistakes_are_named(office):
