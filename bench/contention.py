@@ -124,7 +124,6 @@ async def sqlite_run(args) -> bool:
         "OPORA_LIMIT_TURNS": "",
         "OPORA_LIMIT_REQUESTS": "",
         "OPORA_LIMIT_MESSAGES": "",
-        "OPORA_STAFF_TOKEN": "contention-bench-token-0123456789",
     }
     for key in ("OPORA_TELEGRAM_TOKEN", "OPORA_VIBER_TOKEN", "OPORA_REDIS_URL"):
         env.pop(key, None)

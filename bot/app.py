@@ -341,8 +341,8 @@ async def serve(app: App) -> None:
     await GuardedSite(runner, guard, settings.http_host, settings.http_port).start()
     log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
     if web_chat:
-        # On standard output, not in the log: the link is a secret, shown once.
-        print(f"Opora web chat: {settings.base_url()}/\nStaff view:     {settings.base_url()}/staff", flush=True)
+        # On standard output, not in the log: the link is a secret, shown once. Before the
+        # "Staff view:" line, which tells a reader that all is printed.
         if first_admin:
             link = set_password_link(settings, first_admin, settings.default_language)
             print(
@@ -350,6 +350,9 @@ async def serve(app: App) -> None:
                 f"{LINK_LIFETIME.days * 24} hours at\n{link}",
                 flush=True,
             )
+        elif not any(a.enabled and a.has_password for a in await accounts.all()):
+            print(f"No staff account can log in yet: `opora staff invite {FIRST_ADMIN}` prints a new link.", flush=True)
+        print(f"Opora web chat: {settings.base_url()}/\nStaff view:     {settings.base_url()}/staff", flush=True)
     if viber and settings.viber_webhook_url:
         from bot.viber.webhook import PATH as VIBER_PATH
 

@@ -179,7 +179,7 @@ async def test_guessing_a_staff_password_is_stopped(tmp_path):
 
 async def test_every_answer_has_the_security_headers_and_https_cookies_are_secure(opora):
     async with ClientSession() as browser:
-        for path in ("/", "/staff", "/api/ui", "/healthz"):
+        for path in ("/", "/staff", "/staff/password", "/api/ui", "/healthz"):
             async with browser.get(opora.url + path, headers={"X-Forwarded-Proto": "https"}) as response:
                 assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
                 assert response.headers["X-Frame-Options"] == "DENY"

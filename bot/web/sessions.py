@@ -96,6 +96,8 @@ class Sessions:
         session_id = secrets.token_urlsafe(ID_BYTES)
         now = self.now()
         async with self.sessions() as session, session.begin():
+            # Past their lifetime: a log-in clears them, so that sessions never shown again do not pile up.
+            await session.execute(delete(WebSession).where(WebSession.kind == Kind.STAFF, WebSession.expires_at < now))
             session.add(
                 WebSession(
                     id_hash=digest(session_id),

@@ -77,9 +77,9 @@ ADMIN = {
     "disable": N_("Disable"),
     "enable": N_("Enable"),
     "invite": N_("New link"),
+    "change_queues": N_("Change the queues"),
     "save_queues": N_("Save the queues"),
     "link_for": N_("Give this link to %(name)s. It works once, within 72 hours:"),
-    "saved": N_("Saved."),
     "copy": N_("Copy"),
 }
 PAGES = {"chat": CHAT, "staff": STAFF, "password": PASSWORD, "admin": ADMIN}

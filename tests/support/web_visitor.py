@@ -23,7 +23,8 @@ class WebOpora(OporaProcess):
 
     async def start(self, timeout: float = 120) -> Self:
         await super().start(timeout)
-        await self.wait_until(lambda: self.said("Staff view:"), timeout)  # printed, apart from the log
+        # printed apart from the log, after the first admin's link
+        await self.wait_until(lambda: self.said("Staff view:"), timeout)
         return self
 
     def first_admin_link(self) -> str | None:

@@ -34,9 +34,11 @@ async function api(path, body) {
   return { ok: response.ok, data };
 }
 
-function showError(text) {
-  $("error").textContent = text || "";
-  $("error").hidden = !text;
+function showError(text, box = $("error")) {
+  for (const other of [$("error"), $("add-error")]) other.hidden = true;
+  box.textContent = text || "";
+  box.hidden = !text;
+  if (text) box.scrollIntoView({ block: "center" });
 }
 
 function showLink(name, link) {
@@ -62,10 +64,10 @@ function queueBoxes(container, chosen, prefix) {
 
 const checked = (container) => [...container.querySelectorAll("input[type=checkbox]:checked")].map((b) => b.value);
 
-async function change(action, body, done) {
+async function change(action, body, done, errorBox) {
   showError("");
   const { ok, data } = await api("/staff/api/accounts/" + action, body);
-  if (!ok) return showError(data.error || "?");
+  if (!ok) return showError(data.error || "?", errorBox);
   if (data.link) showLink(data.name, data.link);
   if (done) done();
   await load();
@@ -81,8 +83,10 @@ function render(accounts) {
     const facts = el("dl", "facts");
     facts.append(el("dt", null, ui.role), el("dd", null, ui["role_" + account.role] || account.role));
     facts.append(el("dt", null, ui.account_language), el("dd", null, LANG_NAMES[account.language] || account.language));
-    const boxes = el("fieldset", "account-queues");
-    boxes.append(el("legend", null, ui.queues));
+    const names = queues.filter((q) => account.queues.includes(q.id)).map((q) => q.name);
+    facts.append(el("dt", null, ui.queues), el("dd", null, names.join(", ") || "—"));
+    const boxes = el("details", "account-queues");
+    boxes.append(el("summary", null, ui.change_queues || ui.queues));
     queueBoxes(boxes, account.queues, "queues-" + account.id);
     const actions = el("div", "actions");
     const button = (label, handler, className) => {
@@ -91,7 +95,10 @@ function render(accounts) {
       b.addEventListener("click", handler);
       actions.append(b);
     };
-    button(ui.save_queues, () => change("queues", { name: account.name, queues: checked(boxes) }), "primary");
+    const save = el("button", "primary", ui.save_queues);
+    save.type = "button";
+    save.addEventListener("click", () => change("queues", { name: account.name, queues: checked(boxes) }));
+    boxes.append(save);
     button(ui.invite, () => change("invite", { name: account.name }));
     if (account.state === "disabled") button(ui.enable, () => change("enable", { name: account.name }));
     else button(ui.disable, () => change("disable", { name: account.name }));
@@ -125,7 +132,7 @@ $("add").addEventListener("submit", (event) => {
   }, () => {
     $("add-name").value = "";
     for (const box of $("add-queues").querySelectorAll("input")) box.checked = false;
-  });
+  }, $("add-error"));
 });
 $("copy").addEventListener("click", async () => {
   $("link-url").select();
