@@ -73,6 +73,7 @@ async def test_an_accounts_chat_is_bound_to_its_queues_and_disabling_ends_everyt
     assert await desk.staff_queues("web", olena.chat) == [DNIPRO]
     await accounts.set_queues("Олена Коваль", [DNIPRO, KAZANLAK])
     assert sorted(await desk.staff_queues("web", olena.chat)) == [KAZANLAK, DNIPRO]
+    assert await desk.chat_language("web", olena.chat) == "uk"  # Kazanlak's cards reach her in Ukrainian
 
     session = await sessions.staff(olena.id)
     assert await sessions.staff_account(session) == olena.id

@@ -179,7 +179,7 @@ class Accounts:
                 )
                 session.add(row)
                 await session.flush()
-                await self._bind(session, row.id, chosen)
+                await self._bind(session, row, chosen)
         except IntegrityError:
             raise AccountError("duplicate", name) from None  # added at the same moment by another admin
         return _account(row), token
@@ -218,7 +218,7 @@ class Accounts:
 
         async def change(session: AsyncSession, row: StaffAccount) -> None:
             row.enabled = False
-            await self._bind(session, row.id, [])
+            await self._bind(session, row, [])
             for end in self.enders:
                 await end(session, row.id)
 
@@ -227,7 +227,7 @@ class Accounts:
     async def enable(self, name: str) -> Account:
         async def change(session: AsyncSession, row: StaffAccount) -> None:
             row.enabled = True
-            await self._bind(session, row.id, await self._existing(session, row.queues))
+            await self._bind(session, row, await self._existing(session, row.queues))
 
         return await self._change(name, change)
 
@@ -246,7 +246,7 @@ class Accounts:
         async def change(session: AsyncSession, row: StaffAccount) -> None:
             row.queues = chosen
             if row.enabled:
-                await self._bind(session, row.id, chosen)
+                await self._bind(session, row, chosen)
 
         return await self._change(name, change)
 
@@ -277,11 +277,14 @@ class Accounts:
         known = set((await session.scalars(select(Queue.id).where(Queue.id.in_(list(queues))))).all())
         return [q for q in queues if q in known]
 
-    async def _bind(self, session: AsyncSession, account_id: int, queues: Sequence[str]) -> None:
-        chat = f"account-{account_id}"
+    async def _bind(self, session: AsyncSession, row: StaffAccount, queues: Sequence[str]) -> None:
+        """The account's web chat on these queues, in the account's language (what it reads: cards, reminders)."""
+        chat = f"account-{row.id}"
         await session.execute(delete(StaffChat).where(StaffChat.channel == CHANNEL, StaffChat.chat_id == chat))
         for queue_id in queues:
-            session.add(StaffChat(queue_id=queue_id, channel=CHANNEL, chat_id=chat, bound_at=self.now()))
+            session.add(
+                StaffChat(queue_id=queue_id, channel=CHANNEL, chat_id=chat, language=row.language, bound_at=self.now())
+            )
 
     # --- for the staff member -----------------------------------------------------------------
 
