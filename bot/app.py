@@ -310,7 +310,7 @@ async def serve(app: App) -> None:
         sessions = Sessions(app.sessions, conversation.services.now, await shared_key(app.sessions, "web-session"))
         WebChat(conversation, inbox, sessions).register(http)
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
-        StaffView(conversation.services, inbox, token, sessions).register(http)
+        StaffView(conversation.services, inbox, token, sessions, settings.staff_reminder_hours).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
     delivery = Delivery(
         app.sessions,

@@ -48,6 +48,7 @@ async def test_a_question_and_a_staff_round_trip_in_chromium(tmp_path):
             await desk.goto(opora.url + "/staff")
             await desk.fill("input[name=token]", STAFF_TOKEN)
             await desk.press("input[name=token]", "Enter")
+            await desk.locator("#list a[href='#1']").click()
             request = desk.locator("article.request[data-id='1']")
             await expect(request).to_contain_text("Мамі 82 роки")
             await request.locator("button.take").click()

@@ -2,9 +2,9 @@
 from a browser. It is one staff chat ("web", "staff") bound to every queue, opened with a
 token printed at start-up; new requests reach it through the outbox like any staff chat."""
 
+import datetime as dt
 import hashlib
 import hmac
-from typing import Any
 
 from aiohttp import web
 
@@ -12,14 +12,13 @@ from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator, language
 from bot.core.payloads import Verify
-from bot.core.staff import Staff
 from bot.helpdesk.desk import AccessDenied, Closed, NotFound
-from bot.helpdesk.models import HelpRequest
+from bot.helpdesk.models import HelpRequest, aware
+from bot.web import workplace
 from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json, reply_json
 from bot.web.guard import CSRF_HEADER, BadBody, read_json, secure
 from bot.web.inbox import WebInbox
 from bot.web.sessions import STAFF_LIFETIME, Sessions, csrf_token
-from catalog.texts import pick
 
 CHAT = "staff"
 STAFF_USER = "staff"  # who types corrections in the staff view
@@ -27,11 +26,16 @@ COOKIE = "opora_staff"
 MAX_TEXT = 4000
 MAX_BODY = 64 * 1024
 MAX_NUMBER = 2**31  # request numbers are database integers; anything bigger is no request
+MAX_QUERY = 200  # characters searched for
+MAX_ROWS = 200  # rows of the list sent at once (the count says how many matched)
 
 
 class StaffView:
-    def __init__(self, services: Services, inbox: WebInbox, token: str, sessions: Sessions):
+    def __init__(
+        self, services: Services, inbox: WebInbox, token: str, sessions: Sessions, reminder_hours: float = 4.0
+    ):
         self.services = services
+        self.reminder_hours = reminder_hours  # working hours after which an unanswered request is overdue
         self.inbox = inbox
         self.sessions = sessions
         self._key = hashlib.sha256(token.encode()).digest()
@@ -40,7 +44,9 @@ class StaffView:
         http.router.add_get("/staff", self.page)
         http.router.add_post("/staff/login", self.login)
         http.router.add_post("/staff/logout", self.logout)
+        http.router.add_get("/staff/api/me", self.me)
         http.router.add_get("/staff/api/requests", self.requests)
+        http.router.add_get(r"/staff/api/requests/{id:\d+}", self.detail)
         http.router.add_post(r"/staff/api/requests/{id:\d+}/{action:take|close|reply|note}", self.act)
         http.router.add_get("/staff/api/inbox", self.poll)
         http.router.add_get("/staff/api/offices", self.offices)
@@ -60,62 +66,147 @@ class StaffView:
         response.del_cookie(COOKIE, path="/staff")
         return response
 
-    async def requests(self, request: web.Request) -> web.Response:
-        if not await self._allowed(request):
+    async def me(self, request: web.Request) -> web.Response:
+        """Who is at the browser: name, language and queues (named), and the page's CSRF token."""
+        me = await self._me(request)
+        if me is None:
             return web.json_response({"error": "log in"}, status=401)
-        _ = self._translator(request)
-        desk = self.services.desk
-        open_ = await desk.open_requests(CHANNEL, CHAT)
-        queues = []
-        for queue in await desk.queues():
-            mine = [r for r in open_ if r.queue_id == queue.id]
-            queues.append(
-                {
-                    "id": queue.id,
-                    "name": pick(queue.name, _.lang) or queue.id,
-                    "requests": [await self._request_json(r, _) for r in mine],
-                }
-            )
+        _ = Translator(me.language)
         session = request.cookies.get(COOKIE)
-        return web.json_response({"queues": queues, **({"csrf": csrf_token(session)} if session else {})})
+        return web.json_response(
+            {
+                "name": me.name,
+                "language": me.language,
+                "queues": [{"id": q, "name": await workplace.queue_name(self.services, q, _)} for q in me.queues],
+                **({"csrf": csrf_token(session)} if session else {}),
+            }
+        )
+
+    async def requests(self, request: web.Request) -> web.Response:
+        """The list: `queue` (one of the staff member's, else all of them), `status` (open, mine,
+        closed, all), `q` (a number or words of the conversation), `sort` (oldest or newest first)."""
+        me = await self._me(request)
+        if me is None:
+            return web.json_response({"error": "log in"}, status=401)
+        _ = Translator(me.language)
+        query = request.query
+        view, sort, queue = query.get("status", "open"), query.get("sort", "oldest"), query.get("queue", "")
+        if view not in workplace.VIEWS or sort not in workplace.SORTS:
+            return web.json_response({"error": _("This filter is unknown. Please reload the page.")}, status=400)
+        if queue and queue not in me.queues:
+            return web.json_response({"error": _("This queue is not one of yours.")}, status=400)
+        words = query.get("q", "").strip()
+        if len(words) > MAX_QUERY:
+            return web.json_response({"error": _("Search for at most %(n)d characters.", n=MAX_QUERY)}, status=400)
+        found = await self._find(me, (queue,) if queue else me.queues, view, words)
+        found.sort(key=lambda r: (aware(r.created_at), r.id), reverse=sort == "newest")
+        clocks = self._clocks()
+        rows = [await workplace.row(self.services, r, _, clocks) for r in found[:MAX_ROWS]]
+        open_ = await self.services.desk.open_requests(CHANNEL, me.chat)
+        counts = {q: sum(r.queue_id == q for r in open_) for q in me.queues}
+        session = request.cookies.get(COOKIE)
+        return web.json_response(
+            {
+                "requests": rows,
+                "total": len(found),
+                "summary": _.plural("%(n)d request", "%(n)d requests", len(found)),
+                "open": counts,
+                **({"csrf": csrf_token(session)} if session else {}),
+            }
+        )
+
+    async def detail(self, request: web.Request) -> web.Response:
+        me = await self._me(request)
+        if me is None:
+            return web.json_response({"error": "log in"}, status=401)
+        _ = Translator(me.language)
+        try:
+            found = await self._one(me, int(request.match_info["id"]))
+        except (NotFound, AccessDenied) as error:
+            return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
+        return web.json_response(await workplace.detail(self.services, found, _, self._clocks()))
 
     async def act(self, request: web.Request) -> web.Response:
-        if not await self._allowed(request):
+        """An action on a request: take, close, reply {"text"}, note {"text"}. What changed comes back
+        as the request's row; a refusal changes nothing and says why."""
+        me = await self._me(request)
+        if me is None:
             return web.json_response({"error": "log in"}, status=401)
-        _ = self._translator(request)
+        _ = Translator(me.language)
         if refused := self._forged(request, _):
             return refused
         number, action = int(request.match_info["id"]), request.match_info["action"]
-        if not 0 < number < MAX_NUMBER:
-            return web.json_response({"error": staffdesk.refusal(_, NotFound(number))}, status=404)
         desk, services = self.services.desk, self.services
-        text = ""
-        if action in ("reply", "note"):
-            try:
-                body = await read_json(request, MAX_BODY)
-                text = str(body.get("text", "")).strip() if isinstance(body, dict) else ""
-            except BadBody:
-                pass
-            if not text or len(text) > MAX_TEXT:
-                return web.json_response(
-                    {"error": _("Write the text first (at most %(n)d characters).", n=MAX_TEXT)}, status=400
-                )
         try:
+            body = await read_json(request, MAX_BODY) if request.can_read_body else {}
+        except BadBody:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        text = str(body.get("text") or "").strip()
+        if action in ("reply", "note") and (not text or len(text) > MAX_TEXT):
+            return web.json_response(
+                {"error": _("Write the text first (at most %(n)d characters).", n=MAX_TEXT)}, status=400
+            )
+        try:
+            if not 0 < number < MAX_NUMBER:
+                raise NotFound(number)
             if action == "take":
-                await desk.take(number, CHANNEL, CHAT, notify=staffdesk.notice(services, "taken"))
+                changed = await desk.take(number, CHANNEL, me.chat, notify=staffdesk.notice(services, "taken"))
                 done = _("Request No. %(n)d is yours.", n=number)
             elif action == "close":
-                await desk.close(number, CHANNEL, CHAT, notify=staffdesk.notice(services, "closed"))
+                changed = await desk.close(number, CHANNEL, me.chat, notify=staffdesk.notice(services, "closed"))
                 done = _("Request No. %(n)d is closed.", n=number)
             elif action == "reply":
-                await desk.reply(number, CHANNEL, CHAT, text, relay=staffdesk.notice(services, "answered", text))
+                answered = staffdesk.notice(services, "answered", text)
+                changed = await desk.reply(number, CHANNEL, me.chat, text, relay=answered)
                 done = _("Sent to the citizen (request No. %(n)d).", n=number)
             else:
-                await desk.note(number, CHANNEL, CHAT, text)
+                changed = await desk.note(number, CHANNEL, me.chat, text)
                 done = _("Note saved. The citizen does not see it.")
         except (NotFound, AccessDenied, Closed) as error:
-            return web.json_response({"error": staffdesk.refusal(_, error)}, status=409)
-        return web.json_response({"message": done})
+            return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
+        return web.json_response(
+            {"message": done, "request": await workplace.row(self.services, changed, _, self._clocks())}
+        )
+
+    async def _me(self, request: web.Request) -> workplace.Me | None:
+        """The staff member at the browser, or None when not logged in. With the shared token it
+        is the one staff chat bound to every queue, reading the language the page asks for."""
+        if not await self._allowed(request):
+            return None
+        queues = tuple(await self.services.desk.staff_queues(CHANNEL, CHAT))
+        return workplace.Me(CHAT, None, self._translator(request).lang, queues)
+
+    async def _find(self, me: workplace.Me, queues: tuple[str, ...], view: str, words: str) -> list[HelpRequest]:
+        number = _number(words)
+        statuses = workplace.VIEWS[view]
+        found = [
+            r
+            for r in await self.services.desk.open_requests(CHANNEL, me.chat)
+            if r.queue_id in queues and r.status in statuses and (number is None or r.id == number)
+        ]
+        if words and number is None:
+            lowered = words.casefold()
+            found = [
+                r
+                for r in found
+                if any(lowered in (m.text or "").casefold() for m in await self.services.desk.messages(r.id))
+            ]
+        return found
+
+    async def _one(self, me: workplace.Me, number: int) -> HelpRequest:
+        """One of the staff member's requests; NotFound or AccessDenied (another queue's) else."""
+        if not 0 < number < MAX_NUMBER:
+            raise NotFound(number)
+        found = next((r for r in await self.services.desk.open_requests(CHANNEL, me.chat) if r.id == number), None)
+        if found is None:
+            raise NotFound(number)
+        if found.queue_id not in me.queues:
+            raise AccessDenied(number)
+        return found
+
+    def _clocks(self) -> workplace.Clocks:
+        return workplace.Clocks(self.services, self.services.now(), dt.timedelta(hours=self.reminder_hours))
 
     async def offices(self, request: web.Request) -> web.Response:
         """The offices whose facts staff are asked to confirm or correct, as the question each."""
@@ -184,27 +275,6 @@ class StaffView:
         found = await self.inbox.wait(CHAT, after, INBOX_WAIT)
         return web.json_response({"messages": [{"id": m.id, "replies": [message_json(m.message)]} for m in found]})
 
-    async def _request_json(self, request: HelpRequest, _: Translator) -> dict[str, Any]:
-        staff = await Staff(self.services, request.queue_id).load(_.lang)
-        topic = _("Other question")
-        if request.service_id and (found := await self.services.directory.card(request.service_id)):
-            topic = pick(found.name, _.lang) or request.service_id
-        return {
-            "id": request.id,
-            "status": request.status,
-            "status_label": _(staffdesk.STATUS[request.status]),
-            "created": staff.when(request.created_at),
-            "topic": topic,
-            "language": staffdesk.LANGUAGE_NAMES.get(request.language, request.language),
-            "phone": request.phone,
-            "unreachable": request.citizen_unreachable,
-            "location": [request.latitude, request.longitude] if request.latitude is not None else None,
-            "messages": [
-                {"author": m.author, "text": m.text or "", "when": staff.when(m.created_at)}
-                for m in await self.services.desk.messages(request.id)
-            ],
-        }
-
     def _translator(self, request: web.Request) -> Translator:
         return Translator(
             language(request.query.get("lang"))
@@ -264,6 +334,16 @@ class StaffView:
             max_age=int(STAFF_LIFETIME.total_seconds()),
         )
         return response
+
+
+def _status(error: Exception) -> int:
+    return 404 if isinstance(error, NotFound) else 403 if isinstance(error, AccessDenied) else 409
+
+
+def _number(words: str) -> int | None:
+    """A request number as staff write it ("12", "№12", "#12"); None for words."""
+    value = words.strip().lstrip("№#").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else None
 
 
 def _see(location: str) -> web.Response:
