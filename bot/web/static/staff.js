@@ -110,6 +110,7 @@ async function loadUi() {
   set("l-show", "show");
   for (const view of ["open", "mine", "closed", "all"]) set("l-view-" + view, "view_" + view);
   set("l-search", "search");
+  if (ui.search) $("f-q").placeholder = ui.search;
   set("search-button", "search_button");
   set("l-sort", "sort");
   set("o-oldest", "sort_oldest");
