@@ -12,6 +12,7 @@ from support.web_visitor import STAFF_TOKEN, Visitor, WebOpora, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+expect.set_options(timeout=15_000)  # two cores shared with other test runs: a page may take a while
 
 
 async def asks_for_staff(visitor: Visitor, question: str, message: str, labels: tuple[str, ...]) -> int:

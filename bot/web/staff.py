@@ -44,7 +44,6 @@ class StaffView:
         http.router.add_get("/staff", self.page)
         http.router.add_post("/staff/login", self.login)
         http.router.add_post("/staff/logout", self.logout)
-        http.router.add_get("/staff/api/me", self.me)
         http.router.add_get("/staff/api/requests", self.requests)
         http.router.add_get(r"/staff/api/requests/{id:\d+}", self.detail)
         http.router.add_post(r"/staff/api/requests/{id:\d+}/{action:take|close|reply|note}", self.act)
@@ -65,22 +64,6 @@ class StaffView:
         response = _see("/staff")
         response.del_cookie(COOKIE, path="/staff")
         return response
-
-    async def me(self, request: web.Request) -> web.Response:
-        """Who is at the browser: name, language and queues (named), and the page's CSRF token."""
-        me = await self._me(request)
-        if me is None:
-            return web.json_response({"error": "log in"}, status=401)
-        _ = Translator(me.language)
-        session = request.cookies.get(COOKIE)
-        return web.json_response(
-            {
-                "name": me.name,
-                "language": me.language,
-                "queues": [{"id": q, "name": await workplace.queue_name(self.services, q, _)} for q in me.queues],
-                **({"csrf": csrf_token(session)} if session else {}),
-            }
-        )
 
     async def requests(self, request: web.Request) -> web.Response:
         """The list: `queue` (one of the staff member's, else all of them), `status` (open, mine,
@@ -103,14 +86,21 @@ class StaffView:
         clocks = self._clocks()
         rows = [await workplace.row(self.services, r, _, clocks) for r in found[:MAX_ROWS]]
         open_ = await self.services.desk.open_requests(CHANNEL, me.chat)
-        counts = {q: sum(r.queue_id == q for r in open_) for q in me.queues}
+        queues = [
+            {
+                "id": q,
+                "name": await workplace.queue_name(self.services, q, _),
+                "open": sum(r.queue_id == q for r in open_),
+            }
+            for q in me.queues
+        ]
         session = request.cookies.get(COOKIE)
         return web.json_response(
             {
                 "requests": rows,
                 "total": len(found),
                 "summary": _.plural("%(n)d request", "%(n)d requests", len(found)),
-                "open": counts,
+                "queues": queues,  # the staff member's, to filter by
                 **({"csrf": csrf_token(session)} if session else {}),
             }
         )

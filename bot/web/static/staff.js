@@ -48,7 +48,7 @@ function withLang(path) {
 
 class LoggedOut extends Error {}
 
-let csrf = ""; // from /staff/api/me and the list: proves that a change comes from this page
+let csrf = ""; // from the list (and /staff/api/me): proves that a change comes from this page
 
 async function api(path, options = {}) {
   const headers = { ...(options.headers || {}), "X-CSRF-Token": csrf };
@@ -87,17 +87,28 @@ function hideToast() {
 // ---------- Labels ----------
 
 async function loadMe() {
-  const { ok, data } = await api("/staff/api/me");
-  if (ok) me = data;
-  lang = lang || (me && me.language) || null;
+  // Who is logged in, in their language, with the page's words (none with the shared token).
+  me = null;
+  try {
+    const { ok, data } = await api("/staff/api/me");
+    if (ok && data.account) {
+      me = data.account;
+      if (data.ui) ui = data.ui;
+      lang = lang || data.language || null;
+    }
+  } catch (error) {
+    if (error instanceof LoggedOut) throw error;
+  }
 }
 
 async function loadUi() {
-  try {
-    const { ok, data } = await api("/api/ui?page=staff");
-    if (ok && data.ui) ui = data.ui;
-  } catch (error) {
-    if (error instanceof LoggedOut) throw error;
+  if (!me) {
+    try {
+      const { ok, data } = await api("/api/ui?page=staff");
+      if (ok && data.ui) ui = data.ui;
+    } catch (error) {
+      if (error instanceof LoggedOut) throw error;
+    }
   }
   document.documentElement.lang = lang || (/^(uk|ru)\b/i.test(navigator.language) ? "uk" : "bg");
   const set = (id, key) => { if (ui[key]) $(id).textContent = ui[key]; };
@@ -151,13 +162,17 @@ function restoreFilters() {
 function queueChoices(chosen) {
   const select = $("f-queue");
   const keep = chosen != null ? chosen : select.value;
-  const queues = (me && me.queues) || [];
-  const counts = (lastList && lastList.open) || {};
+  if (!lastList) { // not loaded yet: the saved choice stands until the list names the queues
+    const option = el("option", null, ui.all_queues || "—");
+    option.value = keep || "";
+    select.replaceChildren(option);
+    return;
+  }
+  const queues = lastList.queues || [];
   const options = [el("option", null, ui.all_queues || "—")];
   options[0].value = "";
   for (const queue of queues) {
-    const count = counts[queue.id];
-    const option = el("option", null, queue.name + (count ? " (" + count + ")" : ""));
+    const option = el("option", null, queue.name + (queue.open ? " (" + queue.open + ")" : ""));
     option.value = queue.id;
     options.push(option);
   }
@@ -185,7 +200,7 @@ function rowNode(request) {
   if (request.age) meta.push("⏳ " + request.age);
   if (request.closed) meta.push((ui.closed_at || "") + ": " + request.closed);
   if (request.taken_by) meta.push("🙋 " + request.taken_by);
-  if (!$("f-queue").value && me && me.queues && me.queues.length > 1) meta.push(request.queue_name);
+  if (!$("f-queue").value && lastList && lastList.queues.length > 1) meta.push(request.queue_name);
   link.append(el("span", "row-meta", meta.join(" · ")));
   item.append(link);
   return item;
@@ -227,6 +242,11 @@ async function loadList() {
     const { ok, status, data } = await api("/staff/api/requests?" + query);
     if (mine !== loads) return;
     if (!ok) {
+      if (status === 400 && view.queue && !lastList) { // a saved queue no longer theirs: all of them
+        queueChoices("");
+        await loadList();
+        return;
+      }
       toast(data.error || "HTTP " + status, { error: true });
       return;
     }
