@@ -17,21 +17,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.coordination import ChatLocks, Limits, OutboxSignal, RateLimits
-from bot.core import staffdesk, verification
+from bot.core import staff, staffdesk, verification
 from bot.core.conversation import Conversation
 from bot.core.dialogs.common import Services
 from bot.core.state import UPDATES_KEPT, StateStore
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.models import OutboxMessage
 from bot.helpdesk.outbox import Delivery, Sender
-from bot.helpdesk.worktime import working_time
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
 from bot.storage.engine import make_engine, sessions
 from bot.storage.migrate import check_current, create_schema, is_new
 from bot.web.inbox import WebInbox, WebInboxMessage
-from catalog.directory import TIMEZONES, Directory
+from catalog.directory import Directory
 from catalog.loader import load_catalog
 from catalog.models import Service
 from catalog.search.engine import AnswerEngine
@@ -168,6 +167,7 @@ def build_services(app: App, answers: AnswerEngine | None, now: Clock = utc_now)
         default_language=settings.default_language,
         retention_days=settings.retention_days,
         follow_up_window=dt.timedelta(hours=settings.follow_up_hours),
+        reminder_after=dt.timedelta(hours=settings.staff_reminder_hours),
         metrics=app.metrics,
         locks=ChatLocks(app.redis),
         limits=limits,
@@ -190,16 +190,11 @@ async def staff_duties(
     services = conversation.services
     while not stop.is_set():
         try:
-            hours, zones = {}, {}
-            for queue in await services.desk.queues():
-                office = queue.location_id and await services.directory.office(queue.location_id)
-                hours[queue.id] = office.hours if office else None
-                zones[queue.id] = TIMEZONES.get(queue.country or "", "Europe/Sofia")
+            deadlines = await staff.deadlines(services)
             now = services.now()
             await services.desk.due_reminders(
-                waited=lambda r: working_time(r.created_at, now, hours.get(r.queue_id), zones.get(r.queue_id, "UTC")),  # noqa: B023 (used at once)
-                after=dt.timedelta(hours=settings.staff_reminder_hours),
-                remind=lambda r: staffdesk.reminder(services, r),
+                overdue=lambda r: deadlines.overdue(r, now),  # noqa: B023 (used at once)
+                remind=lambda r, lang: staffdesk.reminder(services, r, lang),
             )
             await verification.ask_due(services)
             await services.desk.erase_expired(dt.timedelta(days=settings.retention_days))
@@ -310,7 +305,7 @@ async def serve(app: App) -> None:
         sessions = Sessions(app.sessions, conversation.services.now, await shared_key(app.sessions, "web-session"))
         WebChat(conversation, inbox, sessions).register(http)
         token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
-        StaffView(conversation.services, inbox, token, sessions, settings.staff_reminder_hours).register(http)
+        StaffView(conversation.services, inbox, token, sessions).register(http)
         await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
     delivery = Delivery(
         app.sessions,

@@ -283,7 +283,7 @@ async def test_m2_the_same_draft_at_once_on_two_workers_is_one_request(db):
 
     await load_catalog(db, load_checked(SEED_DATA))
 
-    async def card(request, text):
+    async def card(request, text, lang=None):
         return {"text": text}
 
     desks = [HelpDesk(db, lambda: START) for _ in range(2)]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.helpdesk.desk import AccessDenied, Draft, HelpDesk, InvalidCode
 from bot.helpdesk.models import HelpRequest, OutboxMessage, RequestMessage
-from bot.helpdesk.worktime import working_time
+from bot.helpdesk.worktime import Deadlines, working_time
 from catalog import SEED_DATA
 from catalog.loader import load_catalog
 from catalog.validation import load_checked
@@ -23,7 +23,7 @@ class Clock:
         return self.now
 
 
-async def render(request, text="") -> dict:
+async def render(request, text="", lang=None) -> dict:
     return {"text": f"request {request.id} {text}"}
 
 
@@ -72,16 +72,16 @@ async def test_only_the_queues_staff_can_act(desk):
 async def test_staff_are_reminded_once_after_four_working_hours(desk):
     await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
     await ask(desk)
-    four_hours = dt.timedelta(hours=4)
+    deadlines = Deadlines(dt.timedelta(hours=4), zones={"kramatorsk-dnipro": "Europe/Kyiv"})
 
-    def waited(request):
-        return working_time(request.created_at, desk.now(), None, "Europe/Kyiv")
+    def overdue(request):
+        return deadlines.overdue(request, desk.now())
 
     desk.now.now = MONDAY_9 + dt.timedelta(hours=3)
-    assert await desk.due_reminders(waited, four_hours, render) == 0
+    assert await desk.due_reminders(overdue, render) == 0
     desk.now.now = MONDAY_9 + dt.timedelta(hours=5)
-    assert await desk.due_reminders(waited, four_hours, render) == 1
-    assert await desk.due_reminders(waited, four_hours, render) == 0
+    assert await desk.due_reminders(overdue, render) == 1
+    assert await desk.due_reminders(overdue, render) == 0
 
 
 def test_working_time_skips_nights_and_weekends():

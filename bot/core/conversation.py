@@ -82,6 +82,7 @@ AWAITING_TEXT: dict[Flow, TextHandler] = {
     Flow.HANDOFF_PHONE: handoff.typed_phone,
     Flow.REQUEST: handoff.added,
     Flow.WHERE: answers.typed_place,
+    Flow.STAFF_REPLY: handoff.not_a_staff_answer,
 }
 # Control characters other than tab and newline: a NUL cannot be stored in PostgreSQL's text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

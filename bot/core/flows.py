@@ -15,6 +15,8 @@ class Flow(StrEnum):
     HANDOFF_PHONE = "handoff:phone"  # a request to staff: a phone number, or skip
     REQUEST = "request"  # a message to add to a request sent earlier; its number in StateData.request
     WHERE = "where"  # "which town?": a town answers the question kept in StateData.pending
+    # A staff member pressed ✉ Reply: their next text in that chat answers it (StateData.staff_reply).
+    STAFF_REPLY = "staff:reply"
 
 
 HANDOFF_FLOWS = frozenset({Flow.HANDOFF_TOPIC, Flow.HANDOFF_TEXT, Flow.HANDOFF_PHONE})  # inside a request's draft
@@ -31,6 +33,13 @@ class HandoffDraft(TypedDict, total=False):
     phone: str
     location: list[float]
     sent: int  # the request's number, once sent
+
+
+class StaffReply(TypedDict):
+    """The request a staff member is answering (Flow.STAFF_REPLY), and the staff chat they pressed ✉ Reply in."""
+
+    request: int
+    chat: str
 
 
 class ScreenerDraft(TypedDict, total=False):
@@ -63,6 +72,7 @@ class StateData(TypedDict, total=False):
     # A message that went to a request staff had just answered (bot/core/dialogs/handoff.py,
     # `follow_up`), kept only until the next typed message: "this is a new question" answers it.
     follow_up: str
+    staff_reply: StaffReply  # Flow.STAFF_REPLY's request
 
 
 def read_flow(stored: str | None, data: StateData) -> Flow | None:

@@ -233,10 +233,25 @@ class NewQuestion(Payload, prefix="newq"):
 # --- the staff's buttons --------------------------------------------------------------------
 
 
+StaffStep = Literal["take", "close", "release", "reopen", "reply", "transfer", "cancel"]
+
+
 @dataclass(frozen=True)
 class StaffAction(Payload, prefix="st"):
-    action: Literal["take", "close"]
+    """A request's button in a staff chat. reply: the next text the staff member writes in this
+    chat answers the citizen (Viber has no replies to a message); transfer: which queue, asked
+    with StaffTransfer buttons; cancel: no answer after all."""
+
+    action: StaffStep
     request: int
+
+
+@dataclass(frozen=True)
+class StaffTransfer(Payload, prefix="stt"):
+    """A request moved to another queue."""
+
+    request: int
+    queue: str
 
 
 @dataclass(frozen=True)
@@ -251,4 +266,6 @@ class Verify(Payload, prefix="sv"):
 
 def of_staff(data: str | None) -> bool:
     """Whether a payload is a staff button (read or not): staff chats handle those."""
-    return data is not None and data.startswith((StaffAction.prefix + SEPARATOR, Verify.prefix + SEPARATOR))
+    return data is not None and data.startswith(
+        (StaffAction.prefix + SEPARATOR, StaffTransfer.prefix + SEPARATOR, Verify.prefix + SEPARATOR)
+    )

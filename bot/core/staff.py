@@ -5,9 +5,20 @@ from zoneinfo import ZoneInfo
 
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator
+from bot.helpdesk.worktime import Deadlines
 from catalog.directory import TIMEZONES
 
 COUNTRY_LANGUAGE = {"BG": "bg", "UA": "uk"}
+
+
+async def deadlines(services: Services) -> Deadlines:
+    """When each queue's requests are overdue, by its office's working hours (read now, used at once)."""
+    found = Deadlines(services.reminder_after)
+    for queue in await services.desk.queues():
+        office = queue.location_id and await services.directory.office(queue.location_id)
+        found.hours[queue.id] = office.hours if office else None
+        found.zones[queue.id] = TIMEZONES.get(queue.country or "", "Europe/Sofia")
+    return found
 
 
 class Staff:

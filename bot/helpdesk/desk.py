@@ -18,9 +18,9 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +33,7 @@ from bot.helpdesk.models import (
     HelpRequest,
     Invite,
     OutboxMessage,
+    RequestEvent,
     RequestMessage,
     StaffChat,
     StaffMessage,
@@ -46,8 +47,12 @@ OPEN = ("received", "taken", "answered")
 INVITE_LIFETIME = dt.timedelta(hours=24)
 QUEUES_KEPT = 60.0  # seconds the queues are kept in memory (like catalogue rows, catalog/directory.py)
 MAX_ID = 2**31 - 1  # request numbers are 32-bit integers; a larger one is no request
-Render = Callable[[HelpRequest], Awaitable[dict[str, Any]]]  # a notice about the request
-CardRender = Callable[[HelpRequest, str], Awaitable[dict[str, Any]]]  # the request's card, given its first message
+Render = Callable[[HelpRequest], Awaitable[dict[str, Any]]]  # a notice to the citizen, in their language
+# A message to a staff chat, in the chat's language (None: the language of the queue's country).
+StaffRender = Callable[[HelpRequest, str | None], Awaitable[dict[str, Any]]]
+# The request's card for a staff chat, given its first message, in the chat's language.
+CardRender = Callable[[HelpRequest, str, str | None], Awaitable[dict[str, Any]]]
+Changed = Literal["no", "staff", "all"]  # a staff action changed nothing; staff are told; the citizen too
 # Called with the transaction's session, the erased requests' ids and, for /forget, (channel, user_id):
 # what other layers keep of them (the web inbox) goes too.
 Eraser = Callable[[AsyncSession, list[int], tuple[str, str] | None], Awaitable[None]]
@@ -76,6 +81,7 @@ class Draft:
     phone: str | None = None
     location: tuple[float, float] | None = None
     key: str | None = None  # the draft's id: one draft never becomes two requests
+    town: str | None = None  # the place the question was about, when the conversation knows it
 
 
 def _hash(code: str) -> str:
@@ -194,7 +200,12 @@ class HelpDesk:
             )
             newest = None
             if bound is None:
-                session.add(StaffChat(queue_id=queue_id, channel=channel, chat_id=chat_id, bound_at=now))
+                lang = await session.scalar(
+                    select(StaffChat.language)
+                    .where(StaffChat.channel == channel, StaffChat.chat_id == chat_id)
+                    .limit(1)
+                )  # a chat bound to other queues keeps the language it chose
+                session.add(StaffChat(queue_id=queue_id, channel=channel, chat_id=chat_id, bound_at=now, language=lang))
                 newest = await session.scalar(select(func.max(HelpRequest.id))) or 0
         if newest:
             await self._before_write(queue_id)
@@ -214,7 +225,7 @@ class HelpDesk:
                         .order_by(RequestMessage.id)
                         .limit(1)
                     )
-            cards = [(request.id, await card(request, firsts[request.id] or "")) for request in requests]
+            cards = [(request.id, await card(request, firsts[request.id] or "", lang)) for request in requests]
             if cards:
                 async with self.sessions() as session, session.begin():
                     for request_id, message in cards:
@@ -276,11 +287,13 @@ class HelpDesk:
                     latitude=draft.location[0] if draft.location else None,
                     longitude=draft.location[1] if draft.location else None,
                     draft_key=draft.key,
+                    town=draft.town,
                 )
                 session.add(request)
                 await session.flush()
                 session.add(RequestMessage(request_id=request.id, author="citizen", text=draft.text, created_at=now))
-                await self._to_staff(session, request, await card(request, draft.text), card=True)
+                self._event(session, request, "created")
+                await self._to_staff(session, request, lambda r, lang: card(r, draft.text, lang), card=True)
         except IntegrityError:  # the same draft, at the same moment, on another worker
             if not draft.key:
                 raise
@@ -293,13 +306,17 @@ class HelpDesk:
         return request
 
     async def add_from_citizen(
-        self, request_id: int, channel: str, user_id: str, text: str, relay: Render
+        self, request_id: int, channel: str, user_id: str, text: str, relay: StaffRender
     ) -> HelpRequest:
+        """The citizen's message, relayed to staff; an answered request needs their attention again."""
         await self._before_write()
         async with self.sessions() as session, session.begin():
             request = await self._citizens(session, request_id, channel, user_id)
             session.add(RequestMessage(request_id=request.id, author="citizen", text=text, created_at=self.now()))
-            await self._to_staff(session, request, await relay(request))
+            if request.status == "answered":
+                request.status = "taken" if request.taken_at else "received"
+            self._event(session, request, "citizen")
+            await self._to_staff(session, request, relay)
         self.wake()
         return request
 
@@ -405,54 +422,281 @@ class HelpDesk:
                 ).all()
             )
 
-    async def take(self, request_id: int, channel: str, chat_id: str, notify: Render) -> HelpRequest:
-        return await self._staff_change(request_id, channel, chat_id, "taken", None, notify)
-
-    async def close(self, request_id: int, channel: str, chat_id: str, notify: Render) -> HelpRequest:
-        return await self._staff_change(request_id, channel, chat_id, "closed", None, notify)
-
-    async def reply(self, request_id: int, channel: str, chat_id: str, text: str, relay: Render) -> HelpRequest:
-        return await self._staff_change(request_id, channel, chat_id, "answered", text, relay)
-
-    async def note(self, request_id: int, channel: str, chat_id: str, text: str) -> HelpRequest:
-        """A private note: stored with the request, never sent to the citizen."""
-        async with self.sessions() as session, session.begin():
-            request = await self._staffs(session, request_id, channel, chat_id)
-            session.add(RequestMessage(request_id=request.id, author="note", text=text, created_at=self.now()))
-        return request
-
-    async def _staff_change(
-        self, request_id: int, channel: str, chat_id: str, status: str, text: str | None, notify: Render
+    async def take(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        notify: Render | None = None,
+        *,
+        by: str | None = None,
+        tell: StaffRender | None = None,
     ) -> HelpRequest:
+        """The staff member `by` takes the request (one taken already stays whose it is); the
+        citizen is told (`notify`) when it was waiting, the queue's other staff chats who took it (`tell`)."""
+
+        async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
+            if request.taken_at is not None:
+                return "no"
+            request.taken_at, request.taken_by = now, by
+            if request.first_response_at is None:
+                request.first_response_at = now
+            self._event(session, request, "taken", by)
+            if request.status != "received":  # answered before anyone took it: the citizen knows
+                return "staff"
+            request.status = "taken"
+            return "all"
+
+        return await self._act(request_id, channel, chat_id, change, notify, tell)
+
+    async def close(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        notify: Render | None = None,
+        *,
+        by: str | None = None,
+        tell: StaffRender | None = None,
+    ) -> HelpRequest:
+        async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
+            self._event(session, request, "closed", by, detail=request.status)  # reopen goes back to it
+            request.status, request.closed_at = "closed", now
+            return "all"
+
+        return await self._act(request_id, channel, chat_id, change, notify, tell)
+
+    async def reply(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        text: str,
+        relay: Render,
+        *,
+        by: str | None = None,
+        tell: StaffRender | None = None,
+    ) -> HelpRequest:
+        async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
+            session.add(RequestMessage(request_id=request.id, author="staff", text=text, created_at=now))
+            request.status = "answered"
+            if request.first_response_at is None:
+                request.first_response_at = now
+            self._event(session, request, "answered", by)
+            return "all"
+
+        return await self._act(request_id, channel, chat_id, change, relay, tell)
+
+    async def note(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        text: str,
+        *,
+        by: str | None = None,
+        tell: StaffRender | None = None,
+    ) -> HelpRequest:
+        """A private note: stored with the request, never sent to the citizen (a closed request takes notes too)."""
+
+        async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
+            session.add(RequestMessage(request_id=request.id, author="note", text=text, created_at=now))
+            self._event(session, request, "note", by)
+            return "all"
+
+        return await self._act(request_id, channel, chat_id, change, None, tell, closed_too=True)
+
+    async def release(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        notify: Render | None = None,
+        *,
+        by: str | None = None,
+        tell: StaffRender | None = None,
+    ) -> HelpRequest:
+        """Nobody's any more: back among the requests waiting to be taken (an answered one stays answered)."""
+
+        async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
+            if request.taken_at is None:
+                return "no"
+            request.taken_at, request.taken_by = None, None
+            if request.status == "taken":
+                request.status = "received"
+            self._event(session, request, "released", by)
+            return "all"
+
+        return await self._act(request_id, channel, chat_id, change, notify, tell)
+
+    async def reopen(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        notify: Render | None = None,
+        *,
+        by: str | None = None,
+        tell: StaffRender | None = None,
+    ) -> HelpRequest:
+        """Undo a close: the request is back as it was before, with its messages and notes (until
+        its personal data is erased: then NotFound)."""
+
+        async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
+            if request.status != "closed":
+                return "no"
+            if request.erased_at is not None:
+                raise NotFound(request.id)
+            before = await session.scalar(
+                select(RequestEvent.detail)
+                .where(RequestEvent.request_id == request.id, RequestEvent.action == "closed")
+                .order_by(RequestEvent.id.desc())
+                .limit(1)
+            )
+            request.status = before if before in OPEN else "taken" if request.taken_at else "received"
+            request.closed_at = None
+            self._event(session, request, "reopened", by)
+            return "all"
+
+        return await self._act(request_id, channel, chat_id, change, notify, tell, closed_too=True)
+
+    async def transfer(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        queue_id: str,
+        card: CardRender,
+        *,
+        by: str | None = None,
+        notify: Render | None = None,
+        tell: StaffRender | None = None,
+    ) -> HelpRequest:
+        """To another queue: its staff chats get the card (with the first message), the first
+        queue's chats are told (`tell`, rendered while the request is still theirs) and lose it;
+        it waits to be taken again."""
+        if await self.queue(queue_id) is None:
+            raise NotFound(queue_id)
+        await self._before_write(queue_id)
+
+        async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
+            if request.queue_id == queue_id:
+                return "no"
+            if tell is not None:
+                await self._to_staff(session, request, tell, but=(channel, chat_id))
+            self._event(session, request, "transferred", by, detail=f"{request.queue_id}>{queue_id}"[:200])
+            request.queue_id = queue_id
+            request.status, request.taken_at, request.taken_by, request.reminded_at = "received", None, None, None
+            first = await session.scalar(
+                select(RequestMessage.text)
+                .where(RequestMessage.request_id == request.id, RequestMessage.author == "citizen")
+                .order_by(RequestMessage.id)
+                .limit(1)
+            )
+            await self._to_staff(session, request, lambda r, lang: card(r, first or "", lang), card=True)
+            return "all"
+
+        return await self._act(request_id, channel, chat_id, change, notify, None)
+
+    async def _act(
+        self,
+        request_id: int,
+        channel: str,
+        chat_id: str,
+        change: Callable[[AsyncSession, HelpRequest, dt.datetime], Awaitable[Changed]],
+        notify: Render | None,
+        tell: StaffRender | None,
+        closed_too: bool = False,
+    ) -> HelpRequest:
+        """A staff member's change of a request of their queue, with its audit event (written by
+        `change`, which says who is to be told of it): the citizen (`notify`) and the queue's
+        other staff chats (`tell`)."""
         await self._before_write()
         now = self.now()
         async with self.sessions() as session, session.begin():
             request = await self._staffs(session, request_id, channel, chat_id)
-            if request.status == "closed":
+            if request.status == "closed" and not closed_too:
                 raise Closed(request_id)
-            if text is not None:
-                session.add(RequestMessage(request_id=request.id, author="staff", text=text, created_at=now))
-            if status == "taken" and request.status != "received":
-                return request  # taken already: nothing changes, nothing is sent twice
-            request.status = status
-            if status == "taken":
-                request.taken_at = now
-            if status == "closed":
-                request.closed_at = now
-            if status in ("taken", "answered") and request.first_response_at is None:
-                request.first_response_at = now
-            if request.user_id and not request.citizen_unreachable:
+            changed = await change(session, request, now)
+            if changed == "no":
+                return request  # nothing changed: nothing is sent twice
+            if changed == "all" and notify is not None and request.user_id and not request.citizen_unreachable:
                 self._enqueue(session, request.channel, request.user_id, await notify(request), request.id)
+            if tell is not None:
+                await self._to_staff(session, request, tell, but=(channel, chat_id))
         self.wake()
         return request
 
+    async def events(self, request_id: int) -> list[RequestEvent]:
+        """The request's audit trail, oldest first."""
+        async with self.sessions() as session:
+            return list(
+                (
+                    await session.scalars(
+                        select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+                    )
+                ).all()
+            )
+
+    async def search(
+        self,
+        queue_ids: Sequence[str],
+        *,
+        text: str | None = None,
+        number: int | None = None,
+        statuses: Sequence[str] | None = None,
+        limit: int = 50,
+    ) -> list[HelpRequest]:
+        """The queues' requests, open and closed, newest first: by number, and/or whose messages
+        (the citizen's, staff's, notes) hold `text`, whatever its case."""
+        query = select(HelpRequest).where(HelpRequest.queue_id.in_(list(queue_ids)))
+        if number is not None:
+            if not 0 < number <= MAX_ID:
+                return []
+            query = query.where(HelpRequest.id == number)
+        if statuses:
+            query = query.where(HelpRequest.status.in_(list(statuses)))
+        if text and text.strip():
+            words = text.strip()
+            # SQLite lowers only ASCII letters: the usual spellings of a Cyrillic word are asked too
+            spellings = {words, words.lower(), words.capitalize(), words.upper()}
+            query = query.where(
+                HelpRequest.id.in_(
+                    select(RequestMessage.request_id).where(
+                        or_(*(RequestMessage.text.icontains(s, autoescape=True) for s in sorted(spellings)))
+                    )
+                )
+            )
+        async with self.sessions() as session:
+            return list((await session.scalars(query.order_by(HelpRequest.id.desc()).limit(limit))).all())
+
+    async def request(self, request_id: int, channel: str, chat_id: str) -> HelpRequest:
+        """A request of the chat's queues (NotFound, AccessDenied otherwise)."""
+        async with self.sessions() as session:
+            return await self._staffs(session, request_id, channel, chat_id, lock=False)
+
+    async def set_language(self, channel: str, chat_id: str, lang: str | None) -> None:
+        """What staff read in this chat, in every queue it is bound to (None: each queue's country's)."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(StaffChat)
+                .where(StaffChat.channel == channel, StaffChat.chat_id == chat_id)
+                .values(language=lang)
+            )
+
+    async def chat_language(self, channel: str, chat_id: str) -> str | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(StaffChat.language)
+                .where(StaffChat.channel == channel, StaffChat.chat_id == chat_id, StaffChat.language.is_not(None))
+                .limit(1)
+            )
+
     # --- time-driven duties ---------------------------------------------------------------
 
-    async def due_reminders(
-        self, waited: Callable[[HelpRequest], dt.timedelta], after: dt.timedelta, remind: Render
-    ) -> int:
-        """Remind staff once of each request left unanswered for `after` (working time, as
-        `waited` measures it)."""
+    async def due_reminders(self, overdue: Callable[[HelpRequest], bool], remind: StaffRender) -> int:
+        """Remind staff once of each request `overdue` (waiting for its first response too long,
+        bot/helpdesk/worktime.py)."""
         count = 0
         await self._before_write()
         async with self.sessions() as session, session.begin():
@@ -461,9 +705,10 @@ class HelpDesk:
                     select(HelpRequest).where(HelpRequest.status == "received", HelpRequest.reminded_at.is_(None))
                 )
             ).all():
-                if waited(request) >= after:
+                if overdue(request):
                     request.reminded_at = self.now()
-                    await self._to_staff(session, request, await remind(request))
+                    self._event(session, request, "reminded")
+                    await self._to_staff(session, request, remind)
                     count += 1
         if count:
             self.wake()
@@ -493,6 +738,21 @@ class HelpDesk:
             raise NotFound(queue_id)
         async with self.sessions() as session:
             requests = (await session.scalars(select(HelpRequest).where(HelpRequest.queue_id == queue_id))).all()
+            # what staff did in this queue, also to requests transferred since
+            trail = (
+                await session.scalars(
+                    select(RequestEvent).where(RequestEvent.queue_id == queue_id).order_by(RequestEvent.id)
+                )
+            ).all()
+            created = dict(
+                (
+                    await session.execute(
+                        select(HelpRequest.id, HelpRequest.created_at).where(
+                            HelpRequest.id.in_(select(RequestEvent.request_id).where(RequestEvent.queue_id == queue_id))
+                        )
+                    )
+                ).all()
+            )
         waits = [
             (aware(r.first_response_at) - aware(r.created_at)).total_seconds() / 60
             for r in requests
@@ -510,6 +770,8 @@ class HelpDesk:
             writer.writerow(["first_response_minutes", "mean", round(statistics.fmean(waits), 1)])
         for topic, n in sorted(Counter(r.service_id or "other" for r in requests).items()):
             writer.writerow(["topic", topic, n])
+        for row in _by_staff(created, trail):
+            writer.writerow(row)
         return out.getvalue()
 
     # --- inside ---------------------------------------------------------------------------
@@ -524,10 +786,12 @@ class HelpDesk:
             raise Closed(request_id)
         return request
 
-    async def _staffs(self, session: AsyncSession, request_id: int, channel: str, chat_id: str) -> HelpRequest:
+    async def _staffs(
+        self, session: AsyncSession, request_id: int, channel: str, chat_id: str, lock: bool = True
+    ) -> HelpRequest:
         if not 0 < request_id <= MAX_ID:
             raise NotFound(request_id)
-        request = await session.get(HelpRequest, request_id, with_for_update=True)
+        request = await session.get(HelpRequest, request_id, with_for_update=lock)
         if request is None:
             raise NotFound(request_id)
         allowed = await session.scalar(
@@ -540,10 +804,41 @@ class HelpDesk:
         return request
 
     async def _to_staff(
-        self, session: AsyncSession, request: HelpRequest, message: dict[str, Any], card: bool = False
+        self,
+        session: AsyncSession,
+        request: HelpRequest,
+        render: StaffRender,
+        card: bool = False,
+        but: tuple[str, str] | None = None,
     ) -> None:
-        for chat in (await session.scalars(select(StaffChat).where(StaffChat.queue_id == request.queue_id))).all():
+        """A message to each staff chat of the request's queue (`but` the one that acted), in the chat's language."""
+        rendered: dict[str | None, dict[str, Any]] = {}
+        chats = (
+            await session.scalars(
+                select(StaffChat).where(StaffChat.queue_id == request.queue_id).order_by(StaffChat.id)
+            )
+        ).all()
+        for chat in chats:
+            if (chat.channel, chat.chat_id) == but:
+                continue
+            if chat.language not in rendered:
+                rendered[chat.language] = await render(request, chat.language)
+            message = rendered[chat.language]
             self._enqueue(session, chat.channel, chat.chat_id, message, request.id, to_staff=True, card=card)
+
+    def _event(
+        self, session: AsyncSession, request: HelpRequest, action: str, by: str | None = None, detail: str | None = None
+    ) -> None:
+        session.add(
+            RequestEvent(
+                request_id=request.id,
+                queue_id=request.queue_id,
+                at=self.now(),
+                action=action,
+                by=by[:200] if by else None,
+                detail=detail,
+            )
+        )
 
     def _enqueue(
         self,
@@ -595,3 +890,35 @@ class HelpDesk:
             .where(OutboxMessage.request_id.in_(ids), OutboxMessage.to_staff.is_(False))
             .values(chat_id="")
         )
+
+
+def _by_staff(created_at: dict[int, dt.datetime], trail: Sequence[RequestEvent]) -> list[tuple[str, str, float | int]]:
+    """Per staff member (by name), from the audit trail: how many requests they took, answered and
+    closed, and the median minutes to the first response (when it was theirs) and to their close."""
+    created = {number: aware(moment) for number, moment in created_at.items()}
+    handled: dict[str, dict[str, set[int]]] = {}
+    first: dict[str, list[float]] = {}
+    closing: dict[str, list[float]] = {}
+    responded: set[int] = set()
+    for event in trail:
+        if event.action not in ("taken", "answered", "closed"):
+            continue
+        minutes = (aware(event.at) - created[event.request_id]).total_seconds() / 60
+        if event.action != "closed" and event.request_id not in responded:
+            responded.add(event.request_id)
+            if event.by:
+                first.setdefault(event.by, []).append(minutes)
+        if not event.by:
+            continue
+        handled.setdefault(event.by, {}).setdefault(event.action, set()).add(event.request_id)
+        if event.action == "closed":
+            closing.setdefault(event.by, []).append(minutes)
+    rows: list[tuple[str, str, float | int]] = []
+    for name in sorted(handled):
+        for action in ("taken", "answered", "closed"):
+            rows.append((f"staff_{action}", name, len(handled[name].get(action, ()))))
+        if first.get(name):
+            rows.append(("staff_first_response_minutes_median", name, round(statistics.median(first[name]), 1)))
+        if closing.get(name):
+            rows.append(("staff_close_minutes_median", name, round(statistics.median(closing[name]), 1)))
+    return rows

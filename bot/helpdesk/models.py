@@ -22,6 +22,8 @@ class StaffChat(Base):
     channel: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(100))
     bound_at: Mapped[dt.datetime] = mapped_column(Moment)
+    # What staff read in this chat: "bg" or "uk"; None: the language of the queue's country.
+    language: Mapped[str | None] = mapped_column(String(5))
 
 
 class Invite(Base):
@@ -57,6 +59,8 @@ class HelpRequest(Base):
     citizen_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)  # blocked the bot
     # The draft it was made from (a random id, kept until erasure): a draft never becomes two requests.
     draft_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    taken_by: Mapped[str | None] = mapped_column(String(200))  # the staff member's name, while taken
+    town: Mapped[str | None] = mapped_column(String(100))  # the place (id) the question was about, when known
 
 
 class RequestMessage(Base):
@@ -66,6 +70,22 @@ class RequestMessage(Base):
     author: Mapped[str] = mapped_column(String(10))  # citizen, staff, note
     text: Mapped[str | None] = mapped_column(Text)  # erased with the personal data
     created_at: Mapped[dt.datetime] = mapped_column(Moment)
+
+
+class RequestEvent(Base):
+    """The audit trail: who did what to a request, and when; written in the transaction of the
+    change. It holds no personal text (a note's or a reply's words stay in the messages, erased
+    after retention), so it outlives erasure."""
+
+    __tablename__ = "opora_request_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(Integer, index=True)
+    queue_id: Mapped[str] = mapped_column(String(100), index=True)  # the queue it happened in (reports)
+    at: Mapped[dt.datetime] = mapped_column(Moment)
+    # created, taken, released, transferred, answered, note, closed, reopened, citizen, reminded
+    action: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str | None] = mapped_column(String(200))  # the staff member's name; None: the citizen or Opora
+    detail: Mapped[str | None] = mapped_column(String(200))  # transferred: "from>to" queues; closed: the status before
 
 
 class StaffMessage(Base):

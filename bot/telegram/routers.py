@@ -18,7 +18,8 @@ GROUPS = ("group", "supergroup")
 
 
 def user_of(sender: TelegramUser) -> User:
-    return User(CHANNEL, str(sender.id), sender.first_name, sender.language_code)
+    """The person as Telegram gives them; their full name is what colleagues read ("taken by …")."""
+    return User(CHANNEL, str(sender.id), sender.full_name, sender.language_code)
 
 
 def replied(message: Message) -> str | None:

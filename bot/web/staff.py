@@ -2,7 +2,6 @@
 from a browser. It is one staff chat ("web", "staff") bound to every queue, opened with a
 token printed at start-up; new requests reach it through the outbox like any staff chat."""
 
-import datetime as dt
 import hashlib
 import hmac
 
@@ -31,11 +30,8 @@ MAX_ROWS = 200  # rows of the list sent at once (the count says how many matched
 
 
 class StaffView:
-    def __init__(
-        self, services: Services, inbox: WebInbox, token: str, sessions: Sessions, reminder_hours: float = 4.0
-    ):
+    def __init__(self, services: Services, inbox: WebInbox, token: str, sessions: Sessions):
         self.services = services
-        self.reminder_hours = reminder_hours  # working hours after which an unanswered request is overdue
         self.inbox = inbox
         self.sessions = sessions
         self._key = hashlib.sha256(token.encode()).digest()
@@ -46,7 +42,9 @@ class StaffView:
         http.router.add_post("/staff/logout", self.logout)
         http.router.add_get("/staff/api/requests", self.requests)
         http.router.add_get(r"/staff/api/requests/{id:\d+}", self.detail)
-        http.router.add_post(r"/staff/api/requests/{id:\d+}/{action:take|close|reply|note}", self.act)
+        http.router.add_post(
+            r"/staff/api/requests/{id:\d+}/{action:take|release|transfer|close|reopen|reply|note}", self.act
+        )
         http.router.add_get("/staff/api/inbox", self.poll)
         http.router.add_get("/staff/api/offices", self.offices)
         http.router.add_post(r"/staff/api/offices/{id:\d+}", self.check)
@@ -83,7 +81,7 @@ class StaffView:
             return web.json_response({"error": _("Search for at most %(n)d characters.", n=MAX_QUERY)}, status=400)
         found = await self._find(me, (queue,) if queue else me.queues, view, words)
         found.sort(key=lambda r: (aware(r.created_at), r.id), reverse=sort == "newest")
-        clocks = self._clocks()
+        clocks = await workplace.Clocks.read(self.services)
         rows = [await workplace.row(self.services, r, _, clocks) for r in found[:MAX_ROWS]]
         open_ = await self.services.desk.open_requests(CHANNEL, me.chat)
         queues = [
@@ -114,11 +112,14 @@ class StaffView:
             found = await self._one(me, int(request.match_info["id"]))
         except (NotFound, AccessDenied) as error:
             return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
-        return web.json_response(await workplace.detail(self.services, found, _, self._clocks()))
+        return web.json_response(
+            await workplace.detail(self.services, found, _, await workplace.Clocks.read(self.services))
+        )
 
     async def act(self, request: web.Request) -> web.Response:
-        """An action on a request: take, close, reply {"text"}, note {"text"}. What changed comes back
-        as the request's row; a refusal changes nothing and says why."""
+        """An action on a request: take, release, transfer {"queue"}, close, reopen, reply {"text"},
+        note {"text"}, by the staff member at the browser. What changed comes back as the request's
+        row (and whether it can be undone); a refusal changes nothing and says why."""
         me = await self._me(request)
         if me is None:
             return web.json_response({"error": "log in"}, status=401)
@@ -126,7 +127,6 @@ class StaffView:
         if refused := self._forged(request, _):
             return refused
         number, action = int(request.match_info["id"]), request.match_info["action"]
-        desk, services = self.services.desk, self.services
         try:
             body = await read_json(request, MAX_BODY) if request.can_read_body else {}
         except BadBody:
@@ -137,27 +137,45 @@ class StaffView:
             return web.json_response(
                 {"error": _("Write the text first (at most %(n)d characters).", n=MAX_TEXT)}, status=400
             )
+        actions, by = staffdesk.StaffActions(self.services), me.name
         try:
             if not 0 < number < MAX_NUMBER:
                 raise NotFound(number)
+            undo = False
             if action == "take":
-                changed = await desk.take(number, CHANNEL, me.chat, notify=staffdesk.notice(services, "taken"))
+                changed = await actions.take(number, CHANNEL, me.chat, by)
                 done = _("Request No. %(n)d is yours.", n=number)
+            elif action == "release":
+                changed = await actions.release(number, CHANNEL, me.chat, by)
+                done = _("Request No. %(n)d waits to be taken again.", n=number)
+            elif action == "transfer":
+                target = str(body.get("queue") or "")
+                if await self.services.desk.queue(target) is None:
+                    return web.json_response(
+                        {"error": _("There is no such queue. Choose one from the list.")}, status=400
+                    )
+                changed = await actions.transfer(number, CHANNEL, me.chat, target, by)
+                done = _(
+                    "Request No. %(n)d is passed to %(queue)s.",
+                    n=number,
+                    queue=await workplace.queue_name(self.services, target, _),
+                )
             elif action == "close":
-                changed = await desk.close(number, CHANNEL, me.chat, notify=staffdesk.notice(services, "closed"))
-                done = _("Request No. %(n)d is closed.", n=number)
+                changed = await actions.close(number, CHANNEL, me.chat, by)
+                done, undo = _("Request No. %(n)d is closed.", n=number), True
+            elif action == "reopen":
+                changed = await actions.reopen(number, CHANNEL, me.chat, by)
+                done = _("Request No. %(n)d is open again.", n=number)
             elif action == "reply":
-                answered = staffdesk.notice(services, "answered", text)
-                changed = await desk.reply(number, CHANNEL, me.chat, text, relay=answered)
+                changed = await actions.reply(number, CHANNEL, me.chat, text, by)
                 done = _("Sent to the citizen (request No. %(n)d).", n=number)
             else:
-                changed = await desk.note(number, CHANNEL, me.chat, text)
+                changed = await actions.note(number, CHANNEL, me.chat, text, by)
                 done = _("Note saved. The citizen does not see it.")
         except (NotFound, AccessDenied, Closed) as error:
             return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
-        return web.json_response(
-            {"message": done, "request": await workplace.row(self.services, changed, _, self._clocks())}
-        )
+        row = await workplace.row(self.services, changed, _, await workplace.Clocks.read(self.services))
+        return web.json_response({"message": done, "request": row, "undo": undo})
 
     async def _me(self, request: web.Request) -> workplace.Me | None:
         """The staff member at the browser, or None when not logged in. With the shared token it
@@ -169,34 +187,22 @@ class StaffView:
 
     async def _find(self, me: workplace.Me, queues: tuple[str, ...], view: str, words: str) -> list[HelpRequest]:
         number = _number(words)
-        statuses = workplace.VIEWS[view]
-        found = [
-            r
-            for r in await self.services.desk.open_requests(CHANNEL, me.chat)
-            if r.queue_id in queues and r.status in statuses and (number is None or r.id == number)
-        ]
-        if words and number is None:
-            lowered = words.casefold()
-            found = [
-                r
-                for r in found
-                if any(lowered in (m.text or "").casefold() for m in await self.services.desk.messages(r.id))
-            ]
+        found = await self.services.desk.search(
+            queues,
+            text=words if number is None and words else None,
+            number=number,
+            statuses=workplace.VIEWS[view],
+            limit=MAX_ROWS,
+        )
+        if view == "mine":
+            found = [r for r in found if r.taken_at is not None and r.taken_by == me.name]
         return found
 
     async def _one(self, me: workplace.Me, number: int) -> HelpRequest:
-        """One of the staff member's requests; NotFound or AccessDenied (another queue's) else."""
+        """One of the staff member's requests, open or closed; NotFound or AccessDenied (another queue's) else."""
         if not 0 < number < MAX_NUMBER:
             raise NotFound(number)
-        found = next((r for r in await self.services.desk.open_requests(CHANNEL, me.chat) if r.id == number), None)
-        if found is None:
-            raise NotFound(number)
-        if found.queue_id not in me.queues:
-            raise AccessDenied(number)
-        return found
-
-    def _clocks(self) -> workplace.Clocks:
-        return workplace.Clocks(self.services, self.services.now(), dt.timedelta(hours=self.reminder_hours))
+        return await self.services.desk.request(number, CHANNEL, me.chat)
 
     async def offices(self, request: web.Request) -> web.Response:
         """The offices whose facts staff are asked to confirm or correct, as the question each."""

@@ -4,22 +4,19 @@ and private notes, ready answers, the queues it can go to, its audit trail). Eve
 the staff member's language; only a ready answer is in the citizen's, since it is sent to them."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import staffdesk
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator
+from bot.core.staff import deadlines
 from bot.helpdesk.desk import OPEN
-from bot.helpdesk.models import HelpRequest, aware
-from bot.helpdesk.worktime import working_time
-from catalog.directory import TIMEZONES, Hours
+from bot.helpdesk.models import HelpRequest, RequestEvent, aware
+from bot.helpdesk.worktime import Deadlines
 from catalog.texts import pick
-from catalog.vocabulary import N_
 
-# The citizen's language, named in the staff member's.
-LANGUAGES = {"bg": N_("Bulgarian"), "uk": N_("Ukrainian")}
 # The list's views: which statuses each shows ("mine": the open ones the staff member took).
 VIEWS: dict[str, tuple[str, ...]] = {
     "open": OPEN,
@@ -44,33 +41,23 @@ class Me:
 
 @dataclass
 class Clocks:
-    """The working hours and time zone of each queue's office, read once per answer."""
+    """Now, and when each queue's requests are overdue (the reminders' measure), read once per answer."""
 
-    services: Services
     now: dt.datetime
-    reminder_after: dt.timedelta
-    _known: dict[str, tuple[list[Hours] | None, str]] = field(default_factory=dict)
+    deadlines: Deadlines
 
-    async def of(self, queue_id: str) -> tuple[list[Hours] | None, str]:
-        if queue_id not in self._known:
-            info = await self.services.desk.queue(queue_id)
-            office = info and info.location_id and await self.services.directory.office(info.location_id)
-            zone = TIMEZONES.get((info.country if info else None) or "", "Europe/Sofia")
-            self._known[queue_id] = (office.hours if office else None, zone)
-        return self._known[queue_id]
+    @classmethod
+    async def read(cls, services: Services) -> "Clocks":
+        return cls(services.now(), await deadlines(services))
 
-    async def waited(self, request: HelpRequest) -> dt.timedelta:
-        """Working time since the request came, by its office's hours (as reminders count it)."""
-        hours, zone = await self.of(request.queue_id)
-        return working_time(aware(request.created_at), self.now, hours, zone)
+    def waited(self, request: HelpRequest) -> dt.timedelta:
+        return self.deadlines.waited(request, self.now)
 
-    async def overdue(self, request: HelpRequest) -> bool:
-        """Unanswered for longer than staff are reminded after."""
-        return request.status == "received" and await self.waited(request) >= self.reminder_after
+    def overdue(self, request: HelpRequest) -> bool:
+        return self.deadlines.overdue(request, self.now)
 
-    async def when(self, request: HelpRequest, moment: dt.datetime, _: Translator) -> str:
-        zone = ZoneInfo((await self.of(request.queue_id))[1])
-        local = aware(moment).astimezone(zone)
+    def when(self, request: HelpRequest, moment: dt.datetime, _: Translator) -> str:
+        local = aware(moment).astimezone(ZoneInfo(self.deadlines.zones.get(request.queue_id, "Europe/Sofia")))
         return f"{_.date(local.date())}, {_.time(local.time())}"
 
 
@@ -105,11 +92,14 @@ async def row(services: Services, request: HelpRequest, _: Translator, clocks: C
         "status": request.status,
         "status_label": _(staffdesk.STATUS[request.status]),
         "topic": topic,
-        "language": _(LANGUAGES[request.language]) if request.language in LANGUAGES else request.language,
-        "created": await clocks.when(request, request.created_at, _),
-        "age": "" if closed else age(_, request, await clocks.waited(request), clocks.now),
-        "closed": await clocks.when(request, request.closed_at, _) if closed and request.closed_at else None,
-        "overdue": await clocks.overdue(request),
+        "language": staffdesk.language_name(_, request.language),
+        "town": staffdesk.town_name(services, request.town, _.lang) if request.town else None,
+        "created": clocks.when(request, request.created_at, _),
+        "age": "" if closed else age(_, request, clocks.waited(request), clocks.now),
+        "closed": clocks.when(request, request.closed_at, _) if closed and request.closed_at else None,
+        "overdue": clocks.overdue(request),
+        # who took it: a name, or "a colleague" for one taken where no name is known
+        "taken_by": (request.taken_by or _("a colleague")) if request.taken_at is not None and not closed else None,
     }
 
 
@@ -125,13 +115,17 @@ async def detail(services: Services, request: HelpRequest, _: Translator, clocks
                 "text": pick(texts, request.language) or "",  # sent to the citizen: in their language
             }
         )
+    closed = request.status == "closed"
     return {
         **await row(services, request, _, clocks),
+        "can_release": request.taken_at is not None and not closed,
+        "can_transfer": not closed,
+        "can_reopen": closed and request.erased_at is None,
         "phone": request.phone,
         "unreachable": request.citizen_unreachable,
         "location": [request.latitude, request.longitude] if request.latitude is not None else None,
         "messages": [
-            {"author": m.author, "text": m.text or "", "when": await clocks.when(request, m.created_at, _)}
+            {"author": m.author, "text": m.text or "", "when": clocks.when(request, m.created_at, _)}
             for m in await services.desk.messages(request.id)
         ],
         "canned": canned,
@@ -140,4 +134,17 @@ async def detail(services: Services, request: HelpRequest, _: Translator, clocks
             for q in await services.desk.queues()
             if q.id != request.queue_id
         ],
+        "events": [await event(services, request, e, _, clocks) for e in await services.desk.events(request.id)],
     }
+
+
+async def event(
+    services: Services, request: HelpRequest, happened: RequestEvent, _: Translator, clocks: Clocks
+) -> dict[str, Any]:
+    """One line of the audit trail: when, who (a staff member's name; none for the citizen and
+    Opora), what (a transfer says from which queue to which)."""
+    what = _(staffdesk.ACTIONS.get(happened.action, happened.action))
+    if happened.action == "transferred" and happened.detail and ">" in happened.detail:
+        source, target = happened.detail.split(">", 1)
+        what += f": {await queue_name(services, source, _)} → {await queue_name(services, target, _)}"
+    return {"when": clocks.when(request, happened.at, _), "by": happened.by, "what": what}

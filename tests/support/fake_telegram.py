@@ -152,8 +152,10 @@ class TelegramChat:
         language_code: str,
         webhook: tuple[str, str] | None = None,
         group: int | None = None,
+        name: str = "Olena",
     ):
         self.api, self.user_id, self.language_code = api, user_id, language_code
+        self.name = name
         self.webhook = webhook  # (url, secret) in webhook mode
         self.chat = (
             {"id": group, "type": "supergroup", "title": "Staff"} if group else {"id": user_id, "type": "private"}
@@ -162,7 +164,9 @@ class TelegramChat:
 
     @property
     def sender(self) -> dict:
-        return {"id": self.user_id, "is_bot": False, "first_name": "Olena", "language_code": self.language_code}
+        first, _, last = self.name.partition(" ")
+        named = {"first_name": first, **({"last_name": last} if last else {})}
+        return {"id": self.user_id, "is_bot": False, **named, "language_code": self.language_code}
 
     def _message(self, **content) -> dict:
         return {

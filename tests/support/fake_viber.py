@@ -54,9 +54,9 @@ class FakeViberAPI(Watched):
 
 
 class ViberUser:
-    def __init__(self, api: FakeViberAPI, webhook: str, token: str, user_id: str, language: str):
+    def __init__(self, api: FakeViberAPI, webhook: str, token: str, user_id: str, language: str, name: str = "Halyna"):
         self.api, self.webhook, self.token = api, webhook, token
-        self.profile = {"id": user_id, "name": "Halyna", "language": language, "country": "UA", "api_version": 10}
+        self.profile = {"id": user_id, "name": name, "language": language, "country": "UA", "api_version": 10}
         self.tokens = itertools.count(int(time.time() * 1000))
         self.welcome: dict = {}
 

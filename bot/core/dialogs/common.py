@@ -34,6 +34,8 @@ class Services:
     no_phone_button_channels: frozenset[str] = frozenset({"web", "terminal"})
     # A typed message goes to the person's open request while its last staff reply is younger.
     follow_up_window: dt.timedelta = dt.timedelta(hours=72)
+    # A request waiting this long (working time) for its first response is overdue: staff are reminded.
+    reminder_after: dt.timedelta = dt.timedelta(hours=4)
 
 
 @dataclass

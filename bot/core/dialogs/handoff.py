@@ -436,12 +436,19 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
             phone=draft.get("phone"),
             location=(draft["location"][0], draft["location"][1]) if draft.get("location") else None,
             key=_key(turn, draft),
+            town=turn.state.data.get("place") or _town_in(turn, draft["text"]),
         ),
-        card=lambda request, text: staffdesk.card(turn.services, request, text, topic=topic),
+        card=lambda request, text, lang: staffdesk.card(turn.services, request, text, lang, topic=topic),
     )
     turn.state.data["handoff"] = HandoffDraft(sent=request.id, queue=draft["queue"])
     turn.state.flow = None
     return await _received(turn, request.id, draft["queue"])
+
+
+def _town_in(turn: Turn, text: str) -> str | None:
+    """The town a request's words name ("… lives alone in Kazanlak"), where it is not from; None when none."""
+    found = turn.services.answers.ask(text[:MAX_QUESTION], lang=turn._.lang, top=1)
+    return next((p for p in found.places if p not in found.origins), None)
 
 
 async def _received(turn: Turn, request_id: int, queue_id: str) -> list[Reply]:
@@ -532,8 +539,15 @@ async def _to_request(turn: Turn, request_id: int, text: str) -> list[Reply] | N
         user.channel,
         user.id,
         text[:MAX_TEXT],
-        relay=lambda request: staffdesk.citizen_message(turn.services, request, text[:MAX_TEXT]),
+        relay=lambda request, lang: staffdesk.citizen_message(turn.services, request, text[:MAX_TEXT], lang),
     )
+    return None
+
+
+async def not_a_staff_answer(turn: Turn, text: str) -> list[Reply] | None:
+    """A staff member pressed ✉ Reply in a staff chat, then wrote here: this text is theirs, a question."""
+    turn.state.flow = None
+    turn.state.data.pop("staff_reply", None)
     return None
 
 
