@@ -4,7 +4,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from bot.core import staff, staffdesk, verification
 from bot.core.conversation import Conversation
 from bot.core.dialogs.common import Services
 from bot.core.state import UPDATES_KEPT, StateStore
+from bot.helpdesk.accounts import FIRST_ADMIN, LINK_LIFETIME, Accounts
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.models import OutboxMessage
 from bot.helpdesk.outbox import Delivery, Sender
@@ -30,6 +30,7 @@ from bot.settings import Settings
 from bot.storage.engine import make_engine, sessions
 from bot.storage.migrate import check_current, create_schema, is_new
 from bot.web.inbox import WebInbox, WebInboxMessage
+from bot.web.sessions import end_account
 from catalog.directory import Directory
 from catalog.loader import load_catalog
 from catalog.models import Service
@@ -130,12 +131,25 @@ async def erase_web_inbox(session: AsyncSession, request_ids: list[int], person:
 
 
 # Failures counted across workers before a chat or an address must wait: wrong /join codes (40
-# bits, but guessing is not free), and wrong staff tokens, per address and from everywhere.
+# bits, but guessing is not free), and wrong staff passwords, per address, per name typed (known
+# or not: the answer must not tell) and from everywhere.
 FAILURE_LIMITS = {
     "join failures": "5/hour",
     "staff log-in failures": "10/15minutes",
+    "staff log-in failures, name": "5/15minutes",
     "staff log-in failures, all": "600/minute",
 }
+
+
+def build_accounts(app: App, now: Clock = utc_now) -> Accounts:
+    """Staff accounts; disabling one (or setting a new password) ends its web sessions at once."""
+    return Accounts(app.sessions, now, enders=[end_account])
+
+
+def set_password_link(settings: Settings, token: str, lang: str) -> str:
+    """The one-time link, in the account's language: the token after '#' never reaches a server's
+    log, nor a Referer."""
+    return f"{settings.base_url()}/staff/password?lang={lang}#{token}"
 
 
 def build_desk(app: App, now: Clock = utc_now) -> HelpDesk:
@@ -232,11 +246,10 @@ async def serve(app: App) -> None:
     """`opora run`: every channel whose token is configured, and the web chat with the staff
     view (by default when there is no token), until SIGINT or SIGTERM."""
     # A channel's library is imported only when that channel runs (aiogram alone takes two seconds).
-    from bot.web.chat import CHANNEL as WEB
+    from bot.web.accounts import AccountsView, StaffAuth
     from bot.web.chat import WebChat
     from bot.web.guard import Guard, GuardedSite
     from bot.web.sessions import Sessions, shared_key
-    from bot.web.staff import CHAT as STAFF_CHAT
     from bot.web.staff import StaffView
 
     settings = app.settings
@@ -304,9 +317,11 @@ async def serve(app: App) -> None:
         inbox = senders["web"] = WebInbox(app.sessions)
         sessions = Sessions(app.sessions, conversation.services.now, await shared_key(app.sessions, "web-session"))
         WebChat(conversation, inbox, sessions).register(http)
-        token = settings.staff_token.get_secret_value() if settings.staff_token else secrets.token_urlsafe(16)
-        StaffView(conversation.services, inbox, token, sessions).register(http)
-        await conversation.services.desk.bind_everywhere(WEB, STAFF_CHAT)
+        accounts = build_accounts(app, conversation.services.now)
+        auth = StaffAuth(accounts, sessions, conversation.services)
+        AccountsView(auth, settings).register(http)
+        StaffView(conversation.services, inbox, auth).register(http)
+        first_admin = await accounts.first_admin(settings.default_language)
     delivery = Delivery(
         app.sessions,
         senders,
@@ -326,13 +341,15 @@ async def serve(app: App) -> None:
     await GuardedSite(runner, guard, settings.http_host, settings.http_port).start()
     log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
     if web_chat:
-        # On standard output, not in the log, and only when it was made here: the token is a secret.
-        login = f"?token={token}" if settings.staff_token is None else "  (log in with OPORA_STAFF_TOKEN)"
-        print(
-            f"Opora web chat: http://{settings.http_host}:{settings.http_port}/\n"
-            f"Staff view:     http://{settings.http_host}:{settings.http_port}/staff{login}",
-            flush=True,
-        )
+        # On standard output, not in the log: the link is a secret, shown once.
+        print(f"Opora web chat: {settings.base_url()}/\nStaff view:     {settings.base_url()}/staff", flush=True)
+        if first_admin:
+            link = set_password_link(settings, first_admin, settings.default_language)
+            print(
+                f"No staff account yet: the first admin ({FIRST_ADMIN!r}, on every queue) sets a password within "
+                f"{LINK_LIFETIME.days * 24} hours at\n{link}",
+                flush=True,
+            )
     if viber and settings.viber_webhook_url:
         from bot.viber.webhook import PATH as VIBER_PATH
 

@@ -14,6 +14,7 @@ from bot.answers import render
 from bot.app import (
     App,
     OutdatedSchema,
+    build_accounts,
     build_app,
     build_desk,
     build_engine,
@@ -21,8 +22,10 @@ from bot.app import (
     chat_in_terminal,
     ensure_catalog,
     serve,
+    set_password_link,
 )
 from bot.core.i18n import MissingTranslations, check_translations
+from bot.helpdesk.accounts import LANGUAGES, LINK_LIFETIME, ROLES, Account, AccountError, listing
 from bot.helpdesk.desk import NotFound
 from bot.operations import configure_logging
 from bot.settings import Settings
@@ -90,11 +93,36 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question", nargs="*")
     ask.set_defaults(handler=cmd_ask)
 
-    staff = commands.add_parser("staff", help="staff queues: list, invite a staff chat, report")
+    staff = commands.add_parser("staff", help="staff accounts and queues: add, list, invite, report")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
-    staff_commands.add_parser("queues", help="list the queues: id, then name").set_defaults(handler=cmd_queues)
-    invite = staff_commands.add_parser("invite", help="a one-time code (24 h) to bind a staff chat: /join CODE")
-    invite.add_argument("queue_id")
+    add = staff_commands.add_parser("add", help="a staff account for the web staff view; prints its one-time link")
+    add.add_argument("name", help="as colleagues see it, e.g. 'Maria Ivanova'; also the log-in name")
+    add.add_argument("--queue", action="append", required=True, dest="queues", metavar="QUEUE_ID", help="repeatable")
+    add.add_argument("--role", choices=ROLES, default="agent")
+    add.add_argument("--language", choices=LANGUAGES, default="bg", help="the staff view's language")
+    add.set_defaults(handler=cmd_staff_add)
+    listing = staff_commands.add_parser("list", help="the staff accounts: name, role, language, state, queues")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_staff_list)
+    for action, help_ in (
+        ("disable", "no more log-in: its sessions end and it leaves its queues at once"),
+        ("enable", "it may log in again, on its queues"),
+    ):
+        change = staff_commands.add_parser(action, help=help_)
+        change.add_argument("name")
+        change.set_defaults(handler=cmd_staff_change, action=action)
+    queues = staff_commands.add_parser(
+        "queues", help="the queues (id, then name); with NAME, that account's, which --queue replaces"
+    )
+    queues.add_argument("name", nargs="?", help="an account")
+    queues.add_argument("--queue", action="append", dest="queues", metavar="QUEUE_ID", help="repeatable")
+    queues.set_defaults(handler=cmd_queues)
+    invite = staff_commands.add_parser(
+        "invite",
+        help="an account's new one-time link to set a password; for a queue id, a one-time code (24 h) "
+        "to bind a Telegram or Viber staff chat: /join CODE",
+    )
+    invite.add_argument("name", metavar="NAME_OR_QUEUE_ID")
     invite.set_defaults(handler=cmd_invite)
     verify = staff_commands.add_parser(
         "verify", help="ask the queue's staff chats now to confirm or correct each office's facts"
@@ -240,22 +268,84 @@ async def cmd_ask(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+BAD_INPUT = 2  # as argparse's own errors
+
+
 @with_app
 async def cmd_queues(app: App, args: argparse.Namespace) -> int:
     await ensure_catalog(app)
-    for queue in await build_desk(app).queues():
-        print(f"{queue.id}\t{pick(queue.name, app.settings.default_language)}")
+    if args.name is None:
+        if args.queues:
+            print("--queue needs an account: opora staff queues NAME --queue QUEUE_ID", file=sys.stderr)
+            return BAD_INPUT
+        for queue in await build_desk(app).queues():
+            print(f"{queue.id}\t{pick(queue.name, app.settings.default_language)}")
+        return 0
+    accounts = build_accounts(app)
+    try:
+        account = await accounts.set_queues(args.name, args.queues) if args.queues else await accounts.named(args.name)
+        if account is None:
+            raise AccountError("unknown", args.name)
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return BAD_INPUT
+    print(f"{account.name}: {' '.join(account.queues)}")
+    return 0
+
+
+@with_app
+async def cmd_staff_add(app: App, args: argparse.Namespace) -> int:
+    await ensure_catalog(app)
+    try:
+        account, token = await build_accounts(app).add(args.name, args.queues, args.role, args.language)
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return BAD_INPUT
+    _print_link(app, account, token)
+    return 0
+
+
+def _print_link(app: App, account: Account, token: str) -> None:
+    print(f"Give {account.name} this link to set a password; it works once, within {LINK_LIFETIME.days * 24} hours:")
+    print(set_password_link(app.settings, token, account.language))
+
+
+@with_app
+async def cmd_staff_list(app: App, args: argparse.Namespace) -> int:
+    listed = listing(await build_accounts(app).all(), dt.datetime.now(dt.UTC))
+    if args.json:
+        print(json.dumps(listed, ensure_ascii=False, indent=1))
+    for item in [] if args.json else listed:
+        print("\t".join([item["name"], item["role"], item["language"], item["state"], " ".join(item["queues"])]))
+    return 0
+
+
+@with_app
+async def cmd_staff_change(app: App, args: argparse.Namespace) -> int:
+    accounts = build_accounts(app)
+    try:
+        account = await (accounts.disable(args.name) if args.action == "disable" else accounts.enable(args.name))
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return BAD_INPUT
+    print(f"{account.name}: {args.action}d")
     return 0
 
 
 @with_app
 async def cmd_invite(app: App, args: argparse.Namespace) -> int:
+    """An account's new link; a queue id's /join code (Telegram and Viber staff chats)."""
     await ensure_catalog(app)
+    accounts, desk = build_accounts(app), build_desk(app)
+    if await accounts.named(args.name):
+        account, token = await accounts.invite(args.name)
+        _print_link(app, account, token)
+        return 0
     try:
-        code = await build_desk(app).invite(args.queue_id)
+        code = await desk.invite(args.name)
     except NotFound:
-        print(f"no queue {args.queue_id!r}; see `opora staff queues`", file=sys.stderr)
-        return 1
+        print(f"no account or queue {args.name!r}; see `opora staff list` and `opora staff queues`", file=sys.stderr)
+        return BAD_INPUT
     print(f"Send this in the staff chat within 24 hours (it works once): /join {code}")
     print(code)
     return 0

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog import SEED_DATA
@@ -26,9 +26,9 @@ class Settings(BaseSettings):
     viber_bot_name: str = "Opora"
     viber_bot_avatar: str | None = None  # an image URL shown with the bot's messages
     web_chat: bool | None = None  # the web chat and the /staff view; by default on when no bot token is set
-    # Opens /staff; when unset, a new one is printed at each start. At least 16 characters: the
-    # log-in is rate-limited, but a short token is still guessed.
-    staff_token: SecretStr | None = Field(None, min_length=16)
+    # Where staff open Opora, for the one-time links of staff accounts (`opora staff add`), e.g.
+    # https://opora.example.org; by default http://OPORA_HTTP_HOST:OPORA_HTTP_PORT.
+    public_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     redis_url: str | None = None
@@ -58,3 +58,6 @@ class Settings(BaseSettings):
     web_head_seconds: float = 10.0  # for a request's head, and between requests on one connection (bot/web/guard.py)
     draft_hours: float = 24.0  # a help-request draft never sent is deleted after this, with all it holds
     idle_state_days: int = 30  # a conversation nobody continued for this long is forgotten
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")

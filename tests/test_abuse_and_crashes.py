@@ -297,11 +297,12 @@ async def test_m2_the_same_draft_at_once_on_two_workers_is_one_request(db):
 
 
 async def test_m4_after_forget_nothing_of_the_person_is_left_in_any_table(opora):
+    from bot.app import build_accounts
     from bot.web.chat import CHANNEL
-    from bot.web.staff import CHAT
 
     desk = opora.conversation.services.desk
-    await desk.bind_everywhere(CHANNEL, CHAT)  # the staff view, whose inbox gets the cards
+    staff, _link = await build_accounts(opora).add("Staff", [q.id for q in await desk.queues()])
+    chat = staff.chat  # a staff account's view, whose inbox gets the cards
     web = person(opora, "forget-me-0123456789abcdef", CHANNEL)
     marker, phone = "FORGETME пані Олена, вул. Трояндова 5", "+359 877 111 222"
     await to_consent(web, marker, phone=phone)
@@ -312,7 +313,7 @@ async def test_m4_after_forget_nothing_of_the_person_is_left_in_any_table(opora)
     delivery = Delivery(opora.sessions, {CHANNEL: inbox}, opora.clock)
     while await delivery.deliver_due():
         pass
-    await desk.reply(number, CHANNEL, CHAT, "Відповідь для Олени", relay=lambda r: _message("answer"))
+    await desk.reply(number, CHANNEL, chat, "Відповідь для Олени", relay=lambda r: _message("answer"))
     while await delivery.deliver_due():
         pass
     assert await _traces(opora, web.user.id, marker, phone)  # the check sees them before

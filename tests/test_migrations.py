@@ -104,6 +104,7 @@ async def test_a_database_made_by_create_all_is_adopted(engine):
         await conn.execute(text("DROP TABLE opora_verification"))  # nor revision 0007's table
         await conn.execute(text("DROP INDEX ix_opora_help_request_person"))  # nor revision 0008's index
         await conn.execute(text("DROP TABLE opora_web_transcript"))  # nor revision 0009's
+        await conn.execute(text("DROP TABLE opora_staff_account"))  # nor revision 0010's
         await conn.execute(text("DROP TABLE opora_request_event"))  # nor revision 0011's
         for table, column in (("opora_help_request", "taken_by"), ("opora_help_request", "town")):
             await conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))

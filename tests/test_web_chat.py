@@ -3,7 +3,7 @@
 import pytest
 from aiohttp import ClientSession, CookieJar
 from support.waiting import wait_until
-from support.web_visitor import STAFF_TOKEN, Visitor, WebOpora, text
+from support.web_visitor import ADMIN, StaffBrowser, Visitor, WebOpora, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
@@ -22,9 +22,13 @@ async def visitor(opora):
     await visitor.close()
 
 
-async def test_the_staff_link_is_printed_at_start_up_without_a_configured_token(opora):
+async def test_with_no_staff_account_a_first_admins_one_time_link_is_printed_at_start_up(opora):
     printed = "".join(opora.printed)
-    assert f"http://127.0.0.1:{opora.port}/staff" in printed and STAFF_TOKEN not in printed
+    assert f"http://127.0.0.1:{opora.port}/staff\n" in printed
+    link = opora.first_admin_link()
+    assert link.startswith(f"http://127.0.0.1:{opora.port}/staff/password?lang=bg#")
+    token = link.partition("#")[2]
+    assert len(token) >= 40 and token not in opora.log.read_text(errors="replace")  # printed, never logged
 
 
 async def test_a_ukrainian_conversation(visitor):
@@ -111,9 +115,10 @@ async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor)
     try:
         async with staff.get(opora.url + "/staff/api/requests") as response:
             assert response.status == 401
-        async with staff.post(opora.url + "/staff/login", data={"token": "wrong"}) as response:
-            assert response.url.query.get("error") == "1"
-        async with staff.get(opora.url + "/staff", params={"token": STAFF_TOKEN}) as response:
+        password = await opora.admin()
+        async with staff.post(opora.url + "/staff/login", data={"name": ADMIN, "password": "wrong"}) as response:
+            assert response.url.query.get("error") == "wrong"
+        async with staff.post(opora.url + "/staff/login", data={"name": ADMIN, "password": password}) as response:
             assert response.status == 200 and "staff.js" in await response.text()
         async with staff.get(opora.url + "/staff/api/requests") as response:
             staff.headers["X-CSRF-Token"] = (await response.json())["csrf"]  # staff.js keeps it so
@@ -172,10 +177,13 @@ async def test_staff_answer_a_web_citizen_through_the_staff_view(opora, visitor)
 
 
 async def test_staff_correct_an_offices_phone_from_the_staff_view(opora, visitor):
-    """The staff view is a staff chat bound to every queue: it is asked about the offices, and a
-    correction made there is what a citizen's card shows next, confirmed."""
+    """The first admin's staff view is a staff chat bound to every queue: it is asked about the
+    offices, and a correction made there is what a citizen's card shows next, confirmed."""
     office = "kazanlak-home-patronage-office"
-    staff = ClientSession(headers={"Authorization": f"Bearer {STAFF_TOKEN}"})
+    browser = StaffBrowser(opora)
+    await browser.logs_in()
+    staff = browser.http
+    staff.headers["X-CSRF-Token"] = browser.csrf
     try:
 
         async def asked_about_the_office() -> dict | None:  # the staff duties ask at start-up

@@ -6,8 +6,7 @@ erase it."""
 import datetime as dt
 
 import pytest
-from aiohttp import ClientSession, CookieJar
-from support.web_visitor import STAFF_TOKEN, Visitor, WebOpora, text
+from support.web_visitor import StaffBrowser, Visitor, WebOpora, text
 
 from bot.web.inbox import KEEP, WebInbox
 
@@ -82,12 +81,11 @@ async def test_a_message_sent_again_with_its_key_is_answered_once(visitor):
 
 
 async def test_a_staff_answer_the_page_showed_joins_the_transcript(opora, visitor):
-    staff = ClientSession(cookie_jar=CookieJar(unsafe=True))
+    browser = StaffBrowser(opora)
+    staff = browser.http
     try:
-        async with staff.get(opora.url + "/staff", params={"token": STAFF_TOKEN}) as response:
-            assert response.status == 200
-        async with staff.get(opora.url + "/staff/api/requests") as response:
-            staff.headers["X-CSRF-Token"] = (await response.json())["csrf"]
+        assert await browser.logs_in() == 200
+        staff.headers["X-CSRF-Token"] = browser.csrf
 
         await visitor.opens_the_page()
         await visitor.says("/start")

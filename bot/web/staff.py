@@ -1,27 +1,24 @@
-"""The staff view at /staff: the open requests of every queue, to take, answer, note and close
-from a browser. It is one staff chat ("web", "staff") bound to every queue, opened with a
-token printed at start-up; new requests reach it through the outbox like any staff chat."""
-
-import hashlib
-import hmac
+"""The staff workplace at /staff: the requests of the logged-in account's queues as a list (by
+queue and status, searched by number or words, oldest waiting first) and one request's detail, to
+take, release, transfer, answer (with ready answers), note, close and reopen from a browser. Each
+account is a staff chat ("web", account.chat) bound to its queues (bot/web/accounts.py logs in);
+new requests reach it through the outbox like any staff chat. What the workplace shows of a
+request is in bot/web/workplace.py."""
 
 from aiohttp import web
 
 from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
-from bot.core.i18n import Translator, language
+from bot.core.i18n import Translator
 from bot.core.payloads import Verify
 from bot.helpdesk.desk import AccessDenied, Closed, NotFound
 from bot.helpdesk.models import HelpRequest, aware
 from bot.web import workplace
+from bot.web.accounts import StaffAuth
 from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json, reply_json
-from bot.web.guard import CSRF_HEADER, BadBody, read_json, secure
+from bot.web.guard import BadBody, read_json
 from bot.web.inbox import WebInbox
-from bot.web.sessions import STAFF_LIFETIME, Sessions, csrf_token
 
-CHAT = "staff"
-STAFF_USER = "staff"  # who types corrections in the staff view
-COOKIE = "opora_staff"
 MAX_TEXT = 4000
 MAX_BODY = 64 * 1024
 MAX_NUMBER = 2**31  # request numbers are database integers; anything bigger is no request
@@ -30,16 +27,13 @@ MAX_ROWS = 200  # rows of the list sent at once (the count says how many matched
 
 
 class StaffView:
-    def __init__(self, services: Services, inbox: WebInbox, token: str, sessions: Sessions):
+    def __init__(self, services: Services, inbox: WebInbox, auth: StaffAuth):
         self.services = services
         self.inbox = inbox
-        self.sessions = sessions
-        self._key = hashlib.sha256(token.encode()).digest()
+        self.auth = auth
 
     def register(self, http: web.Application) -> None:
         http.router.add_get("/staff", self.page)
-        http.router.add_post("/staff/login", self.login)
-        http.router.add_post("/staff/logout", self.logout)
         http.router.add_get("/staff/api/requests", self.requests)
         http.router.add_get(r"/staff/api/requests/{id:\d+}", self.detail)
         http.router.add_post(
@@ -50,18 +44,7 @@ class StaffView:
         http.router.add_post(r"/staff/api/offices/{id:\d+}", self.check)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        if token := request.query.get("token"):  # the link printed at start-up
-            return await self._log_in(request, token)
-        return web.FileResponse(STATIC / ("staff.html" if await self._allowed(request) else "staff-login.html"))
-
-    async def login(self, request: web.Request) -> web.StreamResponse:
-        return await self._log_in(request, str((await request.post()).get("token", ""))[:200])
-
-    async def logout(self, request: web.Request) -> web.StreamResponse:
-        await self.sessions.end(request.cookies.get(COOKIE))  # the cookie stops working everywhere
-        response = _see("/staff")
-        response.del_cookie(COOKIE, path="/staff")
-        return response
+        return web.FileResponse(STATIC / ("staff.html" if await self.auth.account(request) else "staff-login.html"))
 
     async def requests(self, request: web.Request) -> web.Response:
         """The list: `queue` (one of the staff member's, else all of them), `status` (open, mine,
@@ -92,14 +75,13 @@ class StaffView:
             }
             for q in me.queues
         ]
-        session = request.cookies.get(COOKIE)
         return web.json_response(
             {
                 "requests": rows,
                 "total": len(found),
                 "summary": _.plural("%(n)d request", "%(n)d requests", len(found)),
                 "queues": queues,  # the staff member's, to filter by
-                **({"csrf": csrf_token(session)} if session else {}),
+                "csrf": self.auth.csrf(request),
             }
         )
 
@@ -178,12 +160,13 @@ class StaffView:
         return web.json_response({"message": done, "request": row, "undo": undo})
 
     async def _me(self, request: web.Request) -> workplace.Me | None:
-        """The staff member at the browser, or None when not logged in. With the shared token it
-        is the one staff chat bound to every queue, reading the language the page asks for."""
-        if not await self._allowed(request):
+        """The logged-in staff member: their web staff chat, name, language (the page's language
+        buttons may override it) and queues; None when not logged in."""
+        account = await self.auth.account(request)
+        if account is None:
             return None
-        queues = tuple(await self.services.desk.staff_queues(CHANNEL, CHAT))
-        return workplace.Me(CHAT, None, self._translator(request).lang, queues)
+        lang = self.auth.translator(request, account).lang
+        return workplace.Me(account.chat, account.name, lang, tuple(account.queues))
 
     async def _find(self, me: workplace.Me, queues: tuple[str, ...], view: str, words: str) -> list[HelpRequest]:
         number = _number(words)
@@ -206,11 +189,11 @@ class StaffView:
 
     async def offices(self, request: web.Request) -> web.Response:
         """The offices whose facts staff are asked to confirm or correct, as the question each."""
-        if not await self._allowed(request):
+        if not (account := await self.auth.account(request)):
             return web.json_response({"error": "log in"}, status=401)
-        _ = self._translator(request)
+        _ = self.auth.translator(request, account)
         found = []
-        for asked in await self.services.desk.verifications.of_chat(CHANNEL, CHAT):
+        for asked in await self.services.desk.verifications.of_chat(CHANNEL, account.chat):
             question = await verification.question(self.services, asked, _.lang)
             found.append(
                 {
@@ -225,9 +208,9 @@ class StaffView:
     async def check(self, request: web.Request) -> web.Response:
         """An office's question answered: {"payload": "sv:…"} (its buttons) or {"text": …} (the
         correction typed after ✏ Correct). The replies are what a staff chat would read."""
-        if not await self._allowed(request):
+        if not (account := await self.auth.account(request)):
             return web.json_response({"error": "log in"}, status=401)
-        _ = self._translator(request)
+        _ = self.auth.translator(request, account)
         if refused := self._forged(request, _):
             return refused
         number = int(request.match_info["id"])
@@ -243,15 +226,15 @@ class StaffView:
             pressed = Verify.unpack(payload) if isinstance(payload, str) else None
             if pressed is not None and pressed.verification == number:
                 replies = await verification.press(
-                    self.services, pressed.pack(), CHANNEL, CHAT, STAFF_USER, None, _.lang
+                    self.services, pressed.pack(), CHANNEL, account.chat, account.chat, None, _.lang
                 )
             elif text and len(text) <= MAX_TEXT:
-                asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
+                asked = await self.services.desk.verifications.get(number, CHANNEL, account.chat)
                 if asked.status not in ("fixing", "proposed"):
                     await verification.press(
-                        self.services, Verify("fix", number).pack(), CHANNEL, CHAT, STAFF_USER, None, _.lang
+                        self.services, Verify("fix", number).pack(), CHANNEL, account.chat, account.chat, None, _.lang
                     )
-                    asked = await self.services.desk.verifications.get(number, CHANNEL, CHAT)
+                    asked = await self.services.desk.verifications.get(number, CHANNEL, account.chat)
                 replies = await verification.typed(self.services, asked, text, _.lang)
             else:
                 return web.json_response(
@@ -262,74 +245,22 @@ class StaffView:
         return web.json_response({"replies": [reply_json(r) for r in replies]})
 
     async def poll(self, request: web.Request) -> web.Response:
-        if not await self._allowed(request):
+        if not (account := await self.auth.account(request)):
             return web.json_response({"error": "log in"}, status=401)
         try:
             after = max(0, int(request.query.get("after", "0")))
         except ValueError:
             after = 0
-        found = await self.inbox.wait(CHAT, after, INBOX_WAIT)
+        found = await self.inbox.wait(account.chat, after, INBOX_WAIT)
         return web.json_response({"messages": [{"id": m.id, "replies": [message_json(m.message)]} for m in found]})
 
-    def _translator(self, request: web.Request) -> Translator:
-        return Translator(
-            language(request.query.get("lang"))
-            or language(request.headers.get("Accept-Language"))
-            or self.services.default_language
-        )
-
     def _forged(self, request: web.Request, _: Translator) -> web.Response | None:
-        """A change by cookie without this session's CSRF token: refused (API clients with the
-        token itself in Authorization need none)."""
-        if self._bearer(request) or request.headers.get(CSRF_HEADER) == csrf_token(request.cookies.get(COOKIE, "")):
+        """A change without this session's CSRF token: refused."""
+        if not self.auth.forged(request):
             return None
         return web.json_response(
             {"error": _("This request did not come from Opora's own page. Please reload the page.")}, status=403
         )
-
-    @staticmethod
-    def _bearer(request: web.Request) -> str:
-        return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-
-    def _right(self, token: str) -> bool:
-        return hmac.compare_digest(hashlib.sha256(token.encode()).digest(), self._key)
-
-    async def _allowed(self, request: web.Request) -> bool:
-        """A staff session the server issued and has not ended, or the token itself (API clients)."""
-        if bearer := self._bearer(request):
-            return await self._attempt(request, bearer)
-        return await self.sessions.staff_valid(request.cookies.get(COOKIE))
-
-    async def _attempt(self, request: web.Request, token: str) -> bool:
-        """The token, checked unless this address (or everyone) has guessed wrong too often."""
-        address = request.remote or "?"
-        limits = self.services.limits  # wrong tokens: a few per address, not many from everywhere
-        if not (
-            await limits.open("staff log-in failures", address)
-            and await limits.open("staff log-in failures, all", "all")
-        ):
-            return False
-        if self._right(token):
-            return True
-        await limits.count("staff log-in failures", address)
-        await limits.count("staff log-in failures, all", "all")
-        return False
-
-    async def _log_in(self, request: web.Request, token: str) -> web.StreamResponse:
-        if not await self._attempt(request, token):
-            return _see("/staff?error=1")
-        await self.sessions.end(request.cookies.get(COOKIE))  # a new session at every log-in
-        response = _see("/staff")
-        response.set_cookie(
-            COOKIE,
-            await self.sessions.staff(),
-            httponly=True,
-            samesite="Strict",
-            path="/staff",
-            secure=secure(request),
-            max_age=int(STAFF_LIFETIME.total_seconds()),
-        )
-        return response
 
 
 def _status(error: Exception) -> int:
@@ -340,7 +271,3 @@ def _number(words: str) -> int | None:
     """A request number as staff write it ("12", "№12", "#12"); None for words."""
     value = words.strip().lstrip("№#").strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else None
-
-
-def _see(location: str) -> web.Response:
-    return web.Response(status=303, headers={"Location": location})

@@ -17,9 +17,12 @@ CHAT = {
 }
 STAFF = {
     "staff_title": N_("Opora: requests for staff"),
-    "token_label": N_("Staff token (printed when Opora starts)"),
+    "name_label": N_("Your name"),
+    "password_label": N_("Password"),
     "log_in": N_("Log in"),
-    "wrong_token": N_("This token is wrong."),
+    "wrong_login": N_("The name or the password is wrong."),
+    "wait_login": N_("Too many attempts. Please try again in 15 minutes."),
+    "admin": N_("Accounts"),
     "no_requests": N_("No open requests."),
     "take": N_("🙋 Take"),
     "close": N_("✅ Close"),
@@ -60,7 +63,7 @@ STAFF = {
     "overdue": N_("⚠ Overdue"),
     "taken_by": N_("Taken by"),
     "town": N_("Town"),
-    "closed_at": N_("Closed"),
+    "closed_at": N_("Closed on"),
     "back": N_("← All requests"),
     "choose": N_("Choose a request from the list."),
     "nothing_found": N_("No requests here."),
@@ -80,7 +83,43 @@ STAFF = {
     "new_request": N_("🆕 New request No. %(n)s"),
     "overdue_now": N_("⏰ Request No. %(n)s is waiting too long."),
 }
-PAGES = {"chat": CHAT, "staff": STAFF}
+# The one-time link's page, where a staff member sets a password.
+PASSWORD = {
+    "staff_title": N_("Opora: requests for staff"),
+    "password_title": N_("Set your password"),
+    "new_password": N_("New password (at least 10 characters)"),
+    "repeat_password": N_("The same password again"),
+    "save_password": N_("Save and log in"),
+    "short": N_("The password is too short: at least 10 characters, e.g. a few words."),
+    "repeat": N_("The two passwords differ. Please type them again."),
+    "link": N_("This link has been used or has expired. Ask your administrator for a new one."),
+}
+# The admin's page: the staff accounts.
+ADMIN = {
+    "admin_title": N_("Staff accounts"),
+    "back": N_("← Requests"),
+    "add_account": N_("Add an account"),
+    "name": N_("Name"),
+    "role": N_("Role"),
+    "role_agent": N_("Staff member"),
+    "role_editor": N_("Editor"),
+    "role_admin": N_("Administrator"),
+    "account_language": N_("Language of the staff view"),
+    "queues": N_("Queues"),
+    "add": N_("Add"),
+    "state_active": N_("Active"),
+    "state_invited": N_("Invited, no password yet"),
+    "state_link expired": N_("The link has expired"),
+    "state_disabled": N_("Disabled"),
+    "disable": N_("Disable"),
+    "enable": N_("Enable"),
+    "invite": N_("New link"),
+    "save_queues": N_("Save the queues"),
+    "link_for": N_("Give this link to %(name)s. It works once, within 72 hours:"),
+    "saved": N_("Saved."),
+    "copy": N_("Copy"),
+}
+PAGES = {"chat": CHAT, "staff": STAFF, "password": PASSWORD, "admin": ADMIN}
 
 
 def labels(page: str, _: Translator) -> dict[str, str]:

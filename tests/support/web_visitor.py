@@ -1,40 +1,99 @@
 """Opora's web chat as a browser uses it: a session cookie, the JSON API and the inbox long poll."""
 
 import asyncio
+import subprocess
 from pathlib import Path
 from typing import Self
 
 from aiohttp import ClientSession, CookieJar
 
-from support.opora import OporaProcess
+from support.opora import OporaProcess, opora_command
 
-STAFF_TOKEN = "staff-token-for-tests"
+ADMIN = "admin"  # the first account, which `opora run` makes when there is none
 
 
 class WebOpora(OporaProcess):
-    """`opora run` with no bot token: the web chat and the staff view on a free port."""
+    """`opora run` with no bot token: the web chat and the staff view on a free port. Its staff
+    accounts are made as an admin makes them, with `opora staff add`, and get their passwords
+    through their one-time links' form; `passwords` keeps them for logging in."""
 
     def __init__(self, tmp_path: Path, **env: str):
-        super().__init__(tmp_path, **({"OPORA_STAFF_TOKEN": STAFF_TOKEN} | env))
+        super().__init__(tmp_path, **env)
+        self.passwords: dict[str, str] = {}
 
     async def start(self, timeout: float = 120) -> Self:
         await super().start(timeout)
         await self.wait_until(lambda: self.said("Staff view:"), timeout)  # printed, apart from the log
         return self
 
+    def first_admin_link(self) -> str | None:
+        """The one-time link printed at a start with no staff account."""
+        lines = "".join(self.printed).splitlines()
+        return next((line.strip() for line in lines if "/staff/password" in line), None)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """`opora <args>` on this Opora's database, as an admin runs it beside the server."""
+        env = {"OPORA_DATABASE_URL": self.env["OPORA_DATABASE_URL"], "OPORA_PUBLIC_URL": self.url, "PATH": ""}
+        return opora_command(*args, env=env)
+
+    async def staff_account(
+        self, name: str, *queues: str, role: str = "agent", language: str = "bg", password: str | None = None
+    ) -> str:
+        """A staff account with a password (the first admin: from the printed link): its password."""
+        if name in self.passwords:
+            return self.passwords[name]
+        link = self.first_admin_link() if name == ADMIN else None
+        if link is None:
+            options = [f"--queue={q}" for q in queues] + [f"--role={role}", f"--language={language}"]
+            done = await asyncio.to_thread(self.cli, "staff", "add", name, *options)
+            assert done.returncode == 0, done.stderr
+            link = done.stdout.strip().splitlines()[-1]
+        password = password or f"{name} has a long password"
+        assert await set_password(link, password) == "/staff"
+        self.passwords[name] = password
+        return password
+
+    async def admin(self) -> str:
+        return await self.staff_account(ADMIN)
+
+
+async def set_password(link: str, password: str) -> str:
+    """What a person does with the link: the page's form, sent with the token from after '#'.
+    Where the browser ends: /staff (logged in) or the form again with ?error=…"""
+    path, _, token = link.partition("#")
+    async with (
+        ClientSession(cookie_jar=CookieJar(unsafe=True)) as browser,
+        browser.post(path.split("?")[0], data={"token": token, "password": password, "repeat": password}) as response,
+    ):
+        return response.url.path_qs
+
 
 class StaffBrowser:
-    """A social worker's browser on /staff: logged in by the printed link, sending the page's
-    CSRF token with every change, as staff.js does."""
+    """A social worker's browser on /staff: logged in with the login form (as `name`, the first
+    admin by default), sending the page's CSRF token with every change, as staff.js does."""
 
-    def __init__(self, opora: WebOpora):
+    def __init__(self, opora: WebOpora, name: str = ADMIN):
         self.opora = opora
+        self.name = name
         self.http = ClientSession(cookie_jar=CookieJar(unsafe=True))
         self.csrf = ""
 
-    async def logs_in(self, token: str = STAFF_TOKEN) -> int:
-        async with self.http.get(self.opora.url + "/staff", params={"token": token}) as response:
-            return response.status
+    async def logs_in(self, password: str | None = None) -> int:
+        """The login form, with the account's password unless another is given; then the CSRF
+        token, as the staff page reads it."""
+        if password is None:
+            password = await self.opora.staff_account(self.name)
+        async with self.http.post(
+            self.opora.url + "/staff/login", data={"name": self.name, "password": password}
+        ) as response:
+            status = response.status
+        async with self.http.get(self.opora.url + "/staff/api/me") as response:
+            if response.status == 200:
+                self.csrf = (await response.json())["csrf"]
+        return status
+
+    def cookie(self) -> str:
+        return next((c.value for c in self.http.cookie_jar if c.key == "opora_staff"), "")
 
     async def get(self, path: str, **params) -> tuple[int, dict]:
         async with self.http.get(self.opora.url + path, params=params) as response:

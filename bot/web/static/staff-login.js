@@ -1,10 +1,12 @@
-// Opora staff login: the labels in the staff's language, and the "wrong token" message after ?error=1.
+// Opora staff login: the labels in the staff's language, and why the last try failed (?error=wrong|wait).
 "use strict";
 
 (async () => {
   const stored = localStorage.getItem("opora.staff.lang");
   const lang = stored === "bg" || stored === "uk" ? stored : null;
-  if (new URLSearchParams(location.search).has("error")) document.getElementById("error").hidden = false;
+  const error = new URLSearchParams(location.search).get("error");
+  const box = document.getElementById("error");
+  if (error) box.hidden = false;
   let data;
   try {
     const response = await fetch("/api/ui?page=staff" + (lang ? "&lang=" + lang : ""),
@@ -19,7 +21,8 @@
   document.documentElement.lang = data.language || lang || (/^(uk|ru)\b/i.test(navigator.language) ? "uk" : "bg");
   if (ui.staff_title) document.title = ui.staff_title;
   set("title", "staff_title");
-  set("token-label", "token_label");
+  set("name-label", "name_label");
+  set("password-label", "password_label");
   set("log-in", "log_in");
-  set("error", "wrong_token");
+  set("error", error === "wait" ? "wait_login" : "wrong_login");
 })();

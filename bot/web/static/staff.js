@@ -15,7 +15,9 @@ const FETCH = { credentials: "same-origin", cache: "no-store" };
 const UNDO_SECONDS = 15; // how long a close can be undone from its message (Reopen stays after)
 const REFRESH_SECONDS = 60; // ages and overdue marks move on even when nothing arrives
 
-let lang = ["bg", "uk"].includes(localStorage.getItem(LANG)) ? localStorage.getItem(LANG) : null;
+// The account's language, unless changed with the BG/UA buttons in this tab: a choice made on a shared
+// computer does not follow the next colleague who logs in there.
+let lang = ["bg", "uk"].includes(sessionStorage.getItem(LANG)) ? sessionStorage.getItem(LANG) : null;
 let ui = {};
 let me = null;
 let after = Number(sessionStorage.getItem(SAVED_AFTER)) || 0;
@@ -95,6 +97,7 @@ async function loadMe() {
       me = data.account;
       if (data.ui) ui = data.ui;
       lang = lang || data.language || null;
+      $("admin").hidden = me.role !== "admin";
     }
   } catch (error) {
     if (error instanceof LoggedOut) throw error;
@@ -116,6 +119,7 @@ async function loadUi() {
   set("title", "staff_title");
   set("refresh", "refresh");
   set("logout", "log_out");
+  set("admin", "admin");
   set("list-title", "requests");
   set("l-queue", "queue");
   set("l-show", "show");
@@ -681,7 +685,7 @@ window.addEventListener("hashchange", async () => {
 for (const code of ["bg", "uk"]) {
   $("lang-" + code).addEventListener("click", async () => {
     lang = code;
-    localStorage.setItem(LANG, code);
+    sessionStorage.setItem(LANG, code);
     await loadMe();
     await loadUi();
     await Promise.all([loadList(), loadDetail(), loadOffices()]);
