@@ -16,12 +16,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::ResourceWarni
 OLD = "Мамі 82 роки, їй потрібен гарячий обід щодня"
 NEW_BG = "Баща ми е на 85 и живее сам, трябва му помощ вкъщи"
 DNIPRO = "Потрібні ліки та продукти для бабусі"
+MARIA, OLENA = "Мария Иванова", "Олена Коваль"
 
 
 async def made(services, when: dt.datetime, clock: list, draft: Draft) -> int:
     """A request made through the real help desk at `when`."""
     clock[0] = when
-    request = await services.desk.create(draft, card=lambda r, text: staffdesk.card(services, r, text))
+    request = await services.desk.create(draft, card=lambda r, text, lang: staffdesk.card(services, r, text, lang))
     return request.id
 
 
@@ -50,6 +51,8 @@ async def opora(tmp_path_factory):
             ),
         ]
     opora = await WebOpora(directory).start()
+    await opora.staff_account(MARIA, "kazanlak-social", language="bg")
+    await opora.staff_account(OLENA, "kramatorsk-dnipro", language="uk")
     opora.numbers = numbers
     yield opora
     assert await opora.stop() == 0
@@ -57,9 +60,27 @@ async def opora(tmp_path_factory):
 
 @pytest.fixture
 async def staff(opora):
+    """The first admin, on every queue."""
     browser = StaffBrowser(opora)
     await browser.logs_in()
-    await browser.get("/staff/api/requests")
+    yield browser
+    await browser.close()
+
+
+@pytest.fixture
+async def maria(opora):
+    """A Bulgarian social worker of Kazanlak's queue."""
+    browser = StaffBrowser(opora, MARIA)
+    await browser.logs_in()
+    yield browser
+    await browser.close()
+
+
+@pytest.fixture
+async def olena(opora):
+    """A Ukrainian social worker of the Dnipro branch's queue."""
+    browser = StaffBrowser(opora, OLENA)
+    await browser.logs_in()
     yield browser
     await browser.close()
 
@@ -134,3 +155,80 @@ async def test_bad_input_is_refused_in_the_staff_members_language_and_changes_no
 
     _, after = await staff.get(f"/staff/api/requests/{old}")
     assert after == before
+
+
+async def test_another_queues_request_is_refused_and_left_as_it_was(opora, maria, olena):
+    old, _new_bg, dnipro = opora.numbers
+    _, hers = await olena.get("/staff/api/requests")
+    assert [r["id"] for r in hers["requests"]] == [dnipro] and [q["id"] for q in hers["queues"]] == [
+        "kramatorsk-dnipro"
+    ]
+    _, before = await maria.get(f"/staff/api/requests/{old}")
+
+    status, answer = await olena.get(f"/staff/api/requests/{old}")
+    assert status == 403 and answer["error"] == "Цей запит належить до іншої черги."
+    for action, body in (
+        ("take", None),
+        ("close", None),
+        ("reply", {"text": "Не ваш"}),
+        ("transfer", {"queue": "kramatorsk-dnipro"}),
+    ):
+        status, answer = await olena.post(f"/staff/api/requests/{old}/{action}", json=body)
+        assert status == 403 and answer["error"] == "Цей запит належить до іншої черги.", action
+    status, answer = await olena.get("/staff/api/requests", queue="kazanlak-social")
+    assert status == 400 and answer["error"] == "Ця черга не належить до ваших."
+
+    _, after = await maria.get(f"/staff/api/requests/{old}")
+    assert after == before
+
+
+async def test_take_release_transfer_close_reopen_and_the_list_follows(opora, maria, olena):
+    old, new_bg, dnipro = opora.numbers
+
+    status, taken = await maria.post(f"/staff/api/requests/{old}/take")
+    assert status == 200 and taken["request"]["taken_by"] == MARIA and taken["message"] == f"Запитване № {old} е ваше."
+    _, mine = await maria.get("/staff/api/requests", status="mine")
+    assert [r["id"] for r in mine["requests"]] == [old]
+    _, detail = await maria.get(f"/staff/api/requests/{old}")
+    assert detail["can_release"] and detail["overdue"] is False  # taken: no longer waiting for a first response
+    status, released = await maria.post(f"/staff/api/requests/{old}/release")
+    assert status == 200 and released["request"]["taken_by"] is None
+    _, mine = await maria.get("/staff/api/requests", status="mine")
+    assert mine["requests"] == []
+
+    # A queue that does not exist: refused, nothing moves.
+    _, before = await maria.get(f"/staff/api/requests/{new_bg}")
+    status, answer = await maria.post(f"/staff/api/requests/{new_bg}/transfer", json={"queue": "no-such-queue"})
+    assert status == 400 and answer["error"] == "Няма такова звено. Изберете от списъка."
+    _, after = await maria.get(f"/staff/api/requests/{new_bg}")
+    assert after == before
+    status, moved = await maria.post(f"/staff/api/requests/{new_bg}/transfer", json={"queue": "kramatorsk-dnipro"})
+    assert status == 200 and "Днипро" in moved["message"]
+    _, hers = await olena.get("/staff/api/requests")
+    assert [r["id"] for r in hers["requests"]] == [new_bg, dnipro]
+    assert (await maria.get(f"/staff/api/requests/{new_bg}"))[0] == 403
+
+    # Closed: out of the open list, in the history with its messages; Undo is a reopen.
+    status, closed = await maria.post(f"/staff/api/requests/{old}/close")
+    assert status == 200 and closed["undo"] is True and closed["request"]["status"] == "closed"
+    _, open_ = await maria.get("/staff/api/requests")
+    assert old not in [r["id"] for r in open_["requests"]]
+    _, by_number = await maria.get("/staff/api/requests", status="closed", q=str(old))
+    assert [r["id"] for r in by_number["requests"]] == [old]
+    _, by_words = await maria.get("/staff/api/requests", status="all", q="гарячий ОБІД")
+    assert [r["id"] for r in by_words["requests"]] == [old]
+    _, detail = await maria.get(f"/staff/api/requests/{old}")
+    assert detail["can_reopen"] and [m["text"] for m in detail["messages"]] == [OLD]
+    status, again = await maria.post(f"/staff/api/requests/{old}/close")
+    assert status == 409 and again["error"] == "Това запитване вече е затворено."
+    status, reopened = await maria.post(f"/staff/api/requests/{old}/reopen", json={})
+    assert status == 200 and reopened["request"]["status"] == "received"
+    _, detail = await maria.get(f"/staff/api/requests/{old}", lang="uk")
+    reminded = "нагадування працівникам"  # when Opora's duties found it overdue (at start)
+    assert [(e["by"], e["what"]) for e in detail["events"] if e["what"] != reminded] == [
+        (None, "подано заявником"),
+        (MARIA, "взято в роботу"),
+        (MARIA, "звільнено"),
+        (MARIA, "закрито"),
+        (MARIA, "знову відкрито"),
+    ]
