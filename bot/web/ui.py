@@ -64,7 +64,7 @@ STAFF = {
     "taken_by": N_("Taken by"),
     "town": N_("Town"),
     "closed_at": N_("Closed on"),
-    "back": N_("← All requests"),
+    "to_list": N_("← All requests"),
     "choose": N_("Choose a request from the list."),
     "nothing_found": N_("No requests here."),
     "release": N_("↩ Release"),

@@ -30,6 +30,7 @@ let toastUndo = null;
 let known = null; // ids of open requests seen, and which were overdue: to tell staff what is new
 let knownOverdue = new Set();
 const drafts = new Map(); // "reply:5" / "note:5" -> text, so a redraw keeps what staff are typing
+let confirming = null; // the request whose close is being confirmed: a redraw keeps the question
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -327,7 +328,7 @@ function detailNode(request) {
   card.dataset.id = request.id;
   card.dataset.status = request.status;
 
-  const back = el("a", "back button-link", ui.back || "←");
+  const back = el("a", "back button-link", ui.to_list || "←");
   back.href = "#";
   card.append(back);
 
@@ -367,7 +368,8 @@ function detailNode(request) {
   card.append(actions);
 
   const confirm = el("div", "confirm");
-  confirm.hidden = true;
+  confirm.hidden = !(open && confirming === String(request.id));
+  actions.hidden = !confirm.hidden;
   confirm.setAttribute("role", "group");
   const question = el("p", null, fill(ui.confirm_close, request.id));
   question.id = "confirm-close-" + request.id;
@@ -421,19 +423,20 @@ function detailNode(request) {
 }
 
 function renderDetail(request, focus) {
+  // A redraw (something new arrived) keeps the caret where staff are typing, and the focus on
+  // the button they were on.
   const active = document.activeElement;
-  const focused = active && active.dataset && active.dataset.draft
-    ? { key: active.dataset.draft, start: active.selectionStart, end: active.selectionEnd } : null;
+  const inside = active && detailBox.contains(active) && active.dataset ? active.dataset : {};
+  const caret = inside.draft ? { start: active.selectionStart, end: active.selectionEnd } : null;
   detailBox.replaceChildren(detailNode(request));
   workplace.classList.add("showing");
-  if (focused) {
-    const box = detailBox.querySelector(`textarea[data-draft="${focused.key}"]`);
-    if (box) {
-      box.focus({ preventScroll: true });
-      box.setSelectionRange(focused.start, focused.end);
-    }
-  } else if (focus) {
-    $("detail-title").focus();
+  const again = inside.draft ? detailBox.querySelector(`textarea[data-draft="${inside.draft}"]`)
+    : inside.action ? detailBox.querySelector(`button[data-action="${inside.action}"]`) : null;
+  if (again && !again.closest("[hidden]")) {
+    again.focus({ preventScroll: true });
+    if (caret) again.setSelectionRange(caret.start, caret.end);
+  } else if (focus || inside.action) { // the button pressed is gone (Take, Close): back to the heading
+    $("detail-title").focus({ preventScroll: !focus });
   }
 }
 
@@ -477,6 +480,7 @@ async function post(id, action, body) {
 async function act(card, action, trigger) {
   const id = card.dataset.id;
   if (action === "close") { // asked first: closing tells the citizen
+    confirming = id;
     card.querySelector(".actions").hidden = true;
     const confirm = card.querySelector(".confirm");
     confirm.hidden = false;
@@ -484,12 +488,14 @@ async function act(card, action, trigger) {
     return;
   }
   if (action === "close-no") {
+    confirming = null;
     card.querySelector(".confirm").hidden = true;
     card.querySelector(".actions").hidden = false;
     card.querySelector("button.close").focus();
     return;
   }
   const sent = action === "close-yes" ? "close" : action;
+  if (sent === "close") confirming = null;
   let body = null;
   const key = sent + ":" + id;
   if (sent === "reply" || sent === "note") {
