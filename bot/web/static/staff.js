@@ -27,8 +27,8 @@ let loads = 0; // only the newest list load is drawn
 let detailLoads = 0;
 let toastTimer = 0;
 let toastUndo = null;
-let known = null; // ids of open requests seen, and which were overdue: to tell staff what is new
-let knownOverdue = new Set();
+let seen = null; // ids of the requests seen on this page, and the overdue ones: to tell staff what is new
+const seenOverdue = new Set();
 const drafts = new Map(); // "reply:5" / "note:5" -> text, so a redraw keeps what staff are typing
 let confirming = null; // the request whose close is being confirmed: a redraw keeps the question
 
@@ -222,20 +222,23 @@ function renderList(data) {
 }
 
 function tellWhatIsNew(data) {
-  // New requests and newly overdue ones, in the staff member's words (the list shows open ones).
+  // New requests and newly overdue ones, in the staff member's words. Seen once is not new again
+  // (a closed request reopened, a filter changed back).
   const view = filters();
   if (view.status !== "open" || view.q) return;
   const requests = data.requests || [];
-  const ids = new Set(requests.map((r) => r.id));
-  const overdue = new Set(requests.filter((r) => r.overdue).map((r) => r.id));
-  if (known) {
-    const fresh = requests.filter((r) => !known.has(r.id));
-    const late = requests.filter((r) => r.overdue && !knownOverdue.has(r.id));
+  if (seen) {
+    const fresh = requests.filter((r) => !seen.has(r.id));
+    const late = requests.filter((r) => r.overdue && !seenOverdue.has(r.id));
     if (fresh.length) toast(fresh.map((r) => fill(ui.new_request, r.id)).join("\n"));
     else if (late.length) toast(late.map((r) => fill(ui.overdue_now, r.id)).join("\n"));
+  } else {
+    seen = new Set();
   }
-  known = ids;
-  knownOverdue = overdue;
+  for (const r of requests) {
+    seen.add(r.id);
+    if (r.overdue) seenOverdue.add(r.id);
+  }
 }
 
 async function loadList() {
