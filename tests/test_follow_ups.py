@@ -160,8 +160,7 @@ async def test_on_the_web_chat_a_typed_follow_up_reaches_the_staff_view(tmp_path
 
         said = await visitor.says(FOLLOW_UP)
         assert f"запиту № {number}" in text(said)
-        _, listed = await staff.get("/staff/api/requests")
-        request = next(r for q in listed["queues"] for r in q["requests"] if r["id"] == number)
+        _, request = await staff.get(f"/staff/api/requests/{number}")
         assert [m["text"] for m in request["messages"]][-1] == FOLLOW_UP
         assert await staff_view_receives(staff, FOLLOW_UP)
 

@@ -49,6 +49,7 @@ async def test_a_question_and_a_staff_round_trip_in_chromium(tmp_path):
             await desk.fill("input[name=name]", ADMIN)
             await desk.fill("input[name=password]", await opora.admin())
             await desk.press("input[name=password]", "Enter")
+            await desk.locator("#list a[href='#1']").click()
             request = desk.locator("article.request[data-id='1']")
             await expect(request).to_contain_text("Мамі 82 роки")
             await request.locator("button.take").click()

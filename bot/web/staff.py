@@ -1,9 +1,9 @@
-"""The staff view at /staff: the open requests of the logged-in account's queues, to take,
-answer, note and close from a browser. Each account is a staff chat ("web", account.chat) bound
-to its queues (bot/web/accounts.py logs in); new requests reach it through the outbox like any
-staff chat."""
-
-from typing import Any
+"""The staff workplace at /staff: the requests of the logged-in account's queues as a list (by
+queue and status, searched by number or words, oldest waiting first) and one request's detail, to
+take, release, transfer, answer (with ready answers), note, close and reopen from a browser. Each
+account is a staff chat ("web", account.chat) bound to its queues (bot/web/accounts.py logs in);
+new requests reach it through the outbox like any staff chat. What the workplace shows of a
+request is in bot/web/workplace.py."""
 
 from aiohttp import web
 
@@ -11,18 +11,19 @@ from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator
 from bot.core.payloads import Verify
-from bot.core.staff import Staff
 from bot.helpdesk.desk import AccessDenied, Closed, NotFound
-from bot.helpdesk.models import HelpRequest
+from bot.helpdesk.models import HelpRequest, aware
+from bot.web import workplace
 from bot.web.accounts import StaffAuth
 from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json, reply_json
 from bot.web.guard import BadBody, read_json
 from bot.web.inbox import WebInbox
-from catalog.texts import pick
 
 MAX_TEXT = 4000
 MAX_BODY = 64 * 1024
 MAX_NUMBER = 2**31  # request numbers are database integers; anything bigger is no request
+MAX_QUERY = 200  # characters searched for
+MAX_ROWS = 200  # rows of the list sent at once (the count says how many matched)
 
 
 class StaffView:
@@ -34,7 +35,10 @@ class StaffView:
     def register(self, http: web.Application) -> None:
         http.router.add_get("/staff", self.page)
         http.router.add_get("/staff/api/requests", self.requests)
-        http.router.add_post(r"/staff/api/requests/{id:\d+}/{action:take|close|reply|note}", self.act)
+        http.router.add_get(r"/staff/api/requests/{id:\d+}", self.detail)
+        http.router.add_post(
+            r"/staff/api/requests/{id:\d+}/{action:take|release|transfer|close|reopen|reply|note}", self.act
+        )
         http.router.add_get("/staff/api/inbox", self.poll)
         http.router.add_get("/staff/api/offices", self.offices)
         http.router.add_post(r"/staff/api/offices/{id:\d+}", self.check)
@@ -43,63 +47,145 @@ class StaffView:
         return web.FileResponse(STATIC / ("staff.html" if await self.auth.account(request) else "staff-login.html"))
 
     async def requests(self, request: web.Request) -> web.Response:
-        if not (account := await self.auth.account(request)):
+        """The list: `queue` (one of the staff member's, else all of them), `status` (open, mine,
+        closed, all), `q` (a number or words of the conversation), `sort` (oldest or newest first)."""
+        me = await self._me(request)
+        if me is None:
             return web.json_response({"error": "log in"}, status=401)
-        _ = self.auth.translator(request, account)
-        desk = self.services.desk
-        open_ = await desk.open_requests(CHANNEL, account.chat)
-        queues = []
-        bound = set(await desk.staff_queues(CHANNEL, account.chat))
-        for queue in [q for q in await desk.queues() if q.id in bound]:
-            mine = [r for r in open_ if r.queue_id == queue.id]
-            queues.append(
-                {
-                    "id": queue.id,
-                    "name": pick(queue.name, _.lang) or queue.id,
-                    "requests": [await self._request_json(r, _) for r in mine],
-                }
-            )
-        return web.json_response({"queues": queues, "csrf": self.auth.csrf(request)})
+        _ = Translator(me.language)
+        query = request.query
+        view, sort, queue = query.get("status", "open"), query.get("sort", "oldest"), query.get("queue", "")
+        if view not in workplace.VIEWS or sort not in workplace.SORTS:
+            return web.json_response({"error": _("This filter is unknown. Please reload the page.")}, status=400)
+        if queue and queue not in me.queues:
+            return web.json_response({"error": _("This queue is not one of yours.")}, status=400)
+        words = query.get("q", "").strip()
+        if len(words) > MAX_QUERY:
+            return web.json_response({"error": _("Search for at most %(n)d characters.", n=MAX_QUERY)}, status=400)
+        found = await self._find(me, (queue,) if queue else me.queues, view, words)
+        found.sort(key=lambda r: (aware(r.created_at), r.id), reverse=sort == "newest")
+        clocks = await workplace.Clocks.read(self.services)
+        rows = [await workplace.row(self.services, r, _, clocks) for r in found[:MAX_ROWS]]
+        open_ = await self.services.desk.open_requests(CHANNEL, me.chat)
+        queues = [
+            {
+                "id": q,
+                "name": await workplace.queue_name(self.services, q, _),
+                "open": sum(r.queue_id == q for r in open_),
+            }
+            for q in me.queues
+        ]
+        return web.json_response(
+            {
+                "requests": rows,
+                "total": len(found),
+                "summary": _.plural("%(n)d request", "%(n)d requests", len(found)),
+                "queues": queues,  # the staff member's, to filter by
+                "csrf": self.auth.csrf(request),
+            }
+        )
+
+    async def detail(self, request: web.Request) -> web.Response:
+        me = await self._me(request)
+        if me is None:
+            return web.json_response({"error": "log in"}, status=401)
+        _ = Translator(me.language)
+        try:
+            found = await self._one(me, int(request.match_info["id"]))
+        except (NotFound, AccessDenied) as error:
+            return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
+        return web.json_response(
+            await workplace.detail(self.services, found, _, await workplace.Clocks.read(self.services))
+        )
 
     async def act(self, request: web.Request) -> web.Response:
-        if not (account := await self.auth.account(request)):
+        """An action on a request: take, release, transfer {"queue"}, close, reopen, reply {"text"},
+        note {"text"}, by the staff member at the browser. What changed comes back as the request's
+        row (and whether it can be undone); a refusal changes nothing and says why."""
+        me = await self._me(request)
+        if me is None:
             return web.json_response({"error": "log in"}, status=401)
-        _ = self.auth.translator(request, account)
+        _ = Translator(me.language)
         if refused := self._forged(request, _):
             return refused
         number, action = int(request.match_info["id"]), request.match_info["action"]
-        if not 0 < number < MAX_NUMBER:
-            return web.json_response({"error": staffdesk.refusal(_, NotFound(number))}, status=404)
-        desk, services = self.services.desk, self.services
-        text = ""
-        if action in ("reply", "note"):
-            try:
-                body = await read_json(request, MAX_BODY)
-                text = str(body.get("text", "")).strip() if isinstance(body, dict) else ""
-            except BadBody:
-                pass
-            if not text or len(text) > MAX_TEXT:
-                return web.json_response(
-                    {"error": _("Write the text first (at most %(n)d characters).", n=MAX_TEXT)}, status=400
-                )
         try:
+            body = await read_json(request, MAX_BODY) if request.can_read_body else {}
+        except BadBody:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        text = str(body.get("text") or "").strip()
+        if action in ("reply", "note") and (not text or len(text) > MAX_TEXT):
+            return web.json_response(
+                {"error": _("Write the text first (at most %(n)d characters).", n=MAX_TEXT)}, status=400
+            )
+        actions, by = staffdesk.StaffActions(self.services), me.name
+        try:
+            if not 0 < number < MAX_NUMBER:
+                raise NotFound(number)
+            undo = False
             if action == "take":
-                await desk.take(number, CHANNEL, account.chat, notify=staffdesk.notice(services, "taken"))
+                changed = await actions.take(number, CHANNEL, me.chat, by)
                 done = _("Request No. %(n)d is yours.", n=number)
-            elif action == "close":
-                await desk.close(number, CHANNEL, account.chat, notify=staffdesk.notice(services, "closed"))
-                done = _("Request No. %(n)d is closed.", n=number)
-            elif action == "reply":
-                await desk.reply(
-                    number, CHANNEL, account.chat, text, relay=staffdesk.notice(services, "answered", text)
+            elif action == "release":
+                changed = await actions.release(number, CHANNEL, me.chat, by)
+                done = _("Request No. %(n)d waits to be taken again.", n=number)
+            elif action == "transfer":
+                target = str(body.get("queue") or "")
+                if await self.services.desk.queue(target) is None:
+                    return web.json_response(
+                        {"error": _("There is no such queue. Choose one from the list.")}, status=400
+                    )
+                changed = await actions.transfer(number, CHANNEL, me.chat, target, by)
+                done = _(
+                    "Request No. %(n)d is passed to %(queue)s.",
+                    n=number,
+                    queue=await workplace.queue_name(self.services, target, _),
                 )
+            elif action == "close":
+                changed = await actions.close(number, CHANNEL, me.chat, by)
+                done, undo = _("Request No. %(n)d is closed.", n=number), True
+            elif action == "reopen":
+                changed = await actions.reopen(number, CHANNEL, me.chat, by)
+                done = _("Request No. %(n)d is open again.", n=number)
+            elif action == "reply":
+                changed = await actions.reply(number, CHANNEL, me.chat, text, by)
                 done = _("Sent to the citizen (request No. %(n)d).", n=number)
             else:
-                await desk.note(number, CHANNEL, account.chat, text)
+                changed = await actions.note(number, CHANNEL, me.chat, text, by)
                 done = _("Note saved. The citizen does not see it.")
         except (NotFound, AccessDenied, Closed) as error:
-            return web.json_response({"error": staffdesk.refusal(_, error)}, status=409)
-        return web.json_response({"message": done})
+            return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
+        row = await workplace.row(self.services, changed, _, await workplace.Clocks.read(self.services))
+        return web.json_response({"message": done, "request": row, "undo": undo})
+
+    async def _me(self, request: web.Request) -> workplace.Me | None:
+        """The logged-in staff member: their web staff chat, name, language (the page's language
+        buttons may override it) and queues; None when not logged in."""
+        account = await self.auth.account(request)
+        if account is None:
+            return None
+        lang = self.auth.translator(request, account).lang
+        return workplace.Me(account.chat, account.name, lang, tuple(account.queues))
+
+    async def _find(self, me: workplace.Me, queues: tuple[str, ...], view: str, words: str) -> list[HelpRequest]:
+        number = _number(words)
+        found = await self.services.desk.search(
+            queues,
+            text=words if number is None and words else None,
+            number=number,
+            statuses=workplace.VIEWS[view],
+            limit=MAX_ROWS,
+        )
+        if view == "mine":
+            found = [r for r in found if r.taken_at is not None and r.taken_by == me.name]
+        return found
+
+    async def _one(self, me: workplace.Me, number: int) -> HelpRequest:
+        """One of the staff member's requests, open or closed; NotFound or AccessDenied (another queue's) else."""
+        if not 0 < number < MAX_NUMBER:
+            raise NotFound(number)
+        return await self.services.desk.request(number, CHANNEL, me.chat)
 
     async def offices(self, request: web.Request) -> web.Response:
         """The offices whose facts staff are asked to confirm or correct, as the question each."""
@@ -168,27 +254,6 @@ class StaffView:
         found = await self.inbox.wait(account.chat, after, INBOX_WAIT)
         return web.json_response({"messages": [{"id": m.id, "replies": [message_json(m.message)]} for m in found]})
 
-    async def _request_json(self, request: HelpRequest, _: Translator) -> dict[str, Any]:
-        staff = await Staff(self.services, request.queue_id).load(_.lang)
-        topic = _("Other question")
-        if request.service_id and (found := await self.services.directory.card(request.service_id)):
-            topic = pick(found.name, _.lang) or request.service_id
-        return {
-            "id": request.id,
-            "status": request.status,
-            "status_label": _(staffdesk.STATUS[request.status]),
-            "created": staff.when(request.created_at),
-            "topic": topic,
-            "language": staffdesk.language_name(_, request.language),
-            "phone": request.phone,
-            "unreachable": request.citizen_unreachable,
-            "location": [request.latitude, request.longitude] if request.latitude is not None else None,
-            "messages": [
-                {"author": m.author, "text": m.text or "", "when": staff.when(m.created_at)}
-                for m in await self.services.desk.messages(request.id)
-            ],
-        }
-
     def _forged(self, request: web.Request, _: Translator) -> web.Response | None:
         """A change without this session's CSRF token: refused."""
         if not self.auth.forged(request):
@@ -196,3 +261,13 @@ class StaffView:
         return web.json_response(
             {"error": _("This request did not come from Opora's own page. Please reload the page.")}, status=403
         )
+
+
+def _status(error: Exception) -> int:
+    return 404 if isinstance(error, NotFound) else 403 if isinstance(error, AccessDenied) else 409
+
+
+def _number(words: str) -> int | None:
+    """A request number as staff write it ("12", "№12", "#12"); None for words."""
+    value = words.strip().lstrip("№#").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else None

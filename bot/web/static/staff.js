@@ -1,21 +1,36 @@
-// Opora staff view: open requests by queue; take, close, reply, note. Server text goes in through textContent.
+// Opora staff workplace: a list of requests (filter, search, oldest first) and one request's detail
+// (conversation, notes, ready answers, history; take, release, transfer, reply, note, close, reopen).
+// Words come from the server in the staff member's language; server text goes in through textContent.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const root = $("queues");
-const toastBox = $("toast");
+const listBox = $("list");
+const detailBox = $("detail");
+const workplace = $("workplace");
 
 const LANG = "opora.staff.lang";
+const FILTERS = "opora.staff.filters";
 const SAVED_AFTER = "opora.staff.after";
 const FETCH = { credentials: "same-origin", cache: "no-store" };
+const UNDO_SECONDS = 15; // how long a close can be undone from its message (Reopen stays after)
+const REFRESH_SECONDS = 60; // ages and overdue marks move on even when nothing arrives
 
-let lang = ["bg", "uk"].includes(localStorage.getItem(LANG)) ? localStorage.getItem(LANG) : null;
+// The account's language, unless changed with the BG/UA buttons in this tab: a choice made on a shared
+// computer does not follow the next colleague who logs in there.
+let lang = ["bg", "uk"].includes(sessionStorage.getItem(LANG)) ? sessionStorage.getItem(LANG) : null;
 let ui = {};
+let me = null;
 let after = Number(sessionStorage.getItem(SAVED_AFTER)) || 0;
-let lastData = null;
+let lastList = null;
+let lastDetail = null;
 let loads = 0; // only the newest list load is drawn
+let detailLoads = 0;
 let toastTimer = 0;
-const drafts = new Map(); // "reply:5" / "note:5" -> text, so a re-render keeps what staff are typing
+let toastUndo = null;
+let seen = null; // ids of the requests seen on this page, and the overdue ones: to tell staff what is new
+const seenOverdue = new Set();
+const drafts = new Map(); // "reply:5" / "note:5" -> text, so a redraw keeps what staff are typing
+let confirming = null; // the request whose close is being confirmed: a redraw keeps the question
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,13 +41,17 @@ function el(tag, className, text) {
   return node;
 }
 
+function fill(template, n) {
+  return (template || "").replace("%(n)s", String(n));
+}
+
 function withLang(path) {
   return lang ? path + (path.includes("?") ? "&" : "?") + "lang=" + lang : path;
 }
 
 class LoggedOut extends Error {}
 
-let csrf = ""; // from the request list: proves that a change comes from this page
+let csrf = ""; // from the list (and /staff/api/me): proves that a change comes from this page
 
 async function api(path, options = {}) {
   const headers = { ...(options.headers || {}), "X-CSRF-Token": csrf };
@@ -49,25 +68,51 @@ async function api(path, options = {}) {
   return { ok: response.ok, status: response.status, data: data || {} };
 }
 
-function toast(text, isError = false) {
+// ---------- Messages: in the header, read out, with Undo where a change can be undone ----------
+
+function toast(text, { error = false, undo = null } = {}) {
   if (!text) return;
-  toastBox.textContent = text;
-  toastBox.classList.toggle("error", isError);
-  toastBox.hidden = false;
+  const box = $("toast");
+  $("toast-text").textContent = text;
+  box.classList.toggle("error", error);
+  toastUndo = undo;
+  $("toast-undo").hidden = !undo;
+  box.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { toastBox.hidden = true; }, isError ? 9000 : 6000);
+  toastTimer = setTimeout(hideToast, (undo ? UNDO_SECONDS : error ? 12 : 8) * 1000);
+}
+
+function hideToast() {
+  $("toast").hidden = true;
+  toastUndo = null;
 }
 
 // ---------- Labels ----------
 
-async function loadUi() {
+async function loadMe() {
+  // Who is logged in, in their language, with the page's words (none with the shared token).
+  me = null;
   try {
-    const { ok, data } = await api("/staff/api/me"); // labels in the account's language, and who it is
-    if (ok && data.ui) ui = data.ui;
-    if (data.language) lang = lang || data.language;
-    if (data.account && data.account.role === "admin") $("admin").hidden = false;
+    const { ok, data } = await api("/staff/api/me");
+    if (ok && data.account) {
+      me = data.account;
+      if (data.ui) ui = data.ui;
+      lang = lang || data.language || null;
+      $("admin").hidden = me.role !== "admin";
+    }
   } catch (error) {
     if (error instanceof LoggedOut) throw error;
+  }
+}
+
+async function loadUi() {
+  if (!me) {
+    try {
+      const { ok, data } = await api("/api/ui?page=staff");
+      if (ok && data.ui) ui = data.ui;
+    } catch (error) {
+      if (error instanceof LoggedOut) throw error;
+    }
   }
   document.documentElement.lang = lang || (/^(uk|ru)\b/i.test(navigator.language) ? "uk" : "bg");
   const set = (id, key) => { if (ui[key]) $(id).textContent = ui[key]; };
@@ -76,11 +121,157 @@ async function loadUi() {
   set("refresh", "refresh");
   set("logout", "log_out");
   set("admin", "admin");
+  set("list-title", "requests");
+  set("l-queue", "queue");
+  set("l-show", "show");
+  for (const view of ["open", "mine", "closed", "all"]) set("l-view-" + view, "view_" + view);
+  set("l-search", "search");
+  if (ui.search) $("f-q").placeholder = ui.search;
+  set("search-button", "search_button");
+  set("l-sort", "sort");
+  set("o-oldest", "sort_oldest");
+  set("o-newest", "sort_newest");
+  set("toast-undo", "undo");
+  if (ui.hide) $("toast-hide").setAttribute("aria-label", ui.hide);
   if (ui.language) $("langs").setAttribute("aria-label", ui.language);
+  if (ui.filters) $("filters").setAttribute("aria-label", ui.filters);
   for (const code of ["bg", "uk"]) $("lang-" + code).setAttribute("aria-pressed", String(lang === code));
+  $("me").textContent = me && me.name ? me.name : "";
+  queueChoices();
+}
+
+// ---------- Filters ----------
+
+function filters() {
+  const form = $("filters");
+  return {
+    queue: $("f-queue").value,
+    status: (form.querySelector("input[name=status]:checked") || {}).value || "open",
+    q: $("f-q").value.trim(),
+    sort: $("f-sort").value,
+  };
+}
+
+function restoreFilters() {
+  let saved = {};
+  try {
+    saved = JSON.parse(sessionStorage.getItem(FILTERS) || "{}");
+  } catch { /* none */ }
+  const radio = $("filters").querySelector(`input[name=status][value="${saved.status}"]`);
+  if (radio) radio.checked = true;
+  if (saved.q) $("f-q").value = saved.q;
+  if (saved.sort) $("f-sort").value = saved.sort;
+  return saved.queue || "";
+}
+
+function queueChoices(chosen) {
+  const select = $("f-queue");
+  const keep = chosen != null ? chosen : select.value;
+  if (!lastList) { // not loaded yet: the saved choice stands until the list names the queues
+    const option = el("option", null, ui.all_queues || "—");
+    option.value = keep || "";
+    select.replaceChildren(option);
+    return;
+  }
+  const queues = lastList.queues || [];
+  const options = [el("option", null, ui.all_queues || "—")];
+  options[0].value = "";
+  for (const queue of queues) {
+    const option = el("option", null, queue.name + (queue.open ? " (" + queue.open + ")" : ""));
+    option.value = queue.id;
+    options.push(option);
+  }
+  select.replaceChildren(...options);
+  select.value = queues.some((q) => q.id === keep) ? keep : "";
+  // One queue: nothing to choose.
+  select.closest("label").hidden = queues.length < 2;
 }
 
 // ---------- The list ----------
+
+function rowNode(request) {
+  const item = el("li", "row" + (request.overdue ? " overdue" : ""));
+  item.dataset.id = request.id;
+  const link = el("a", "row-link");
+  link.href = "#" + request.id;
+  if (String(request.id) === selected()) link.setAttribute("aria-current", "true");
+  const top = el("span", "row-top");
+  top.append(el("strong", "number", "№ " + request.id));
+  if (request.overdue) top.append(el("span", "badge overdue-mark", ui.overdue || "!"));
+  top.append(el("span", "status status-" + request.status, request.status_label));
+  link.append(top, el("span", "row-topic", request.topic));
+  const meta = [request.language];
+  if (request.town) meta.push(request.town);
+  if (request.age) meta.push("⏳ " + request.age);
+  if (request.closed) meta.push((ui.closed_at || "") + ": " + request.closed);
+  if (request.taken_by) meta.push("🙋 " + request.taken_by);
+  if (!$("f-queue").value && lastList && lastList.queues.length > 1) meta.push(request.queue_name);
+  link.append(el("span", "row-meta", meta.join(" · ")));
+  item.append(link);
+  return item;
+}
+
+function renderList(data) {
+  const requests = Array.isArray(data.requests) ? data.requests : [];
+  const rows = requests.map(rowNode);
+  if (!rows.length) rows.push(el("li", "empty", ui.nothing_found || ""));
+  listBox.replaceChildren(...rows);
+  listBox.setAttribute("aria-busy", "false");
+  $("summary").textContent = data.summary || "";
+  queueChoices();
+}
+
+function tellWhatIsNew(data) {
+  // New requests and newly overdue ones, in the staff member's words. Seen once is not new again
+  // (a closed request reopened, a filter changed back).
+  const view = filters();
+  if (view.status !== "open" || view.q) return;
+  const requests = data.requests || [];
+  if (seen) {
+    const fresh = requests.filter((r) => !seen.has(r.id));
+    const late = requests.filter((r) => r.overdue && !seenOverdue.has(r.id));
+    if (fresh.length) toast(fresh.map((r) => fill(ui.new_request, r.id)).join("\n"));
+    else if (late.length) toast(late.map((r) => fill(ui.overdue_now, r.id)).join("\n"));
+  } else {
+    seen = new Set();
+  }
+  for (const r of requests) {
+    seen.add(r.id);
+    if (r.overdue) seenOverdue.add(r.id);
+  }
+}
+
+async function loadList() {
+  const mine = ++loads;
+  const view = filters();
+  sessionStorage.setItem(FILTERS, JSON.stringify(view));
+  const query = new URLSearchParams(view);
+  try {
+    const { ok, status, data } = await api("/staff/api/requests?" + query);
+    if (mine !== loads) return;
+    if (!ok) {
+      if (status === 400 && view.queue && !lastList) { // a saved queue no longer theirs: all of them
+        queueChoices("");
+        await loadList();
+        return;
+      }
+      toast(data.error || "HTTP " + status, { error: true });
+      return;
+    }
+    lastList = data;
+    renderList(data);
+    tellWhatIsNew(data);
+  } catch (error) {
+    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, { error: true });
+  }
+}
+
+// ---------- A request ----------
+
+function selected() {
+  const id = location.hash.replace(/^#/, "");
+  return /^\d{1,10}$/.test(id) ? id : "";
+}
 
 function fact(list, label, value) {
   if (value == null || value === "") return;
@@ -90,13 +281,14 @@ function fact(list, label, value) {
   list.append(dd);
 }
 
-function draftBox(kind, id, placeholder, rows) {
+function draftBox(kind, id, label, rows) {
   const key = kind + ":" + id;
   const box = el("textarea", kind + "-text");
   box.rows = rows;
   box.dataset.draft = key;
-  box.placeholder = placeholder || "";
-  box.setAttribute("aria-label", placeholder || kind);
+  box.placeholder = label || "";
+  box.setAttribute("aria-label", label || kind);
+  box.maxLength = 4000;
   box.value = drafts.get(key) || "";
   return box;
 }
@@ -108,19 +300,59 @@ function actionButton(action, label, extra = "") {
   return node;
 }
 
-function requestCard(request) {
+function thread(messages) {
+  const list = el("ol", "thread");
+  for (const message of messages || []) {
+    const item = el("li", "author-" + message.author);
+    const meta = el("div", "meta");
+    meta.append(el("strong", null, ui["author_" + message.author] || message.author));
+    if (message.by) meta.append(" · " + message.by);
+    if (message.when) meta.append(" · " + message.when);
+    item.append(meta, el("div", "text", message.text));
+    list.append(item);
+  }
+  return list;
+}
+
+function history(events) {
+  const list = el("ol", "history");
+  for (const event of events || []) {
+    const item = el("li");
+    item.append(el("span", "when", event.when), " ");
+    if (event.by) item.append(el("strong", null, event.by), " ");
+    item.append(el("span", "what", event.what));
+    list.append(item);
+  }
+  return list;
+}
+
+function detailNode(request) {
   const card = el("article", "request");
   card.dataset.id = request.id;
   card.dataset.status = request.status;
 
+  const back = el("a", "back button-link", ui.to_list || "←");
+  back.href = "#";
+  card.append(back);
+
   const head = el("header", "request-head");
-  head.append(el("h3", null, "№ " + request.id), el("span", "status status-" + request.status, request.status_label));
+  const title = el("h2", null, "№ " + request.id);
+  title.id = "detail-title";
+  title.tabIndex = -1;
+  head.append(title);
+  if (request.overdue) head.append(el("span", "badge overdue-mark", ui.overdue || "!"));
+  head.append(el("span", "status status-" + request.status, request.status_label));
   card.append(head);
 
   const facts = el("dl", "facts");
   fact(facts, ui.topic, request.topic);
+  fact(facts, ui.queue, request.queue_name);
   fact(facts, ui.language, request.language);
+  fact(facts, ui.town, request.town);
   fact(facts, ui.received, request.created);
+  fact(facts, ui.waiting, request.age);
+  fact(facts, ui.taken_by, request.taken_by);
+  fact(facts, ui.closed_at, request.closed);
   if (request.phone) {
     const link = el("a", "tel", request.phone);
     link.href = "tel:" + request.phone.replace(/[^\d+]/g, "");
@@ -130,104 +362,182 @@ function requestCard(request) {
   card.append(facts);
   if (request.unreachable) card.append(el("p", "warning", "⚠ " + (ui.unreachable || "")));
 
-  const thread = el("ol", "thread");
-  for (const message of request.messages || []) {
-    const item = el("li", "author-" + message.author);
-    const meta = el("div", "meta");
-    meta.append(el("strong", null, ui["author_" + message.author] || message.author));
-    if (message.when) meta.append(" · " + message.when);
-    item.append(meta, el("div", "text", message.text));
-    thread.append(item);
-  }
-  if (thread.childElementCount) card.append(thread);
-
+  const open = request.status !== "closed";
   const actions = el("div", "actions");
-  actions.append(actionButton("take", ui.take), actionButton("close", ui.close));
+  if (request.status === "received") actions.append(actionButton("take", ui.take, "primary"));
+  if (open && request.can_release) actions.append(actionButton("release", ui.release));
+  if (open) actions.append(actionButton("close", ui.close, "danger"));
+  if (!open && request.can_reopen) actions.append(actionButton("reopen", ui.reopen, "primary"));
   card.append(actions);
 
-  const answer = el("div", "answer");
-  answer.append(draftBox("reply", request.id, ui.reply_placeholder, 3), actionButton("reply", ui.reply, "primary"));
+  const confirm = el("div", "confirm");
+  confirm.hidden = !(open && confirming === String(request.id));
+  actions.hidden = !confirm.hidden;
+  confirm.setAttribute("role", "group");
+  const question = el("p", null, fill(ui.confirm_close, request.id));
+  question.id = "confirm-close-" + request.id;
+  confirm.setAttribute("aria-labelledby", question.id);
+  confirm.append(question, actionButton("close-yes", ui.yes_close, "danger-filled"), actionButton("close-no", ui.cancel));
+  card.append(confirm);
+
+  card.append(el("h3", null, ui.conversation || ""), thread(request.messages));
+
+  if (open) {
+    const answer = el("div", "answer");
+    if ((request.canned || []).length) {
+      const label = el("label", "field");
+      label.append(el("span", null, ui.canned || ""));
+      const select = el("select", "canned");
+      const first = el("option", null, ui.canned_choose || "…");
+      first.value = "";
+      select.append(first);
+      request.canned.forEach((canned, k) => {
+        const option = el("option", null, canned.label);
+        option.value = String(k);
+        select.append(option);
+      });
+      label.append(select);
+      answer.append(label);
+    }
+    answer.append(draftBox("reply", request.id, ui.reply_placeholder, 4), actionButton("reply", ui.reply, "primary"));
+    card.append(answer);
+  }
   const note = el("div", "answer note-box");
   note.append(draftBox("note", request.id, ui.note_placeholder, 2), actionButton("note", ui.note));
-  card.append(answer, note);
+  card.append(note);
+
+  if (open && request.can_transfer && (request.queues || []).length) {
+    const move = el("div", "transfer");
+    const label = el("label", "field");
+    label.append(el("span", null, ui.transfer_to || ""));
+    const select = el("select", "transfer-queue");
+    for (const queue of request.queues) {
+      const option = el("option", null, queue.name);
+      option.value = queue.id;
+      select.append(option);
+    }
+    label.append(select);
+    move.append(label, actionButton("transfer", ui.transfer));
+    card.append(move);
+  }
+
+  if ((request.events || []).length) card.append(el("h3", null, ui.history || ""), history(request.events));
   return card;
 }
 
-function render(data) {
-  // Keep the caret where staff are typing: the whole list is redrawn.
+function renderDetail(request, focus) {
+  // A redraw (something new arrived) keeps the caret where staff are typing, and the focus on
+  // the button they were on.
   const active = document.activeElement;
-  const focused = active && active.dataset && active.dataset.draft
-    ? { key: active.dataset.draft, start: active.selectionStart, end: active.selectionEnd } : null;
-
-  const queues = Array.isArray(data.queues) ? data.queues : [];
-  const sections = [];
-  for (const queue of queues) {
-    const requests = queue.requests || [];
-    const section = el("section", "queue");
-    section.dataset.queue = queue.id;
-    const heading = el("h2", "queue-name", queue.name + " ");
-    heading.append(el("span", "count", "(" + requests.length + ")"));
-    section.append(heading);
-    if (!requests.length) section.append(el("p", "empty", ui.no_requests));
-    for (const request of requests) section.append(requestCard(request));
-    sections.push(section);
-  }
-  if (!sections.length) sections.push(el("p", "empty", ui.no_requests));
-  root.replaceChildren(...sections);
-  root.setAttribute("aria-busy", "false");
-
-  if (focused) {
-    const box = root.querySelector(`textarea[data-draft="${focused.key}"]`);
-    if (box) {
-      box.focus({ preventScroll: true });
-      box.setSelectionRange(focused.start, focused.end);
-    }
+  const inside = active && detailBox.contains(active) && active.dataset ? active.dataset : {};
+  const caret = inside.draft ? { start: active.selectionStart, end: active.selectionEnd } : null;
+  detailBox.replaceChildren(detailNode(request));
+  workplace.classList.add("showing");
+  const again = inside.draft ? detailBox.querySelector(`textarea[data-draft="${inside.draft}"]`)
+    : inside.action ? detailBox.querySelector(`button[data-action="${inside.action}"]`) : null;
+  if (again && !again.closest("[hidden]")) {
+    again.focus({ preventScroll: true });
+    if (caret) again.setSelectionRange(caret.start, caret.end);
+  } else if (focus || inside.action) { // the button pressed is gone (Take, Close): back to the heading
+    $("detail-title").focus({ preventScroll: !focus });
   }
 }
 
-async function reload() {
-  const mine = ++loads;
+function noDetail() {
+  lastDetail = null;
+  detailBox.replaceChildren(el("p", "empty choose", ui.choose || ""));
+  workplace.classList.remove("showing");
+}
+
+async function loadDetail(focus = false) {
+  const id = selected();
+  const mine = ++detailLoads;
+  if (!id) {
+    noDetail();
+    return;
+  }
   try {
-    const { ok, status, data } = await api("/staff/api/requests");
-    if (mine !== loads) return;
+    const { ok, status, data } = await api("/staff/api/requests/" + id);
+    if (mine !== detailLoads) return;
     if (!ok) {
-      toast(data.error || "HTTP " + status, true);
+      toast(data.error || "HTTP " + status, { error: true });
+      noDetail();
       return;
     }
-    lastData = data;
-    render(data);
+    lastDetail = data;
+    renderDetail(data, focus);
   } catch (error) {
-    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, true);
+    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, { error: true });
   }
+}
+
+async function post(id, action, body) {
+  const options = { method: "POST" };
+  if (body) {
+    options.headers = { "Content-Type": "application/json" };
+    options.body = JSON.stringify(body);
+  }
+  return api(`/staff/api/requests/${id}/${action}`, options);
 }
 
 async function act(card, action, trigger) {
   const id = card.dataset.id;
-  const options = { method: "POST" };
-  const key = action + ":" + id;
-  if (action === "reply" || action === "note") {
-    const box = card.querySelector("textarea." + action + "-text");
-    options.headers = { "Content-Type": "application/json" };
-    options.body = JSON.stringify({ text: box ? box.value : "" });
+  if (action === "close") { // asked first: closing tells the citizen
+    confirming = id;
+    card.querySelector(".actions").hidden = true;
+    const confirm = card.querySelector(".confirm");
+    confirm.hidden = false;
+    confirm.querySelector("button.close-yes").focus();
+    return;
+  }
+  if (action === "close-no") {
+    confirming = null;
+    card.querySelector(".confirm").hidden = true;
+    card.querySelector(".actions").hidden = false;
+    card.querySelector("button.close").focus();
+    return;
+  }
+  const sent = action === "close-yes" ? "close" : action;
+  if (sent === "close") confirming = null;
+  let body = null;
+  const key = sent + ":" + id;
+  if (sent === "reply" || sent === "note") {
+    const box = card.querySelector("textarea." + sent + "-text");
+    body = { text: box ? box.value : "" };
+  } else if (sent === "transfer") {
+    body = { queue: card.querySelector("select.transfer-queue").value };
   }
   trigger.disabled = true;
   try {
-    const { ok, status, data } = await api(`/staff/api/requests/${id}/${action}`, options);
+    const { ok, status, data } = await post(id, sent, body);
     if (ok) {
       drafts.delete(key);
       const box = card.querySelector(`textarea[data-draft="${key}"]`);
-      if (box && options.body) box.value = "";
-      toast(data.message);
+      if (box) box.value = "";
+      const undo = sent === "close" && data.undo ? () => reopen(id) : null;
+      toast(data.message, { undo });
+      if (sent === "transfer") location.hash = ""; // no longer one of this queue's
     } else {
-      toast(data.error || "HTTP " + status, true);
+      toast(data.error || "HTTP " + status, { error: true });
     }
   } catch (error) {
     if (error instanceof LoggedOut) return;
-    toast("⚠ " + error.message, true);
+    toast("⚠ " + error.message, { error: true });
   } finally {
     trigger.disabled = false;
   }
-  await reload();
+  await Promise.all([loadList(), loadDetail()]);
+}
+
+async function reopen(id) {
+  hideToast();
+  try {
+    const { ok, status, data } = await post(id, "reopen");
+    toast(ok ? data.message : data.error || "HTTP " + status, { error: !ok });
+  } catch (error) {
+    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, { error: true });
+  }
+  await Promise.all([loadList(), loadDetail()]);
 }
 
 // ---------- Offices to check: the facts people read, confirmed or corrected ----------
@@ -271,12 +581,12 @@ async function loadOffices() {
     const { ok, data } = await api("/staff/api/offices");
     if (!ok) return;
     const offices = data.offices || [];
-    const section = [];
-    if (offices.length) section.push(el("h2", "queue-name", ui.offices || ""));
-    for (const office of offices) section.push(officeCard(office));
-    box.replaceChildren(...section);
+    // Folded under the requests: asked now and then, answered when there is time.
+    $("offices-title").textContent = (ui.offices || "") + " (" + offices.length + ")";
+    $("offices-box").hidden = !offices.length;
+    box.replaceChildren(...offices.map(officeCard));
   } catch (error) {
-    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, true);
+    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, { error: true });
   }
 }
 
@@ -286,7 +596,7 @@ async function answerOffice(id, body, trigger) {
     const { ok, status, data } = await api("/staff/api/offices/" + id, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     if (!ok) {
-      toast(data.error || "HTTP " + status, true);
+      toast(data.error || "HTTP " + status, { error: true });
       return;
     }
     const card = document.querySelector(`article.office[data-office="${id}"] .office-answers`);
@@ -297,13 +607,13 @@ async function answerOffice(id, body, trigger) {
       await loadOffices();
     }
   } catch (error) {
-    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, true);
+    if (!(error instanceof LoggedOut)) toast("⚠ " + error.message, { error: true });
   } finally {
     trigger.disabled = false;
   }
 }
 
-document.addEventListener("click", (event) => {
+$("offices").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-office]");
   if (!button) return;
   const id = button.dataset.office;
@@ -314,12 +624,9 @@ document.addEventListener("click", (event) => {
     answerOffice(id, { text: box ? box.value : "" }, button);
   }
 });
-document.addEventListener("input", (event) => {
-  const key = event.target.dataset && event.target.dataset.draft;
-  if (key && key.startsWith("office:")) drafts.set(key, event.target.value);
-});
 
-// New requests and citizens' messages reach the staff chat's inbox.
+// New requests and citizens' messages reach the staff chat's inbox: the list and the open
+// request are drawn again, and what is new is told in the page's own words.
 async function poll() {
   for (;;) {
     const started = Date.now();
@@ -327,14 +634,10 @@ async function poll() {
       const { ok, data } = await api("/staff/api/inbox?after=" + after);
       if (!ok) throw new Error("HTTP");
       const messages = data.messages || [];
-      for (const message of messages) {
-        after = Math.max(after, Number(message.id) || 0);
-        const first = (message.replies || [])[0] || {};
-        toast(first.title || (first.text || "").split("\n")[0]);
-      }
+      for (const message of messages) after = Math.max(after, Number(message.id) || 0);
       if (messages.length) {
         sessionStorage.setItem(SAVED_AFTER, String(after));
-        await reload();
+        await Promise.all([loadList(), loadDetail()]);
       } else if (Date.now() - started < 1000) {
         await sleep(3000);
       }
@@ -347,34 +650,68 @@ async function poll() {
 
 // ---------- Wiring ----------
 
-root.addEventListener("input", (event) => {
+document.addEventListener("input", (event) => {
   const key = event.target.dataset && event.target.dataset.draft;
   if (key) drafts.set(key, event.target.value);
 });
-root.addEventListener("click", (event) => {
+detailBox.addEventListener("click", (event) => {
   const trigger = event.target.closest("button[data-action]");
   const card = trigger && trigger.closest("article.request");
   if (card) act(card, trigger.dataset.action, trigger);
 });
-$("refresh").addEventListener("click", () => { reload(); loadOffices(); });
+detailBox.addEventListener("change", (event) => {
+  const select = event.target.closest("select.canned");
+  if (!select || select.value === "" || !lastDetail) return;
+  const canned = lastDetail.canned[Number(select.value)];
+  const box = detailBox.querySelector("textarea.reply-text");
+  if (canned && box) { // into the reply box, to be read and changed before it is sent
+    box.value = box.value.trim() ? box.value.trimEnd() + "\n\n" + canned.text : canned.text;
+    drafts.set(box.dataset.draft, box.value);
+    box.focus();
+  }
+  select.value = "";
+});
+$("filters").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadList();
+});
+$("filters").addEventListener("change", (event) => {
+  if (event.target.id !== "f-q") loadList();
+});
+$("toast-undo").addEventListener("click", () => { if (toastUndo) toastUndo(); });
+$("toast-hide").addEventListener("click", hideToast);
+$("refresh").addEventListener("click", () => { loadList(); loadDetail(); loadOffices(); });
+window.addEventListener("hashchange", async () => {
+  const back = !selected() && lastDetail;
+  const id = lastDetail && lastDetail.id;
+  await loadDetail(true);
+  if (lastList) renderList(lastList);
+  if (back) {
+    const link = listBox.querySelector(`li[data-id="${id}"] a`);
+    if (link) link.focus();
+  }
+});
 for (const code of ["bg", "uk"]) {
   $("lang-" + code).addEventListener("click", async () => {
     lang = code;
-    localStorage.setItem(LANG, code);
+    sessionStorage.setItem(LANG, code);
+    await loadMe();
     await loadUi();
-    if (lastData) render(lastData); // new labels at once; the list's own texts follow
-    await reload();
-    await loadOffices();
+    await Promise.all([loadList(), loadDetail(), loadOffices()]);
   });
 }
 
 (async () => {
   try {
+    await loadMe();
+    const queue = restoreFilters();
     await loadUi();
+    queueChoices(queue);
   } catch {
     return; // logged out
   }
-  await reload();
+  await Promise.all([loadList(), loadDetail()]);
   loadOffices();
   poll();
+  setInterval(() => { loadList(); }, REFRESH_SECONDS * 1000);
 })();
