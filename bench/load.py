@@ -302,6 +302,7 @@ class Run:
         self.outcomes: dict[int, dict] = {}  # update_id: chat, t0, last HTTP status, attempts, first message
         self.failures: list[float] = []  # when a webhook request failed
         self.people: dict[str, Person] = {}
+        self.samples: list[tuple[float, int, float]] = []  # while the load lasts: when, answered, workers' CPU s
         questions = YAML(typ="safe").load((ROOT / "tests/data/questions.yaml").read_text())["questions"]
         self.questions = {lang: [q["q"] for q in questions if q["lang"] == lang] for lang in ("uk", "bg")}
 
@@ -434,6 +435,17 @@ async def start_worker(command: list[str], env: dict, port: int, work: Path) -> 
     )
 
 
+async def sample(run: Run, pids: list[int], duration: float) -> None:
+    """Every 30 s while the load lasts: (time, updates answered, the workers' CPU seconds)."""
+    started = time.monotonic()
+    while True:
+        with contextlib.suppress(OSError):  # a worker restarted (faults.py)
+            run.samples.append((time.monotonic(), len(run.done), sum(cpu_seconds(pid) for pid in pids)))
+        if time.monotonic() - started >= duration - 1:
+            return
+        await asyncio.sleep(min(30, started + duration - time.monotonic()))
+
+
 async def stop(processes: list[asyncio.subprocess.Process]) -> list[int]:
     """SIGTERM to each; their exit codes."""
     for process in processes:
@@ -557,8 +569,10 @@ async def main(args, fault=None) -> SimpleNamespace:
                 started=started,
             )
             injecting = asyncio.create_task(fault.inject(ctx)) if fault else None
+            sampling = asyncio.create_task(sample(run, [w.pid for w in workers], args.duration or 0))
 
             await run.people_talk(args.users, args.duration, getattr(args, "carry_on", False))
+            sampling.cancel()
             if injecting:
                 await injecting
             elapsed = time.monotonic() - started
@@ -601,7 +615,16 @@ async def main(args, fault=None) -> SimpleNamespace:
         + (f"; per 30 s: {thirties}" if window >= 60 else "")
     )
     workers_cpu = sum(v for k, v in cpu.items() if k.startswith("worker "))
-    print(f"worker CPU per update answered: {1000 * workers_cpu / max(len(run.done), 1):.1f} ms")
+    print(f"worker CPU per update answered: {1000 * workers_cpu / max(len(run.done), 1):.1f} ms overall", end="")
+    if len(run.samples) > 1:
+        (_, n0, c0), (_, n1, c1) = run.samples[0], run.samples[-1]
+        steps = [1000 * (c - pc) / max(n - pn, 1) for (_, pn, pc), (_, n, c) in itertools.pairwise(run.samples)]
+        print(
+            f", {1000 * (c1 - c0) / max(n1 - n0, 1):.1f} ms while the load lasted; per 30 s: "
+            + " ".join(f"{x:.1f}" for x in steps),
+            end="",
+        )
+    print()
     if baseline:
         opora = sum(t - started <= window for t in run.done) / window
         print(

@@ -143,7 +143,21 @@ class OneWriterSession(AsyncSession):
         return _Write(self)
 
 
+class AutocommitReads(AsyncSession):
+    """PostgreSQL: what a session reads outside `session.begin()` is read in autocommit, without
+    a BEGIN and a ROLLBACK round trip around it (two of the three of a one-query read, on every
+    turn). Opora writes only inside `session.begin()` (on SQLite the writer lock is taken
+    there), and that is a transaction as always. Reads see the same as in PostgreSQL's default
+    READ COMMITTED transaction: each statement what was committed before it began."""
+
+    def begin(self) -> AsyncSessionTransaction:
+        if not self.in_transaction():
+            self.sync_session.bind = self.info["writes"].sync_engine
+        return super().begin()
+
+
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     if engine.dialect.name == "sqlite":
         return async_sessionmaker(engine, expire_on_commit=False, class_=OneWriterSession)
-    return async_sessionmaker(engine, expire_on_commit=False)
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(reads, expire_on_commit=False, class_=AutocommitReads, info={"writes": engine})
