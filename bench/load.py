@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py [--workers 2 | --sqlite] [--users 1000] [--duration 60]
                                    [--think 0] [--connections 40] [--timeout 60] [--overall-limit N]
+                                   [--baseline 30]
 
 --workers N: N workers on PostgreSQL (database opora_load, its public schema reset) and Redis (db 3,
 flushed); --sqlite: one worker on a temporary SQLite file, no Redis. Each runs `opora run` in Telegram
@@ -16,7 +17,13 @@ request to staff (15 %); the next update goes when the previous one was answered
 first message), after --think s on average. A failed webhook request is made again (8 tries over
 91 s, as Telegram does); with no message --timeout s after sending (and 5 s after the last try), a person gives up.
 
-Printed: updates/s, messages/s, update -> first message to that chat (p50/p95/p99), errors, the mean
+Then, for --baseline s (30; 0: none), the same people talk to a minimal aiogram webhook bot in as many
+processes (one state row read and written, one sendMessage with a button of each kind they press, per
+update), on the same fake Bot API and database: Opora's updates/s as a share of its, and CPU per update
+against its. Ratios taken in one run hold on a shared machine; absolute figures do not.
+
+Printed: updates/s (per 10 s, and per 30 s), the workers' CPU per update (per 30 s while the load lasts), the
+baseline's figures and the ratios, messages/s, update -> first message to that chat (p50/p95/p99), errors, the mean
 opora_turn_seconds from the workers' /metrics, outbox rows by status, each process's CPU time, the
 workers' warnings and errors, and their exit codes after SIGTERM.
 """
@@ -638,7 +645,8 @@ async def main(args, fault=None) -> SimpleNamespace:
     busiest = max(Counter(map(int, run.messages)).values(), default=0)
     print(
         f"messages sent by the bot: {len(run.messages)}; {rate / window:.1f}/s over the {window:.0f} s; "
-        f"{busiest} in the busiest second"
+        f"{busiest} in the busiest second; {len(run.messages) / max(len(run.done), 1):.2f} per update answered "
+        f"({(len(run.messages) - run.cards) / max(len(run.done), 1):.2f} without the cards to staff groups)"
     )
     print(
         f"update -> first message: p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
