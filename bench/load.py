@@ -2,13 +2,14 @@
 
     .venv/bin/python bench/load.py [--workers 2 | --sqlite] [--users 1000] [--duration 60]
                                    [--think 0] [--connections 40] [--timeout 60] [--overall-limit N]
+                                   [--baseline 30]
 
 --workers N: N workers on PostgreSQL (database opora_load, its public schema reset) and Redis (db 3,
 flushed); --sqlite: one worker on a temporary SQLite file, no Redis. Each runs `opora run` in Telegram
 webhook mode against a fake Bot API (this script with --fake-api, in a process of its own); updates go
 to the workers in turn, as from a load balancer, at most --connections at once, as Telegram sends them
 (setWebhook's max_connections); every queue gets a staff group, so help requests go through the outbox.
---overall-limit replaces Opora's 30 messages/s to all chats (RateLimits.OVERALL) in the workers.
+--overall-limit replaces Opora's 30 messages/s to all chats (OPORA_TELEGRAM_LIMIT_OVERALL) in the workers.
 
 Each person sends /start, then sessions until --duration is over (one without it): questions from
 tests/data/questions.yaml in uk or bg (60 %), browsing with the buttons the bot sent (25 %), or a help
@@ -16,7 +17,13 @@ request to staff (15 %); the next update goes when the previous one was answered
 first message), after --think s on average. A failed webhook request is made again (8 tries over
 91 s, as Telegram does); with no message --timeout s after sending (and 5 s after the last try), a person gives up.
 
-Printed: updates/s, messages/s, update -> first message to that chat (p50/p95/p99), errors, the mean
+Then, for --baseline s (30; 0: none), the same people talk to a minimal aiogram webhook bot in as many
+processes (one state row read and written, one sendMessage with a button of each kind they press, per
+update), on the same fake Bot API and database: Opora's updates/s as a share of its, and CPU per update
+against its. Ratios taken in one run hold on a shared machine; absolute figures do not.
+
+Printed: updates/s (per 10 s, and per 30 s), the workers' CPU per update (per 30 s while the load lasts), the
+baseline's figures and the ratios, messages/s, update -> first message to that chat (p50/p95/p99), errors, the mean
 opora_turn_seconds from the workers' /metrics, outbox rows by status, each process's CPU time, the
 workers' warnings and errors, and their exit codes after SIGTERM.
 """
@@ -56,10 +63,6 @@ NEED = {
     "uk": "Мамі 82 роки, живе сама, потрібні ліки та продукти",
     "bg": "Баба ми е на 85, живее сама, трябват ѝ лекарства",
 }
-LIMIT = (
-    "import sys; from limits import RateLimitItemPerSecond; from bot.coordination import RateLimits; from bot.cli "
-    "import main; RateLimits.OVERALL = RateLimitItemPerSecond(int(sys.argv[1])); sys.exit(main(['run']))"
-)
 
 
 def fake_api() -> None:
@@ -99,6 +102,75 @@ def fake_api() -> None:
     sock = socket.create_server(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
     web.run_app(app, sock=sock, print=None, access_log=None)
+
+
+# Every kind of button a person of this script looks for: the baseline offers one of each.
+BASELINE_BUTTONS = [
+    "browse",
+    "menu",
+    "cat:x",
+    "town:x",
+    "svc:x",
+    "staff:topic:x",
+    "staff:q:x",
+    "staff:phone:skip",
+    "staff:send",
+]
+
+
+def baseline_bot(port: int) -> None:
+    """The yardstick: a minimal aiogram webhook bot on the same fake Bot API and database. Each update
+    reads and writes one state row, in one transaction, and sends one message (with a button of each
+    kind the people here press, so that they send it the same mix of updates they send Opora)."""
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = os.environ["OPORA_DATABASE_URL"]
+    engine = create_async_engine(url)
+    postgres = url.startswith("postgresql")
+    upsert = text(
+        "INSERT INTO bench_baseline_state (chat, turns) VALUES (:chat, :turns) "
+        "ON CONFLICT (chat) DO UPDATE SET turns = excluded.turns"
+    )
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(os.environ["OPORA_TELEGRAM_API_URL"])))
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=b, callback_data=b)] for b in BASELINE_BUTTONS]
+    )
+    dispatcher = Dispatcher()
+
+    async def answer(chat: int) -> None:
+        async with engine.begin() as conn:
+            turns = await conn.scalar(
+                text("SELECT turns FROM bench_baseline_state WHERE chat = :chat" + (" FOR UPDATE" if postgres else "")),
+                {"chat": chat},
+            )
+            await conn.execute(upsert, {"chat": chat, "turns": (turns or 0) + 1})
+        await bot.send_message(chat, f"turn {(turns or 0) + 1}", reply_markup=markup)
+
+    @dispatcher.message()
+    async def message(message: Message) -> None:
+        await answer(message.chat.id)
+
+    @dispatcher.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await answer(query.from_user.id)
+
+    async def receive(request: web.Request) -> web.Response:
+        update = Update.model_validate(json.loads(await request.read()), context={"bot": bot})
+        await dispatcher.feed_update(bot, update)
+        return web.json_response({})
+
+    async def ready(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/telegram", receive)
+    app.router.add_get("/readyz", ready)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
 class Missing(Exception):
@@ -237,6 +309,7 @@ class Run:
         self.outcomes: dict[int, dict] = {}  # update_id: chat, t0, last HTTP status, attempts, first message
         self.failures: list[float] = []  # when a webhook request failed
         self.people: dict[str, Person] = {}
+        self.samples: list[tuple[float, int, float]] = []  # while the load lasts: when, answered, workers' CPU s
         questions = YAML(typ="safe").load((ROOT / "tests/data/questions.yaml").read_text())["questions"]
         self.questions = {lang: [q["q"] for q in questions if q["lang"] == lang] for lang in ("uk", "bg")}
 
@@ -248,14 +321,38 @@ class Run:
                 break
         return url
 
-    async def read(self, api: asyncio.subprocess.Process) -> None:
-        while line := await api.stdout.readline():
-            chat, t, payloads, method, text = line.decode().rstrip("\n").split("\t")
-            self.messages.append(float(t))
-            self.log.append((chat, float(t), payloads.split(), method, json.loads(text)))
-            if person := self.people.get(chat):
-                person.received(float(t), payloads.split())
-            self.cards += chat.startswith("-")
+    async def people_talk(self, users: int, duration: float | None, carry_on: bool = False) -> None:
+        """Each person sends /start, then sessions until `duration` is over (one without it)."""
+        started = time.monotonic()
+
+        async def person(i: int) -> None:
+            p = self.people[str(10_000_000 + i)] = Person(self, 10_000_000 + i, "uk" if i % 2 else "bg")
+            await asyncio.sleep(random.uniform(0, 2.5))  # not all in one instant
+            with contextlib.suppress(GaveUp):
+                while True:
+                    try:
+                        await p.says("/start")
+                        await p.session()
+                        while time.monotonic() < started + (duration or 0):
+                            await p.session()
+                        return
+                    except GaveUp:  # gone, unless told to begin again (faults.py) while the load lasts
+                        if not carry_on or time.monotonic() >= started + (duration or 0):
+                            raise
+
+        await asyncio.gather(*(person(i) for i in range(users)))
+
+
+async def read(api: asyncio.subprocess.Process, runs: list[Run]) -> None:
+    """What the fake API printed, to the latest run."""
+    while line := await api.stdout.readline():
+        run = runs[-1]
+        chat, t, payloads, method, text = line.decode().rstrip("\n").split("\t")
+        run.messages.append(float(t))
+        run.log.append((chat, float(t), payloads.split(), method, json.loads(text)))
+        if person := run.people.get(chat):
+            person.received(float(t), payloads.split())
+        run.cards += chat.startswith("-")
 
 
 def cpu_seconds(pid: int | None = None) -> float:
@@ -345,6 +442,67 @@ async def start_worker(command: list[str], env: dict, port: int, work: Path) -> 
     )
 
 
+async def sample(run: Run, pids: list[int], duration: float) -> None:
+    """Every 30 s while the load lasts: (time, updates answered, the workers' CPU seconds)."""
+    started = time.monotonic()
+    while True:
+        with contextlib.suppress(OSError):  # a worker restarted (faults.py)
+            run.samples.append((time.monotonic(), len(run.done), sum(cpu_seconds(pid) for pid in pids)))
+        if time.monotonic() - started >= duration - 1:
+            return
+        await asyncio.sleep(min(30, started + duration - time.monotonic()))
+
+
+async def stop(processes: list[asyncio.subprocess.Process]) -> list[int]:
+    """SIGTERM to each; their exit codes."""
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+    return [await asyncio.wait_for(p.wait(), 60) for p in processes]
+
+
+baseline_processes: list[asyncio.subprocess.Process] = []
+
+
+async def yardstick(args, n: int, env: dict, work: Path, http: ClientSession, runs: list[Run]) -> SimpleNamespace:
+    """The baseline bot (`baseline_bot`), in as many processes as Opora had workers, under the same people
+    for --baseline s: its updates/s and CPU per update."""
+    await sql(env["OPORA_DATABASE_URL"], "DROP TABLE IF EXISTS bench_baseline_state")
+    await sql(env["OPORA_DATABASE_URL"], "CREATE TABLE bench_baseline_state (chat BIGINT PRIMARY KEY, turns INTEGER)")
+    ports = [18200 + i for i in range(n)]
+    for port in ports:
+        baseline_processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--baseline-bot",
+                str(port),
+                stdin=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                stdout=open(work / f"baseline-{port}.log", "a"),
+                env=env,
+            )
+        )
+    for port in ports:
+        await ready(http, port)
+    run = Run(args, ports, "", http)
+    runs.append(run)
+    pids = {f"baseline {i + 1}": p.pid for i, p in enumerate(baseline_processes)}
+    before, machine, started = processes(), cpu_seconds(), time.monotonic()
+    await run.people_talk(args.users, args.baseline)
+    elapsed = time.monotonic() - started
+    cpu = cpu_shares(pids, before, machine)
+    codes = await stop(baseline_processes)
+    answered = sum(t - started <= args.baseline for t in run.done)
+    return SimpleNamespace(
+        rate=answered / args.baseline,
+        cpu=sum(cpu[name] for name in pids) / max(len(run.done), 1),
+        errors=run.errors,
+        elapsed=elapsed,
+        codes=codes,
+    )
+
+
 async def main(args, fault=None) -> SimpleNamespace:
     """The run and its report. `fault` (bench/faults.py): `inject(ctx)` runs alongside the people (and is
     awaited after them), `drain(ctx)` replaces the --drain wait; ctx, returned, holds the run and its parts."""
@@ -374,9 +532,11 @@ async def main(args, fault=None) -> SimpleNamespace:
     api = await asyncio.create_subprocess_exec(sys.executable, __file__, "--fake-api", stdout=subprocess.PIPE)
     env["OPORA_TELEGRAM_API_URL"] = f"http://127.0.0.1:{int(await api.stdout.readline())}"
     ports = [18100 + i for i in range(n)]
-    command = ["-c", LIMIT, str(args.overall_limit)] if args.overall_limit else ["-m", "bot.cli", "run"]
+    command = ["-m", "bot.cli", "run"]
+    if args.overall_limit:
+        env["OPORA_TELEGRAM_LIMIT_OVERALL"] = f"{args.overall_limit}/second"
     workers = [await start_worker(command, env, port, work) for port in ports]
-    reading = None
+    reading = codes = baseline = None
     try:
         async with ClientSession(connector=TCPConnector(limit=0), timeout=ClientTimeout(total=args.timeout)) as http:
             for port in ports:
@@ -397,7 +557,8 @@ async def main(args, fault=None) -> SimpleNamespace:
             )
 
             run = Run(args, ports, webhook_secret(Settings(telegram_token=TOKEN)), http)
-            reading = asyncio.create_task(run.read(api))
+            runs = [run]
+            reading = asyncio.create_task(read(api, runs))
             pids = {"fake Bot API": api.pid} | {f"worker {i + 1}": w.pid for i, w in enumerate(workers)}
             pids["load generator"] = os.getpid()
             before, machine, started = processes(), cpu_seconds(), time.monotonic()
@@ -415,23 +576,10 @@ async def main(args, fault=None) -> SimpleNamespace:
                 started=started,
             )
             injecting = asyncio.create_task(fault.inject(ctx)) if fault else None
+            sampling = asyncio.create_task(sample(run, [w.pid for w in workers], args.duration or 0))
 
-            async def person(i: int) -> None:
-                p = run.people[str(10_000_000 + i)] = Person(run, 10_000_000 + i, "uk" if i % 2 else "bg")
-                await asyncio.sleep(random.uniform(0, 2.5))  # not all in one instant
-                with contextlib.suppress(GaveUp):
-                    while True:
-                        try:
-                            await p.says("/start")
-                            await p.session()
-                            while time.monotonic() < started + (args.duration or 0):
-                                await p.session()
-                            return
-                        except GaveUp:  # gone, unless told to begin again (faults.py) while the load lasts
-                            if not getattr(args, "carry_on", False) or time.monotonic() >= started + args.duration:
-                                raise
-
-            await asyncio.gather(*(person(i) for i in range(args.users)))
+            await run.people_talk(args.users, args.duration, getattr(args, "carry_on", False))
+            sampling.cancel()
             if injecting:
                 await injecting
             elapsed = time.monotonic() - started
@@ -448,11 +596,15 @@ async def main(args, fault=None) -> SimpleNamespace:
             queued, waited = await outbox(db), time.monotonic()
             await (fault.drain(ctx) if fault else asyncio.sleep(args.drain))
             drained, waited = await outbox(db), time.monotonic() - waited
+            codes = await stop(workers)
+            if getattr(args, "baseline", 0):
+                baseline = await yardstick(args, n, env, work, http, runs)
     finally:
-        for worker in workers:
+        if codes is None:
+            codes = await stop(workers)
+        for process in baseline_processes:
             with contextlib.suppress(ProcessLookupError):
-                worker.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(w.wait(), 60) for w in workers]
+                process.kill()
         api.terminate()
         if reading:  # what the fake API printed to the end
             with contextlib.suppress(TimeoutError):
@@ -460,17 +612,41 @@ async def main(args, fault=None) -> SimpleNamespace:
 
     window, ms = args.duration or elapsed, [x * 1000 for x in run.latencies]
     per_10s = Counter(int((t - started) // 10) for t in run.done)
+    per_30s = Counter(int((t - started) // 30) for t in run.done)
+    thirties = " ".join(f"{per_30s[k] / 30:.0f}" for k in range(int(window // 30)))
     q = statistics.quantiles(ms, n=100) if len(ms) > 1 else [float("nan")] * 99
     print(f"run: {elapsed:.1f} s; load for {window:.0f} s, then the sessions under way finished")
     print(
         f"updates answered: {len(run.done)}; {sum(t - started <= window for t in run.done) / window:.1f}/s over "
         f"the {window:.0f} s; per 10 s: {' '.join(f'{per_10s[k] / 10:.0f}' for k in range(int(elapsed // 10) + 1))}"
+        + (f"; per 30 s: {thirties}" if window >= 60 else "")
     )
+    workers_cpu = sum(v for k, v in cpu.items() if k.startswith("worker "))
+    print(f"worker CPU per update answered: {1000 * workers_cpu / max(len(run.done), 1):.1f} ms overall", end="")
+    if len(run.samples) > 1:
+        (_, n0, c0), (_, n1, c1) = run.samples[0], run.samples[-1]
+        steps = [1000 * (c - pc) / max(n - pn, 1) for (_, pn, pc), (_, n, c) in itertools.pairwise(run.samples)]
+        print(
+            f", {1000 * (c1 - c0) / max(n1 - n0, 1):.1f} ms while the load lasted; per 30 s: "
+            + " ".join(f"{x:.1f}" for x in steps),
+            end="",
+        )
+    print()
+    if baseline:
+        opora = sum(t - started <= window for t in run.done) / window
+        print(
+            f"baseline (a minimal aiogram webhook bot, {n} process(es), same people and database, "
+            f"{args.baseline:.0f} s): {baseline.rate:.1f} updates/s, {1000 * baseline.cpu:.1f} ms CPU per update, "
+            f"errors {sum(baseline.errors.values())} {dict(baseline.errors)}, exit codes {baseline.codes}\n"
+            f"Opora / baseline: updates/s {100 * opora / baseline.rate:.0f} %, CPU per update "
+            f"{workers_cpu / max(len(run.done), 1) / baseline.cpu:.1f} x"
+        )
     rate = sum(t - started <= window for t in run.messages)
     busiest = max(Counter(map(int, run.messages)).values(), default=0)
     print(
         f"messages sent by the bot: {len(run.messages)}; {rate / window:.1f}/s over the {window:.0f} s; "
-        f"{busiest} in the busiest second"
+        f"{busiest} in the busiest second; {len(run.messages) / max(len(run.done), 1):.2f} per update answered "
+        f"({(len(run.messages) - run.cards) / max(len(run.done), 1):.2f} without the cards to staff groups)"
     )
     print(
         f"update -> first message: p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
@@ -523,6 +699,15 @@ if __name__ == "__main__":
     parser.add_argument("--timeout", type=float, default=60.0, help="for a webhook request and its first message, s")
     parser.add_argument("--drain", type=float, default=10.0, help="wait before counting the outbox again, s")
     parser.add_argument("--overall-limit", type=int, help="messages/s to all chats together (Opora's: 30)")
+    parser.add_argument(
+        "--baseline", type=float, default=30.0, help="then s of load on a minimal aiogram bot, for the ratio (0: none)"
+    )
     parser.add_argument("--fake-api", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-bot", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    fake_api() if arguments.fake_api else asyncio.run(main(arguments))
+    if arguments.fake_api:
+        fake_api()
+    elif arguments.baseline_bot:
+        baseline_bot(arguments.baseline_bot)
+    else:
+        asyncio.run(main(arguments))

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.answers import render
@@ -169,7 +170,8 @@ def with_app(action: Callable[[App, argparse.Namespace], Awaitable[int]], migrat
         finally:
             await app.close()
 
-    return lambda args: asyncio.run(runner(args))
+    # uvloop: the event loop in C, a smaller share of each update's CPU than asyncio's own
+    return lambda args: uvloop.run(runner(args))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -94,8 +94,9 @@ class AccessLogger(AbstractAccessLogger):
     """Method, path without its query (a staff token or a session may be in it), status and time;
     never the client's address."""
 
-    # Long polls come every 25 s from every open page: one line each would bury the rest.
-    QUIET = frozenset({"/api/inbox", "/staff/api/inbox", "/healthz"})
+    # Long polls come every 25 s from every open page, and Telegram's updates by the hundred a
+    # second under load: one line each would bury the rest (and cost more than the update).
+    QUIET = frozenset({"/api/inbox", "/staff/api/inbox", "/healthz", "/telegram", "/viber"})
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, duration: float) -> None:
         if request.path in self.QUIET and response.status < 400:
@@ -139,3 +140,4 @@ def configure_logging(json_lines: bool) -> None:
     )
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries", at every start
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # "Update id=… is handled", for each one

@@ -11,8 +11,7 @@ from typing import Any, cast
 from sqlalchemy import DateTime, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
@@ -63,7 +62,7 @@ WEBHOOK_CLAIM = dt.timedelta(seconds=60)
 # How long the record of a handled update is kept: platforms redeliver for hours, not days. A
 # channel whose events carry their time refuses those older than half of this (a replay).
 UPDATES_KEPT = dt.timedelta(days=2)
-UPSERTS: dict[str, Callable[[type[ChatState]], postgresql.Insert | sqlite.Insert]] = {
+UPSERTS: dict[str, Callable[[type[Base]], postgresql.Insert | sqlite.Insert]] = {
     "postgresql": postgresql.insert,
     "sqlite": sqlite.insert,
 }
@@ -108,15 +107,43 @@ class StateStore:
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ):
         self.sessions = sessions
+        engine = sessions.kw["bind"]
+        self._autocommit = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name != "sqlite" else None
+        )
+        self._upsert = UPSERTS[engine.dialect.name]
         self.draft_lifetime = draft_lifetime  # a help-request draft never sent is dropped after this
         self.now = now  # the conversation's clock: drafts are stamped with it
 
-    async def load(self, user: User) -> State:
+    @asynccontextmanager
+    async def _one_statement(self, write: bool = True) -> AsyncIterator[AsyncConnection | AsyncSession]:
+        """Where one statement of an update's handling runs. On PostgreSQL a pooled connection in
+        autocommit: the statement is atomic by itself, and BEGIN and COMMIT would be two more
+        round trips. On SQLite a session, and a write transaction for a write (the writer lock)."""
+        if self._autocommit is not None:
+            async with self._autocommit.connect() as connection:
+                yield connection
+            return
         async with self.sessions() as session:
-            row = await session.get(ChatState, (user.channel, user.id))
+            if not write:
+                yield session
+                return
+            async with session.begin():
+                yield session
+
+    async def load(self, user: User) -> State:
+        async with self._one_statement(write=False) as db:
+            row = (
+                await db.execute(
+                    select(ChatState.language, ChatState.flow, ChatState.data).where(
+                        ChatState.channel == user.channel, ChatState.user_id == user.id
+                    )
+                )
+            ).first()
         if row is None:
             return State()
-        state = State.of(row)
+        data = cast(StateData, dict(row.data or {}))
+        state = State(row.language, read_flow(row.flow, data), data)
         begun = draft_begun(state.data)
         if begun is not None and begun < self.now() - self.draft_lifetime:
             drop_draft(state)  # expired, though not yet cleared by expire_drafts
@@ -130,10 +157,9 @@ class StateStore:
             "updated_at": self.now(),
             "draft_at": draft_begun(state.data),
         }
-        async with self.sessions() as session, session.begin():
-            insert = UPSERTS[session.get_bind().dialect.name]  # one statement, where merge() reads first
-            await session.execute(
-                insert(ChatState)
+        async with self._one_statement() as db:
+            await db.execute(  # one statement, where merge() reads first
+                self._upsert(ChatState)
                 .values(channel=user.channel, user_id=user.id, **values)
                 .on_conflict_do_update(index_elements=["channel", "user_id"], set_=values)
             )
@@ -182,35 +208,33 @@ class StateStore:
         """Claim an update for handling. A claim older than `expires` was left by a worker that
         died while handling it, and is taken over."""
         now = dt.datetime.now(dt.UTC)
-        try:
-            async with self.sessions() as session, session.begin():
-                session.add(ProcessedUpdate(channel=channel, key=key, at=now))
-            return Claim.NEW
-        except IntegrityError:
-            pass
-        async with self.sessions() as session, session.begin():
-            taken = await session.execute(
-                update(ProcessedUpdate)
-                .where(
-                    ProcessedUpdate.channel == channel,
-                    ProcessedUpdate.key == key,
-                    ProcessedUpdate.handled_at.is_(None),
-                    ProcessedUpdate.at <= now - expires,
+        row = ProcessedUpdate.__table__.c
+        async with self._one_statement() as db:  # new, or a dead worker's claim taken over: one statement
+            taken = await db.execute(
+                self._upsert(ProcessedUpdate)
+                .values(channel=channel, key=key, at=now)
+                .on_conflict_do_update(
+                    index_elements=["channel", "key"],
+                    set_={"at": now},
+                    where=row.handled_at.is_(None) & (row.at <= now - expires),
                 )
-                .values(at=now)
+                .returning(row.key)
             )
-            if _changed(taken):
+            if taken.first() is not None:
                 return Claim.NEW
-            row = await session.get(ProcessedUpdate, (channel, key))
-        return Claim.HANDLED if row is not None and row.handled_at else Claim.BUSY
+        async with self._one_statement(write=False) as db:
+            handled = await db.scalar(
+                select(row.handled_at).where(row.channel == channel, row.key == key)
+            )  # None also when the claim was dropped meanwhile: another worker is at it again
+        return Claim.HANDLED if handled else Claim.BUSY
 
     async def handled_update(self, channel: str, key: str) -> None:
         """Mark a claimed update handled. Its answer has gone out, so a failure here (the database
         went away) is logged, not raised: raising would have the update delivered and answered
         again. The claim then stays, and only a delivery after it expired would be handled."""
         try:
-            async with self.sessions() as session, session.begin():
-                await session.execute(
+            async with self._one_statement() as db:
+                await db.execute(
                     update(ProcessedUpdate)
                     .where(ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
                     .values(handled_at=dt.datetime.now(dt.UTC))
@@ -219,8 +243,8 @@ class StateStore:
             log.exception("%s update %s was handled but could not be marked so", channel, key)
 
     async def forget_update(self, channel: str, key: str) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(
+        async with self._one_statement() as db:
+            await db.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
             )
 

@@ -23,6 +23,7 @@ import logging
 import resource
 import traceback
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from aiohttp import web
 
@@ -168,7 +169,7 @@ class _Counted(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)  # a TCP connection's
+        transport = cast(asyncio.Transport, transport)  # a TCP connection's (uvloop's is no subclass of it)
         if len(self.guard._since) >= self.guard.max_connections:
             self.guard.refused += 1
             transport.abort()
