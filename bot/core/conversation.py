@@ -159,11 +159,11 @@ class Conversation:
         return [Text(_("You are writing faster than I can answer. Please wait a minute, then write again."))]
 
     async def _handle(self, event: Event) -> Outcome:
-        if await self.staff.wants(event):
-            return Outcome(await self.staff.handle(event))
+        state = await self.services.states.load(event.user)  # read once: whether staff are answering, and the turn's
+        if await self.staff.wants(event, state):
+            return Outcome(await self.staff.handle(event, state))
         if event.chat is not None:
             return Outcome([])  # a group's chatter is not addressed to Opora
-        state = await self.services.states.load(event.user)
         languages.start(state, event.user.language, self.services.default_language)
         turn = Turn(event, state, self.services)
         replies = await self._dispatch(turn)

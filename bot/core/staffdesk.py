@@ -23,6 +23,7 @@ from bot.core.payloads import (
     of_staff,
 )
 from bot.core.staff import Staff
+from bot.core.state import State
 from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, InvalidCode, NotFound, Render, StaffRender
 from bot.helpdesk.models import HelpRequest, RequestEvent
 from catalog.directory import ServiceCard
@@ -359,7 +360,7 @@ class StaffDesk:
         self.services = services
         self.actions = StaffActions(services)
 
-    async def wants(self, event: Event) -> bool:
+    async def wants(self, event: Event, state: State) -> bool:
         """A staff action: a staff command, a staff button, a reply to a request's message, the
         answer a staff member is writing after ✉ Reply, or an office's correction being typed."""
         if event.user.channel in self.services.citizen_only_channels:
@@ -373,18 +374,9 @@ class StaffDesk:
             return False
         if event.reply_to and await self.services.desk.request_for_message(channel, chat, event.reply_to) is not None:
             return True
-        if await self._answering(event) is not None:
+        if _answering(event, state) is not None:
             return True
         return await self.services.desk.verifications.fixing(channel, chat, event.user.id) is not None
-
-    async def _answering(self, event: Event) -> int | None:
-        """The request whose ✉ Reply the staff member pressed in this chat, when their next text answers it."""
-        state = await self.services.states.load(event.user)
-        pending = state.data.get("staff_reply")
-        if state.flow != Flow.STAFF_REPLY or not isinstance(pending, dict) or pending.get("chat") != _chat(event):
-            return None
-        number = pending.get("request")
-        return number if isinstance(number, int) else None
 
     async def _await_answer(self, user: User, number: int | None, chat: str) -> None:
         """The staff member's next text in `chat` answers request `number` (None: it does not)."""
@@ -398,7 +390,7 @@ class StaffDesk:
             state.data["staff_reply"] = StaffReply(request=number, chat=chat)
         await self.services.states.save(user, state)
 
-    async def handle(self, event: Event) -> list[Reply]:
+    async def handle(self, event: Event, state: State) -> list[Reply]:
         command = StaffCommand.of(event)
         desk, chat, channel = self.services.desk, _chat(event), event.user.channel
         queues = await desk.staff_queues(channel, chat)
@@ -408,7 +400,7 @@ class StaffDesk:
                 return [Text(_("This chat is not a staff chat. An administrator can bind it with /join CODE."))]
             if command.name is None:
                 replied = await desk.request_for_message(channel, chat, event.reply_to) if event.reply_to else None
-                if replied is None and (answering := await self._answering(event)) is not None:
+                if replied is None and (answering := _answering(event, state)) is not None:
                     await self._await_answer(event.user, None, chat)
                     replied = answering
                 if replied is None:  # an office's facts
@@ -416,7 +408,7 @@ class StaffDesk:
                 return await self._reply(_, replied, channel, chat, command.text, event.user)
             if command.name == "verify":
                 return await self._verification(event, command, channel, chat)
-            if command.name not in ("reply", "cancel") and await self._answering(event) is not None:
+            if command.name not in ("reply", "cancel") and _answering(event, state) is not None:
                 await self._await_answer(event.user, None, chat)  # pressed something else: the answer is not awaited
             handler = COMMANDS.get(command.name, StaffDesk._usage)
             return await handler(self, _, command, channel, chat, queues, event.user)
@@ -697,3 +689,12 @@ def _request(command: StaffCommand) -> int:
     if command.number is None:
         raise NotFound(command.word)
     return command.number
+
+
+def _answering(event: Event, state: State) -> int | None:
+    """The request whose ✉ Reply the staff member pressed in this chat, when their next text answers it."""
+    pending = state.data.get("staff_reply")
+    if state.flow != Flow.STAFF_REPLY or not isinstance(pending, dict) or pending.get("chat") != _chat(event):
+        return None
+    number = pending.get("request")
+    return number if isinstance(number, int) else None
