@@ -157,6 +157,26 @@ async def test_a_ukrainian_request_reaches_bulgarian_staff_in_bulgarian_and_a_uk
     assert f"✉ Запит № {number}: нове повідомлення від заявника" in (await read(opora, oksana))[-1]
 
 
+async def test_a_request_a_colleague_took_is_not_taken_again_nor_released_by_another(opora, request):
+    maria = await joined(opora, staff_member(opora, "maria-" + request.node.name, "Мария Петрова"), "kazanlak-social")
+    ivan = await joined(opora, staff_member(opora, "ivan-" + request.node.name, "Иван Колев"), "kazanlak-social")
+    olena = FakeChannel(opora.conversation, user_id="olena-" + request.node.name, language="uk")
+    number = await asks(olena)
+    await presses(opora, maria, f"Поеми № {number}")
+
+    late = await presses(opora, ivan, f"Поеми № {number}")  # on his card, a moment after her
+    assert f"Запитване № {number} е поето от Мария Петрова: само той или тя може да го освободи." in late.text
+    assert "е ваше" not in late.text
+    refused = await ivan.says(f"/release {number}")
+    assert "поето от Мария Петрова" in refused.text
+    (mine,) = await opora.conversation.services.desk.requests_of(olena.user.channel, olena.user.id)
+    assert (mine.status, mine.taken_by) == ("taken", "Мария Петрова")
+    assert sum("взяв ваш запит" in told for told in await told_citizen(opora, olena)) == 1  # told once
+
+    released = await maria.says(f"/release {number}")  # she can
+    assert "Освободи" not in released.text and "поето от" not in released.text
+
+
 async def test_a_bulgarian_request_reaches_a_ukrainian_speaking_chat_in_ukrainian(opora, request):
     oksana = await joined(opora, staff_member(opora, "oksana-" + request.node.name, "Оксана Коваль"), "kazanlak-social")
     await oksana.says("/lang uk")

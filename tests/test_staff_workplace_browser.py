@@ -37,14 +37,15 @@ async def asks_for_staff(visitor: Visitor, question: str, message: str) -> int:
     return int(text(received).split("№ ")[1].split()[0].strip(".,"))
 
 
-async def logs_in(page, opora: WebOpora, name: str) -> None:
-    """The login form, as a social worker fills it."""
-    password = await opora.staff_account(name)
+async def logs_in(page, opora: WebOpora, name: str, password: str | None = None) -> str:
+    """The login form, as a social worker fills it; her password."""
+    password = password or await opora.staff_account(name)
     await page.goto(opora.url + "/staff")
     await page.fill("input[name=name]", name)
     await page.fill("input[name=password]", password)
     await page.press("input[name=password]", "Enter")
     await expect(page.locator("#list")).to_have_attribute("aria-busy", "false")
+    return password
 
 
 async def an_old_request(directory) -> int:
@@ -76,7 +77,7 @@ async def test_two_social_workers_each_in_their_queue_and_a_request_taken_answer
             maria = await browser.new_page(viewport={"width": 1280, "height": 800})
             olena = await browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             await logs_in(maria, opora, MARIA)
-            await logs_in(olena, opora, OLENA)
+            olenas_password = await logs_in(olena, opora, OLENA)
 
             # Each sees only their own queue's requests, in their own language; the oldest first, marked overdue.
             rows = maria.locator("#list li.row")
@@ -163,6 +164,20 @@ async def test_two_social_workers_each_in_their_queue_and_a_request_taken_answer
             # Olena cannot open Maria's request, even by its address.
             await olena.goto(opora.url + f"/staff#{mine}")
             await expect(olena.locator("#toast")).to_contain_text("Цей запит належить до іншої черги.")
+
+            # Her session ends while she types (an admin disabled her account): the login page, once; when
+            # she is let in again, what she typed is still there.
+            await olena.goto(opora.url + f"/staff#{theirs}")
+            hers = olena.locator(f"article.request[data-id='{theirs}']")
+            await hers.locator("textarea.reply-text").fill("Приходьте у вівторок о 10:00")
+            assert opora.cli("staff", "disable", OLENA).returncode == 0
+            await hers.locator("button.reply").click()
+            await expect(olena.locator("input[name=password]")).to_be_visible()
+            assert olena.url.endswith("/staff/login")
+            assert opora.cli("staff", "enable", OLENA).returncode == 0
+            await logs_in(olena, opora, OLENA, olenas_password)
+            await olena.goto(opora.url + f"/staff#{theirs}")
+            await expect(hers.locator("textarea.reply-text")).to_have_value("Приходьте у вівторок о 10:00")
             await browser.close()
     finally:
         await citizen.close()

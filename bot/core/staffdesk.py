@@ -24,7 +24,7 @@ from bot.core.payloads import (
 )
 from bot.core.staff import Staff
 from bot.core.state import State
-from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, InvalidCode, NotFound, Render, StaffRender
+from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, InvalidCode, NotFound, Render, StaffRender, TakenBy
 from bot.helpdesk.models import HelpRequest, RequestEvent
 from catalog.directory import ServiceCard
 from catalog.texts import pick
@@ -75,6 +75,12 @@ REFUSALS = (
 
 def refusal(_: Translator, error: Exception) -> str:
     """Why the help desk refused a staff action, in words."""
+    if isinstance(error, TakenBy):
+        return _(
+            "Request No. %(n)d is taken by %(who)s: only they can release it. You can still transfer or close it.",
+            n=error.request_id,
+            who=error.name,
+        )
     return _(next(text for kinds, text in REFUSALS if isinstance(error, kinds)))
 
 
@@ -412,7 +418,7 @@ class StaffDesk:
                 await self._await_answer(event.user, None, chat)  # pressed something else: the answer is not awaited
             handler = COMMANDS.get(command.name, StaffDesk._usage)
             return await handler(self, _, command, channel, chat, queues, event.user)
-        except (NotFound, AccessDenied, Closed, InvalidCode) as error:
+        except (NotFound, AccessDenied, Closed, InvalidCode, TakenBy) as error:
             return [Text(refusal(_, error))]
 
     async def _translator(self, queues: list[str], channel: str, chat: str, user: User) -> Translator:

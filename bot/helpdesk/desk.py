@@ -29,6 +29,7 @@ from bot.helpdesk.errors import AccessDenied as AccessDenied
 from bot.helpdesk.errors import Closed as Closed
 from bot.helpdesk.errors import InvalidCode as InvalidCode
 from bot.helpdesk.errors import NotFound as NotFound
+from bot.helpdesk.errors import TakenBy as TakenBy
 from bot.helpdesk.models import (
     HelpRequest,
     Invite,
@@ -437,6 +438,8 @@ class HelpDesk:
 
         async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
             if request.taken_at is not None:
+                if request.taken_by and request.taken_by != by:
+                    raise TakenBy(request.id, request.taken_by)  # not "yours": a colleague has it
                 return "no"
             request.taken_at, request.taken_by = now, by
             if request.first_response_at is None:
@@ -521,6 +524,8 @@ class HelpDesk:
         async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
             if request.taken_at is None:
                 return "no"
+            if request.taken_by and request.taken_by != by:
+                raise TakenBy(request.id, request.taken_by)
             request.taken_at, request.taken_by = None, None
             if request.status == "taken":
                 request.status = "received"

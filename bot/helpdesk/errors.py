@@ -15,3 +15,11 @@ class InvalidCode(Exception):
 
 class Closed(Exception):
     pass
+
+
+class TakenBy(Exception):
+    """Taken by another staff member (`name`): only they release it; others may transfer or close it."""
+
+    def __init__(self, request_id: int, name: str):
+        super().__init__(request_id, name)
+        self.request_id, self.name = request_id, name

@@ -28,7 +28,7 @@ from bot.helpdesk.accounts import (
     login_of,
 )
 from bot.settings import Settings
-from bot.web.chat import STATIC
+from bot.web.chat import NO_STORE, STATIC
 from bot.web.guard import CSRF_HEADER, BadBody, read_json, secure
 from bot.web.sessions import STAFF_LIFETIME, Sessions, csrf_token
 from bot.web.ui import labels
@@ -97,6 +97,7 @@ class AccountsView:
         self.settings = settings
 
     def register(self, http: web.Application) -> None:
+        http.router.add_get("/staff/login", self.login_page)
         http.router.add_post("/staff/login", self.login)
         http.router.add_post("/staff/logout", self.logout)
         http.router.add_get("/staff/password", self.password_page)
@@ -107,6 +108,9 @@ class AccountsView:
         http.router.add_post(r"/staff/api/accounts/{action:add|disable|enable|invite|queues}", self.change)
 
     # --- log-in ---------------------------------------------------------------------------------
+
+    async def login_page(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / "staff-login.html", headers=NO_STORE)
 
     async def login(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()

@@ -11,11 +11,11 @@ from bot.core import staffdesk, verification
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator
 from bot.core.payloads import Verify
-from bot.helpdesk.desk import AccessDenied, Closed, NotFound
+from bot.helpdesk.desk import AccessDenied, Closed, NotFound, TakenBy
 from bot.helpdesk.models import HelpRequest, aware
 from bot.web import workplace
 from bot.web.accounts import StaffAuth
-from bot.web.chat import CHANNEL, INBOX_WAIT, STATIC, message_json, reply_json
+from bot.web.chat import CHANNEL, INBOX_WAIT, NO_STORE, STATIC, message_json, reply_json
 from bot.web.guard import BadBody, read_json
 from bot.web.inbox import WebInbox
 
@@ -44,7 +44,8 @@ class StaffView:
         http.router.add_post(r"/staff/api/offices/{id:\d+}", self.check)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC / ("staff.html" if await self.auth.account(request) else "staff-login.html"))
+        page = "staff.html" if await self.auth.account(request) else "staff-login.html"
+        return web.FileResponse(STATIC / page, headers=NO_STORE)  # depends on the session: never cached
 
     async def requests(self, request: web.Request) -> web.Response:
         """The list: `queue` (one of the staff member's, else all of them), `status` (open, mine,
@@ -154,7 +155,7 @@ class StaffView:
             else:
                 changed = await actions.note(number, CHANNEL, me.chat, text, by)
                 done = _("Note saved. The citizen does not see it.")
-        except (NotFound, AccessDenied, Closed) as error:
+        except (NotFound, AccessDenied, Closed, TakenBy) as error:
             return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
         row = await workplace.row(self.services, changed, _, await workplace.Clocks.read(self.services))
         return web.json_response({"message": done, "request": row, "undo": undo})

@@ -29,7 +29,16 @@ let toastTimer = 0;
 let toastUndo = null;
 let seen = null; // ids of the requests seen on this page, and the overdue ones: to tell staff what is new
 const seenOverdue = new Set();
-const drafts = new Map(); // "reply:5" / "note:5" -> text, so a redraw keeps what staff are typing
+// "reply:5" / "note:5" -> text, so a redraw keeps what staff are typing, and a sign-in after the
+// session ended (the account's password reset, its time up) gives it back in this tab.
+const drafts = new (class extends Map {
+  constructor() {
+    super(Object.entries(JSON.parse(sessionStorage.getItem("opora.staff.drafts") || "{}")));
+  }
+  set(key, value) { super.set(key, value); this.save(); return this; }
+  delete(key) { const had = super.delete(key); this.save(); return had; }
+  save() { sessionStorage.setItem("opora.staff.drafts", JSON.stringify(Object.fromEntries(this))); }
+})();
 let confirming = null; // the request whose close is being confirmed: a redraw keeps the question
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,7 +66,7 @@ async function api(path, options = {}) {
   const headers = { ...(options.headers || {}), "X-CSRF-Token": csrf };
   const response = await fetch(withLang(path), { ...FETCH, ...options, headers });
   if (response.status === 401) {
-    location.href = "/staff"; // shows the login page
+    location.href = "/staff/login"; // the login page itself: /staff could come from the cache and ask again
     throw new LoggedOut();
   }
   let data = null;
