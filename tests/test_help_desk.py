@@ -105,6 +105,7 @@ async def test_personal_data_is_erased_after_retention_and_statistics_stay(desk)
     assert (stored.user_id, stored.phone, stored.status) == (None, None, "closed")
     assert texts == [None] and all(m == {} for m in outbox)
     assert "requests,closed,1" in await desk.report("kramatorsk-dnipro")
+    assert [(e.action, e.detail) for e in await desk.events(request.id)][-1] == ("erased", "retention")
 
 
 async def test_forget_erases_the_citizens_requests(desk):
@@ -114,6 +115,8 @@ async def test_forget_erases_the_citizens_requests(desk):
         stored = await session.get(HelpRequest, request.id)
         assert stored.user_id is None and stored.status == "closed"
         assert "секрет" not in str((await session.scalars(select(RequestMessage.text))).all())
+    # Staff looking at it read why it is empty: the trail says the citizen had it erased.
+    assert [(e.action, e.detail) for e in await desk.events(request.id)][-1] == ("erased", "citizen")
 
 
 async def test_the_report_shows_a_staff_members_name_as_text_whatever_it_begins_with(desk):

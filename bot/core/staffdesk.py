@@ -62,7 +62,15 @@ ACTIONS = {
     "reopened": N_("reopened"),
     "citizen": N_("the citizen wrote again"),
     "reminded": N_("staff reminded"),
+    "erased:citizen": N_("personal data erased at the citizen's request"),
+    "erased:retention": N_("personal data erased after the retention period"),
 }
+
+
+def action_label(_: Translator, happened: RequestEvent) -> str:
+    """What an audit-trail line says was done (an erasure also says why)."""
+    key = f"erased:{happened.detail}" if happened.action == "erased" else happened.action
+    return _(ACTIONS.get(key, happened.action))
 
 
 REFUSALS = (
@@ -75,6 +83,8 @@ REFUSALS = (
 
 def refusal(_: Translator, error: Exception) -> str:
     """Why the help desk refused a staff action, in words."""
+    if isinstance(error, TakenBy) and error.action == "take":
+        return _("Request No. %(n)d is already taken by %(who)s.", n=error.request_id, who=error.name)
     if isinstance(error, TakenBy):
         return _(
             "Request No. %(n)d is taken by %(who)s: only they can release it. You can still transfer or close it.",
@@ -315,7 +325,7 @@ async def history(services: Services, staff: Staff, request: HelpRequest, events
     _ = staff._
     lines = [_("No. %(n)d — %(status)s", n=request.id, status=_(STATUS[request.status]))]
     for event in events:
-        line = f"{staff.when(event.at)} — {_(ACTIONS.get(event.action, event.action))}"
+        line = f"{staff.when(event.at)} — {action_label(_, event)}"
         if event.by:
             line += f" ({event.by})"
         if event.action == "transferred" and event.detail:

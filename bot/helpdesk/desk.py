@@ -439,7 +439,7 @@ class HelpDesk:
         async def change(session: AsyncSession, request: HelpRequest, now: dt.datetime) -> Changed:
             if request.taken_at is not None:
                 if request.taken_by and request.taken_by != by:
-                    raise TakenBy(request.id, request.taken_by)  # not "yours": a colleague has it
+                    raise TakenBy(request.id, request.taken_by, "take")  # not "yours": a colleague has it
                 return "no"
             request.taken_at, request.taken_by = now, by
             if request.first_response_at is None:
@@ -525,7 +525,7 @@ class HelpDesk:
             if request.taken_at is None:
                 return "no"
             if request.taken_by and request.taken_by != by:
-                raise TakenBy(request.id, request.taken_by)
+                raise TakenBy(request.id, request.taken_by, "release")
             request.taken_at, request.taken_by = None, None
             if request.status == "taken":
                 request.status = "received"
@@ -890,6 +890,12 @@ class HelpDesk:
         )
         await session.execute(update(RequestMessage).where(RequestMessage.request_id.in_(ids)).values(text=None))
         await session.execute(update(OutboxMessage).where(OutboxMessage.request_id.in_(ids)).values(message={}))
+        # The trail says why the texts are gone: at the citizen's request (/forget), or after retention.
+        detail = "citizen" if person else "retention"
+        for request_id, queue_id in (
+            await session.execute(select(HelpRequest.id, HelpRequest.queue_id).where(HelpRequest.id.in_(ids)))
+        ).all():
+            session.add(RequestEvent(request_id=request_id, queue_id=queue_id, at=now, action="erased", detail=detail))
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.request_id.in_(ids), OutboxMessage.to_staff.is_(False))

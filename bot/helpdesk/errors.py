@@ -18,8 +18,9 @@ class Closed(Exception):
 
 
 class TakenBy(Exception):
-    """Taken by another staff member (`name`): only they release it; others may transfer or close it."""
+    """Taken by another staff member (`name`): nobody else takes it, and only they release it
+    (others may still transfer or close it). `action`: what was refused, "take" or "release"."""
 
-    def __init__(self, request_id: int, name: str):
-        super().__init__(request_id, name)
-        self.request_id, self.name = request_id, name
+    def __init__(self, request_id: int, name: str, action: str):
+        super().__init__(request_id, name, action)
+        self.request_id, self.name, self.action = request_id, name, action

@@ -33,6 +33,7 @@ STAFF = {
     "author_citizen": N_("Citizen"),
     "author_staff": N_("Staff"),
     "author_note": N_("Note"),
+    "erased": N_("(erased: at the citizen's request or after the retention period)"),
     "phone": N_("Phone (shared with consent)"),
     "location": N_("Location"),
     "unreachable": N_("The citizen has blocked the bot: they do not receive answers."),

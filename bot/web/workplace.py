@@ -125,7 +125,7 @@ async def detail(services: Services, request: HelpRequest, _: Translator, clocks
         "unreachable": request.citizen_unreachable,
         "location": [request.latitude, request.longitude] if request.latitude is not None else None,
         "messages": [
-            {"author": m.author, "text": m.text or "", "when": clocks.when(request, m.created_at, _)}
+            {"author": m.author, "text": m.text, "when": clocks.when(request, m.created_at, _)}  # None: erased
             for m in await services.desk.messages(request.id)
         ],
         "canned": canned,
@@ -143,7 +143,7 @@ async def event(
 ) -> dict[str, Any]:
     """One line of the audit trail: when, who (a staff member's name; none for the citizen and
     Opora), what (a transfer says from which queue to which)."""
-    what = _(staffdesk.ACTIONS.get(happened.action, happened.action))
+    what = staffdesk.action_label(_, happened)
     if happened.action == "transferred" and happened.detail and ">" in happened.detail:
         source, target = happened.detail.split(">", 1)
         what += f": {await queue_name(services, source, _)} → {await queue_name(services, target, _)}"

@@ -317,7 +317,7 @@ function thread(messages) {
     meta.append(el("strong", null, ui["author_" + message.author] || message.author));
     if (message.by) meta.append(" · " + message.by);
     if (message.when) meta.append(" · " + message.when);
-    item.append(meta, el("div", "text", message.text));
+    item.append(meta, message.text == null ? el("div", "text erased", ui.erased || "") : el("div", "text", message.text));
     list.append(item);
   }
   return list;
@@ -327,9 +327,8 @@ function history(events) {
   const list = el("ol", "history");
   for (const event of events || []) {
     const item = el("li");
-    item.append(el("span", "when", event.when), " ");
-    if (event.by) item.append(el("strong", null, event.by), " ");
-    item.append(el("span", "what", event.what));
+    item.append(el("span", "when", event.when), " ", el("span", "what", event.what));
+    if (event.by) item.append(" (", el("strong", null, event.by), ")"); // "поето (Мария Петрова)", as in chats
     list.append(item);
   }
   return list;
