@@ -233,6 +233,10 @@ async def test_each_action_is_in_the_audit_trail_and_the_report(opora, request):
     assert "staff_first_response_minutes_median,Донка Маринова," in report
     assert "staff_close_minutes_median,Петър Петров," in report
 
+    await petar.says(f"/reopen {number}")  # closed by mistake: an undone close is no close in the report
+    report = await desk.report("kazanlak-social")
+    assert "staff_closed,Петър Петров,0" in report and "staff_close_minutes_median,Петър Петров," not in report
+
 
 async def test_reopen_undoes_a_close_with_the_notes_and_a_transfer_moves_the_request_to_the_other_queue(opora, request):
     desk = opora.conversation.services.desk

@@ -911,19 +911,26 @@ def _by_staff(created_at: dict[int, dt.datetime], trail: Sequence[RequestEvent])
     first: dict[str, list[float]] = {}
     closing: dict[str, list[float]] = {}
     responded: set[int] = set()
+    closes: dict[int, tuple[str | None, float]] = {}  # the close that stands (an undone one does not count)
     for event in trail:
+        if event.action == "reopened":
+            closes.pop(event.request_id, None)
         if event.action not in ("taken", "answered", "closed"):
             continue
         minutes = (aware(event.at) - created[event.request_id]).total_seconds() / 60
-        if event.action != "closed" and event.request_id not in responded:
+        if event.action == "closed":
+            closes[event.request_id] = (event.by, minutes)
+            continue
+        if event.request_id not in responded:
             responded.add(event.request_id)
             if event.by:
                 first.setdefault(event.by, []).append(minutes)
-        if not event.by:
-            continue
-        handled.setdefault(event.by, {}).setdefault(event.action, set()).add(event.request_id)
-        if event.action == "closed":
-            closing.setdefault(event.by, []).append(minutes)
+        if event.by:
+            handled.setdefault(event.by, {}).setdefault(event.action, set()).add(event.request_id)
+    for request_id, (by, minutes) in closes.items():
+        if by:
+            handled.setdefault(by, {}).setdefault("closed", set()).add(request_id)
+            closing.setdefault(by, []).append(minutes)
     rows: list[tuple[str, str, float | int]] = []
     for name in sorted(handled):
         for action in ("taken", "answered", "closed"):
