@@ -98,6 +98,7 @@ async def test_the_list_shows_the_oldest_waiting_first_with_its_age_and_overdue_
     assert rows[1]["overdue"] is False and rows[1]["language"] == "български"
     assert rows[1]["age"] == "5 минути"
     assert rows[0]["topic"] == "Друг въпрос" and rows[0]["status_label"] == "получено"
+    assert rows[0]["words"] == OLD  # what it is about, in the citizen's own words, when the topic says little
 
     _, newest = await staff.get("/staff/api/requests", lang="uk", sort="newest")
     assert [r["id"] for r in newest["requests"]] == [dnipro, new_bg, old]

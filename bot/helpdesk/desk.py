@@ -411,6 +411,22 @@ class HelpDesk:
                 )
             )
 
+    async def first_words(self, request_ids: Sequence[int]) -> dict[int, str]:
+        """Each request's first message from the citizen (None once erased), in one query: what a list shows."""
+        found: dict[int, str] = {}
+        if not request_ids:
+            return found
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(RequestMessage.request_id, RequestMessage.text)
+                .where(RequestMessage.request_id.in_(list(request_ids)), RequestMessage.author == "citizen")
+                .order_by(RequestMessage.id)
+            )
+            for request_id, text in rows:
+                if request_id not in found and text:
+                    found[request_id] = text
+        return found
+
     async def messages(self, request_id: int) -> list[RequestMessage]:
         async with self.sessions() as session:
             return list(

@@ -66,7 +66,9 @@ class StaffView:
         found = await self._find(me, (queue,) if queue else me.queues, view, words)
         found.sort(key=lambda r: (aware(r.created_at), r.id), reverse=sort == "newest")
         clocks = await workplace.Clocks.read(self.services)
-        rows = [await workplace.row(self.services, r, _, clocks) for r in found[:MAX_ROWS]]
+        shown = found[:MAX_ROWS]
+        first_words = await self.services.desk.first_words([r.id for r in shown])
+        rows = [await workplace.row(self.services, r, _, clocks, first_words.get(r.id)) for r in shown]
         open_ = await self.services.desk.open_requests(CHANNEL, me.chat)
         queues = [
             {

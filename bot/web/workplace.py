@@ -26,6 +26,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
 }
 SORTS = ("oldest", "newest")
 CANNED_LABEL = 70  # characters of a ready answer shown in its menu
+EXCERPT = 90  # characters of the citizen's first message shown in the list
 
 
 @dataclass
@@ -79,8 +80,10 @@ async def queue_name(services: Services, queue_id: str, _: Translator) -> str:
     return (pick(info.name, _.lang) if info else None) or queue_id
 
 
-async def row(services: Services, request: HelpRequest, _: Translator, clocks: Clocks) -> dict[str, Any]:
-    """A request as a row of the list."""
+async def row(
+    services: Services, request: HelpRequest, _: Translator, clocks: Clocks, words: str | None = None
+) -> dict[str, Any]:
+    """A request as a row of the list; `words`: the citizen's first message, shortened (what it is about)."""
     topic = _("Other question")
     if request.service_id and (found := await services.directory.card(request.service_id)):
         topic = pick(found.name, _.lang) or request.service_id
@@ -92,6 +95,7 @@ async def row(services: Services, request: HelpRequest, _: Translator, clocks: C
         "status": request.status,
         "status_label": _(staffdesk.STATUS[request.status]),
         "topic": topic,
+        "words": shortened(words) if words else None,
         "language": staffdesk.language_name(_, request.language),
         "town": staffdesk.town_name(services, request.town, _.lang) if request.town else None,
         "created": clocks.when(request, request.created_at, _),
@@ -148,3 +152,11 @@ async def event(
         source, target = happened.detail.split(">", 1)
         what += f": {await queue_name(services, source, _)} → {await queue_name(services, target, _)}"
     return {"when": clocks.when(request, happened.at, _), "by": happened.by, "what": what}
+
+
+def shortened(text: str, limit: int = EXCERPT) -> str:
+    """The first words of a text, on one line, cut at a word."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + "…"

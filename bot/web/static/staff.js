@@ -209,6 +209,7 @@ function rowNode(request) {
   if (request.overdue) top.append(el("span", "badge overdue-mark", ui.overdue || "!"));
   top.append(el("span", "status status-" + request.status, request.status_label));
   link.append(top, el("span", "row-topic", request.topic));
+  if (request.words) link.append(el("span", "row-words", "«" + request.words + "»"));
   const meta = [request.language];
   if (request.town) meta.push(request.town);
   if (request.age) meta.push("⏳ " + request.age);
