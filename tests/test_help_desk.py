@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.helpdesk.desk import AccessDenied, Draft, HelpDesk, InvalidCode
+from bot.helpdesk.desk import AccessDenied, Draft, Erased, HelpDesk, InvalidCode
 from bot.helpdesk.models import HelpRequest, OutboxMessage, RequestMessage
 from bot.helpdesk.worktime import Deadlines, working_time
 from catalog import SEED_DATA
@@ -109,8 +109,11 @@ async def test_personal_data_is_erased_after_retention_and_statistics_stay(desk)
 
 
 async def test_forget_erases_the_citizens_requests(desk):
+    await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
     request = await ask(desk, user="777", text="секрет")
     assert await desk.forget("telegram", "777") == 1
+    with pytest.raises(Erased):  # staff answering it are told why it is closed
+        await desk.reply(request.id, "telegram", "-1", "Ще ви се обадим", relay=render)
     async with desk.sessions() as session:
         stored = await session.get(HelpRequest, request.id)
         assert stored.user_id is None and stored.status == "closed"

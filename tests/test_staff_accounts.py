@@ -13,6 +13,7 @@ from support.web_visitor import ADMIN, StaffBrowser, Visitor, WebOpora, set_pass
 
 from bot.helpdesk.accounts import (
     LINK_LIFETIME,
+    AccountDisabled,
     AccountError,
     Accounts,
     LinkInvalid,
@@ -80,7 +81,9 @@ async def test_an_accounts_chat_is_bound_to_its_queues_and_disabling_ends_everyt
     await accounts.disable("Олена Коваль")
     assert await sessions.staff_account(session) is None  # ended at once
     assert await desk.staff_queues("web", olena.chat) == []
-    assert await accounts.verify("Олена Коваль", "довгий пароль Олени") is None
+    with pytest.raises(AccountDisabled):  # the right password is told why it does not let her in
+        await accounts.verify("Олена Коваль", "довгий пароль Олени")
+    assert await accounts.verify("Олена Коваль", "a wrong guess") is None  # a guess learns nothing
     assert await accounts.get(olena.id) is None
 
     await accounts.enable("Олена Коваль")
@@ -273,6 +276,11 @@ async def test_log_out_and_disabling_end_a_session_at_once(opora):
         assert (await ivan.get("/staff/api/requests"))[0] == 401
         await ivan.logs_in()
         assert (await ivan.get("/staff/api/requests"))[0] == 401  # cannot log in again
+        password = await opora.staff_account("Иван Петров")
+        async with ivan.http.post(
+            opora.url + "/staff/login", data={"name": "Иван Петров", "password": password}, allow_redirects=False
+        ) as response:
+            assert response.headers["Location"] == "/staff?error=disabled"  # told why, not "wrong password"
     finally:
         await ivan.close()
 

@@ -24,7 +24,7 @@ from bot.core.payloads import (
 )
 from bot.core.staff import Staff
 from bot.core.state import State
-from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, InvalidCode, NotFound, Render, StaffRender, TakenBy
+from bot.helpdesk.desk import MAX_ID, AccessDenied, Closed, Erased, InvalidCode, NotFound, Render, StaffRender, TakenBy
 from bot.helpdesk.models import HelpRequest, RequestEvent
 from catalog.directory import ServiceCard
 from catalog.texts import pick
@@ -75,6 +75,13 @@ def action_label(_: Translator, happened: RequestEvent) -> str:
 
 REFUSALS = (
     (AccessDenied, N_("This request belongs to another queue.")),
+    (
+        Erased,
+        N_(
+            "This request is closed: the citizen's messages and contacts are erased "
+            "(at their request or after the retention period)."
+        ),
+    ),
     (Closed, N_("This request is already closed.")),
     (InvalidCode, N_("This code is wrong, used or expired. Ask for a new one.")),
     (NotFound, N_("There is no such request.")),

@@ -110,6 +110,10 @@ class AccountError(ValueError):
         )
 
 
+class AccountDisabled(Exception):
+    """The right name and password of a disabled account: they are told to ask their administrator."""
+
+
 class LinkInvalid(Exception):
     """The one-time link was used, has expired, or never was."""
 
@@ -316,6 +320,8 @@ class Accounts:
                 row = await session.scalar(select(StaffAccount).where(StaffAccount.login == login_of(name)))
         hashed = row.password_hash if row is not None and row.password_hash else _dummy_hash()
         right = await asyncio.to_thread(_matches, hashed, password[:MAX_PASSWORD])
+        if right and row is not None and row.password_hash and not row.enabled:
+            raise AccountDisabled(row.name)  # only with the right password: a guess learns nothing
         return _account(row) if right and row is not None and row.enabled and row.password_hash else None
 
     async def get(self, account_id: int) -> Account | None:

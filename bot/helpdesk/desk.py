@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 # The desk's refusals, re-exported: its callers catch them from here.
 from bot.helpdesk.errors import AccessDenied as AccessDenied
 from bot.helpdesk.errors import Closed as Closed
+from bot.helpdesk.errors import Erased as Erased
 from bot.helpdesk.errors import InvalidCode as InvalidCode
 from bot.helpdesk.errors import NotFound as NotFound
 from bot.helpdesk.errors import TakenBy as TakenBy
@@ -637,7 +638,7 @@ class HelpDesk:
         async with self.sessions() as session, session.begin():
             request = await self._staffs(session, request_id, channel, chat_id)
             if request.status == "closed" and not closed_too:
-                raise Closed(request_id)
+                raise Erased(request_id) if request.erased_at is not None else Closed(request_id)
             changed = await change(session, request, now)
             if changed == "no":
                 return request  # nothing changed: nothing is sent twice

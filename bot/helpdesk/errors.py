@@ -17,6 +17,10 @@ class Closed(Exception):
     pass
 
 
+class Erased(Closed):
+    """Closed because the citizen erased their data (/forget) or it was kept its full time."""
+
+
 class TakenBy(Exception):
     """Taken by another staff member (`name`): nobody else takes it, and only they release it
     (others may still transfer or close it). `action`: what was refused, "take" or "release"."""

@@ -20,6 +20,7 @@ from bot.helpdesk.accounts import (
     MIN_PASSWORD,
     ROLES,
     Account,
+    AccountDisabled,
     AccountError,
     Accounts,
     LinkInvalid,
@@ -120,7 +121,10 @@ class AccountsView:
         for limit, key in keys:
             if not await limits.open(limit, key):
                 return see("/staff?error=wait")  # even with the right password, for a while
-        account = await self.accounts.verify(name, password)
+        try:
+            account = await self.accounts.verify(name, password)
+        except AccountDisabled:
+            return see("/staff?error=disabled")
         if account is None:
             for limit, key in keys:
                 await limits.count(limit, key)

@@ -1,4 +1,4 @@
-// Opora staff login: the labels in the staff's language, and why the last try failed (?error=wrong|wait).
+// Opora staff login: the labels in the staff's language, and why the last try failed (?error=wrong|wait|disabled).
 "use strict";
 
 (async () => {
@@ -24,5 +24,5 @@
   set("name-label", "name_label");
   set("password-label", "password_label");
   set("log-in", "log_in");
-  set("error", error === "wait" ? "wait_login" : "wrong_login");
+  set("error", { wait: "wait_login", disabled: "disabled_login" }[error] || "wrong_login");
 })();
