@@ -108,6 +108,12 @@ async def test_personal_data_is_erased_after_retention_and_statistics_stay(desk)
     assert [(e.action, e.detail) for e in await desk.events(request.id)][-1] == ("erased", "retention")
 
 
+async def test_a_queue_nobody_works_in_is_known(desk):
+    assert await desk.staffed_queues() == set()
+    await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
+    assert await desk.staffed_queues() == {"kramatorsk-dnipro"}  # a transfer elsewhere is said to wait unseen
+
+
 async def test_forget_erases_the_citizens_requests(desk):
     await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
     request = await ask(desk, user="777", text="секрет")

@@ -254,6 +254,11 @@ class HelpDesk:
                 if queue.id not in bound:
                     session.add(StaffChat(queue_id=queue.id, channel=channel, chat_id=chat_id, bound_at=self.now()))
 
+    async def staffed_queues(self) -> set[str]:
+        """The queues someone works in: bound to at least one staff chat (a request sent elsewhere waits unseen)."""
+        async with self.sessions() as session:
+            return set((await session.scalars(select(StaffChat.queue_id).distinct())).all())
+
     async def staff_queues(self, channel: str, chat_id: str) -> list[str]:
         async with self.sessions() as session:
             return list(

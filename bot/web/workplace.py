@@ -120,6 +120,7 @@ async def detail(services: Services, request: HelpRequest, _: Translator, clocks
             }
         )
     closed = request.status == "closed"
+    staffed = await services.desk.staffed_queues()
     return {
         **await row(services, request, _, clocks),
         "can_release": request.taken_at is not None and not closed,
@@ -134,7 +135,7 @@ async def detail(services: Services, request: HelpRequest, _: Translator, clocks
         ],
         "canned": canned,
         "queues": [
-            {"id": q.id, "name": pick(q.name, _.lang) or q.id}
+            {"id": q.id, "name": pick(q.name, _.lang) or q.id, "staffed": q.id in staffed}
             for q in await services.desk.queues()
             if q.id != request.queue_id
         ],

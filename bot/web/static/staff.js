@@ -421,7 +421,8 @@ function detailNode(request) {
     label.append(el("span", null, ui.transfer_to || ""));
     const select = el("select", "transfer-queue");
     for (const queue of request.queues) {
-      const option = el("option", null, queue.name);
+      // a queue nobody works in yet: said before the request goes there and waits unseen
+      const option = el("option", null, queue.staffed ? queue.name : queue.name + " — " + (ui.unstaffed || ""));
       option.value = queue.id;
       select.append(option);
     }
