@@ -112,6 +112,8 @@ async def test_a_queue_nobody_works_in_is_known(desk):
     assert await desk.staffed_queues() == set()
     await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
     assert await desk.staffed_queues() == {"kramatorsk-dnipro"}  # a transfer elsewhere is said to wait unseen
+    await desk.join(await desk.invite("kazanlak-social"), "web", "account-1", card=render)  # an admin oversees it
+    assert await desk.staffed_queues(overseers={"account-1"}) == {"kramatorsk-dnipro"}
 
 
 async def test_forget_erases_the_citizens_requests(desk):

@@ -324,6 +324,12 @@ class Accounts:
             raise AccountDisabled(row.name)  # only with the right password: a guess learns nothing
         return _account(row) if right and row is not None and row.enabled and row.password_hash else None
 
+    async def admin_chats(self) -> set[str]:
+        """The web staff chats of admins: bound to queues to oversee them, not to work in them."""
+        async with self.sessions() as session:
+            ids = (await session.scalars(select(StaffAccount.id).where(StaffAccount.role == "admin"))).all()
+        return {f"account-{i}" for i in ids}
+
     async def get(self, account_id: int) -> Account | None:
         """The account, while it is enabled and has a password."""
         async with self.sessions() as session:

@@ -16,7 +16,7 @@ import secrets
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -254,10 +254,14 @@ class HelpDesk:
                 if queue.id not in bound:
                     session.add(StaffChat(queue_id=queue.id, channel=channel, chat_id=chat_id, bound_at=self.now()))
 
-    async def staffed_queues(self) -> set[str]:
-        """The queues someone works in: bound to at least one staff chat (a request sent elsewhere waits unseen)."""
+    async def staffed_queues(self, overseers: Collection[str] = ()) -> set[str]:
+        """The queues someone works in: bound to at least one staff chat besides the `overseers`
+        (chat ids that watch every queue, such as admins'); a request sent elsewhere waits unseen."""
+        query = select(StaffChat.queue_id).distinct()
+        if overseers:
+            query = query.where(StaffChat.chat_id.not_in(list(overseers)))
         async with self.sessions() as session:
-            return set((await session.scalars(select(StaffChat.queue_id).distinct())).all())
+            return set((await session.scalars(query)).all())
 
     async def staff_queues(self, channel: str, chat_id: str) -> list[str]:
         async with self.sessions() as session:

@@ -97,9 +97,9 @@ class StaffView:
             found = await self._one(me, int(request.match_info["id"]))
         except (NotFound, AccessDenied) as error:
             return web.json_response({"error": staffdesk.refusal(_, error)}, status=_status(error))
-        return web.json_response(
-            await workplace.detail(self.services, found, _, await workplace.Clocks.read(self.services))
-        )
+        clocks = await workplace.Clocks.read(self.services)
+        staffed = await self.services.desk.staffed_queues(overseers=await self.auth.accounts.admin_chats())
+        return web.json_response(await workplace.detail(self.services, found, _, clocks, staffed))
 
     async def act(self, request: web.Request) -> web.Response:
         """An action on a request: take, release, transfer {"queue"}, close, reopen, reply {"text"},

@@ -107,8 +107,11 @@ async def row(
     }
 
 
-async def detail(services: Services, request: HelpRequest, _: Translator, clocks: Clocks) -> dict[str, Any]:
-    """A request with its conversation, notes, ready answers and the queues it can be sent to."""
+async def detail(
+    services: Services, request: HelpRequest, _: Translator, clocks: Clocks, staffed: set[str]
+) -> dict[str, Any]:
+    """A request with its conversation, notes, ready answers and the queues it can be sent to
+    (`staffed`: those someone works in)."""
     info = await services.desk.queue(request.queue_id)
     canned = []
     for texts in info.canned if info else []:
@@ -120,7 +123,6 @@ async def detail(services: Services, request: HelpRequest, _: Translator, clocks
             }
         )
     closed = request.status == "closed"
-    staffed = await services.desk.staffed_queues()
     return {
         **await row(services, request, _, clocks),
         "can_release": request.taken_at is not None and not closed,
