@@ -116,6 +116,19 @@ async def test_a_queue_nobody_works_in_is_known(desk):
     assert await desk.staffed_queues(overseers={"account-1"}) == {"kramatorsk-dnipro"}
 
 
+async def test_a_list_shows_each_requests_first_words_and_whether_the_citizen_wrote_again(desk):
+    await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
+    request = await ask(desk, user="601", text="Потрібні ліки для мами")
+    await desk.note(request.id, "telegram", "-1", "Подзвонити завтра")
+    (summary,) = (await desk.summaries([request.id])).values()
+    assert (summary.words, summary.follow_up) == ("Потрібні ліки для мами", False)  # new, not a follow-up
+
+    await desk.reply(request.id, "telegram", "-1", "Приходьте у вівторок", relay=render)
+    assert (await desk.summaries([request.id]))[request.id].follow_up is False  # answered
+    await desk.add_from_citizen(request.id, "telegram", "601", "А можна в середу?", relay=render)
+    assert (await desk.summaries([request.id]))[request.id].follow_up is True  # she wrote again: it needs staff
+
+
 async def test_forget_erases_the_citizens_requests(desk):
     await desk.join(await desk.invite("kramatorsk-dnipro"), "telegram", "-1", card=render)
     request = await ask(desk, user="777", text="секрет")

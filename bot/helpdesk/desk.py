@@ -90,6 +90,14 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
+@dataclass
+class Summary:
+    """What a list of requests shows of each one's conversation (HelpDesk.summaries)."""
+
+    words: str | None = None  # the citizen's first message
+    follow_up: bool = False  # the citizen wrote after the last staff answer
+
+
 class HelpDesk:
     def __init__(
         self,
@@ -421,20 +429,28 @@ class HelpDesk:
                 )
             )
 
-    async def first_words(self, request_ids: Sequence[int]) -> dict[int, str]:
-        """Each request's first message from the citizen (None once erased), in one query: what a list shows."""
-        found: dict[int, str] = {}
+    async def summaries(self, request_ids: Sequence[int]) -> dict[int, "Summary"]:
+        """For a list of requests, in one query: each one's first words from the citizen (none once
+        erased), and whether the citizen wrote again after staff answered (it needs staff again)."""
+        found: dict[int, Summary] = {}
         if not request_ids:
             return found
         async with self.sessions() as session:
             rows = await session.execute(
-                select(RequestMessage.request_id, RequestMessage.text)
-                .where(RequestMessage.request_id.in_(list(request_ids)), RequestMessage.author == "citizen")
+                select(RequestMessage.request_id, RequestMessage.author, RequestMessage.text)
+                .where(RequestMessage.request_id.in_(list(request_ids)), RequestMessage.author != "note")
                 .order_by(RequestMessage.id)
             )
-            for request_id, text in rows:
-                if request_id not in found and text:
-                    found[request_id] = text
+            answered: set[int] = set()
+            for request_id, author, text in rows:
+                summary = found.setdefault(request_id, Summary())
+                if author == "staff":
+                    answered.add(request_id)
+                    summary.follow_up = False
+                    continue
+                if summary.words is None and text:
+                    summary.words = text
+                summary.follow_up = request_id in answered
         return found
 
     async def messages(self, request_id: int) -> list[RequestMessage]:

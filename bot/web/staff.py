@@ -67,8 +67,8 @@ class StaffView:
         found.sort(key=lambda r: (aware(r.created_at), r.id), reverse=sort == "newest")
         clocks = await workplace.Clocks.read(self.services)
         shown = found[:MAX_ROWS]
-        first_words = await self.services.desk.first_words([r.id for r in shown])
-        rows = [await workplace.row(self.services, r, _, clocks, first_words.get(r.id)) for r in shown]
+        summaries = await self.services.desk.summaries([r.id for r in shown])
+        rows = [await workplace.row(self.services, r, _, clocks, summaries.get(r.id)) for r in shown]
         open_ = await self.services.desk.open_requests(CHANNEL, me.chat)
         queues = [
             {

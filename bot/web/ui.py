@@ -22,6 +22,7 @@ STAFF = {
     "log_in": N_("Log in"),
     "wrong_login": N_("The name or the password is wrong."),
     "wait_login": N_("Too many attempts. Please try again in 15 minutes."),
+    "follow_up": N_("✉ The citizen wrote again"),
     "unstaffed": N_("nobody works in this queue yet"),
     "disabled_login": N_("This account is disabled. Please ask your administrator."),
     "admin": N_("Accounts"),

@@ -12,7 +12,7 @@ from bot.core import staffdesk
 from bot.core.dialogs.common import Services
 from bot.core.i18n import Translator
 from bot.core.staff import deadlines
-from bot.helpdesk.desk import OPEN
+from bot.helpdesk.desk import OPEN, Summary
 from bot.helpdesk.models import HelpRequest, RequestEvent, aware
 from bot.helpdesk.worktime import Deadlines
 from catalog.texts import pick
@@ -81,9 +81,10 @@ async def queue_name(services: Services, queue_id: str, _: Translator) -> str:
 
 
 async def row(
-    services: Services, request: HelpRequest, _: Translator, clocks: Clocks, words: str | None = None
+    services: Services, request: HelpRequest, _: Translator, clocks: Clocks, summary: Summary | None = None
 ) -> dict[str, Any]:
-    """A request as a row of the list; `words`: the citizen's first message, shortened (what it is about)."""
+    """A request as a row of the list; with its `summary`: the citizen's first words (what it is
+    about) and whether they wrote again after an answer."""
     topic = _("Other question")
     if request.service_id and (found := await services.directory.card(request.service_id)):
         topic = pick(found.name, _.lang) or request.service_id
@@ -95,7 +96,8 @@ async def row(
         "status": request.status,
         "status_label": _(staffdesk.STATUS[request.status]),
         "topic": topic,
-        "words": shortened(words) if words else None,
+        "words": shortened(summary.words) if summary and summary.words else None,
+        "follow_up": bool(summary and summary.follow_up) and not closed,
         "language": staffdesk.language_name(_, request.language),
         "town": staffdesk.town_name(services, request.town, _.lang) if request.town else None,
         "created": clocks.when(request, request.created_at, _),

@@ -208,6 +208,7 @@ function rowNode(request) {
   top.append(el("strong", "number", "№ " + request.id));
   if (request.overdue) top.append(el("span", "badge overdue-mark", ui.overdue || "!"));
   top.append(el("span", "status status-" + request.status, request.status_label));
+  if (request.follow_up) top.append(el("span", "badge follow-up", ui.follow_up || "✉"));
   link.append(top, el("span", "row-topic", request.topic));
   if (request.words) link.append(el("span", "row-words", "«" + request.words + "»"));
   const meta = [request.language];
