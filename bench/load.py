@@ -533,6 +533,8 @@ async def main(args, fault=None) -> SimpleNamespace:
     env["OPORA_TELEGRAM_API_URL"] = f"http://127.0.0.1:{int(await api.stdout.readline())}"
     ports = [18100 + i for i in range(n)]
     command = ["-m", "bot.cli", "run"]
+    if args.cprofile:
+        command = ["-m", "cProfile", "-o", str(work / "worker.cprofile"), *command]
     if args.overall_limit:
         env["OPORA_TELEGRAM_LIMIT_OVERALL"] = f"{args.overall_limit}/second"
     workers = [await start_worker(command, env, port, work) for port in ports]
@@ -698,6 +700,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="for a webhook request and its first message, s")
     parser.add_argument("--drain", type=float, default=10.0, help="wait before counting the outbox again, s")
+    parser.add_argument("--cprofile", action="store_true", help="run the worker(s) under cProfile, into the logs' folder")
     parser.add_argument("--overall-limit", type=int, help="messages/s to all chats together (Opora's: 30)")
     parser.add_argument(
         "--baseline", type=float, default=30.0, help="then s of load on a minimal aiogram bot, for the ratio (0: none)"

@@ -3,12 +3,12 @@
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import DateTime, String, delete, select, update
+from sqlalchemy import DateTime, String, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.core.events import User
 from bot.core.flows import HANDOFF_FLOWS, Flow, StateData, read_flow
 from bot.storage.base import Base
+from bot.storage.engine import one_statement, statements
 
 log = logging.getLogger(__name__)
 
@@ -107,39 +108,17 @@ class StateStore:
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ):
         self.sessions = sessions
-        engine = sessions.kw["bind"]
-        self._autocommit = (
-            engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name != "sqlite" else None
-        )
-        self._upsert = UPSERTS[engine.dialect.name]
+        self._engine = statements(sessions.kw["bind"])
+        self._hot = _HotStatements(UPSERTS[self._engine.dialect.name])
         self.draft_lifetime = draft_lifetime  # a help-request draft never sent is dropped after this
         self.now = now  # the conversation's clock: drafts are stamped with it
 
-    @asynccontextmanager
-    async def _one_statement(self, write: bool = True) -> AsyncIterator[AsyncConnection | AsyncSession]:
-        """Where one statement of an update's handling runs. On PostgreSQL a pooled connection in
-        autocommit: the statement is atomic by itself, and BEGIN and COMMIT would be two more
-        round trips. On SQLite a session, and a write transaction for a write (the writer lock)."""
-        if self._autocommit is not None:
-            async with self._autocommit.connect() as connection:
-                yield connection
-            return
-        async with self.sessions() as session:
-            if not write:
-                yield session
-                return
-            async with session.begin():
-                yield session
+    def _one_statement(self, write: bool = True) -> AbstractAsyncContextManager[AsyncConnection]:
+        return one_statement(self._engine, write)
 
     async def load(self, user: User) -> State:
         async with self._one_statement(write=False) as db:
-            row = (
-                await db.execute(
-                    select(ChatState.language, ChatState.flow, ChatState.data).where(
-                        ChatState.channel == user.channel, ChatState.user_id == user.id
-                    )
-                )
-            ).first()
+            row = (await db.execute(self._hot.load, {"b_channel": user.channel, "b_user": user.id})).first()
         if row is None:
             return State()
         data = cast(StateData, dict(row.data or {}))
@@ -150,18 +129,18 @@ class StateStore:
         return state
 
     async def save(self, user: User, state: State) -> None:
-        values = {
-            "language": state.language,
-            "flow": state.flow,
-            "data": dict(state.data),
-            "updated_at": self.now(),
-            "draft_at": draft_begun(state.data),
-        }
         async with self._one_statement() as db:
-            await db.execute(  # one statement, where merge() reads first
-                self._upsert(ChatState)
-                .values(channel=user.channel, user_id=user.id, **values)
-                .on_conflict_do_update(index_elements=["channel", "user_id"], set_=values)
+            await db.execute(
+                self._hot.save,
+                {
+                    "channel": user.channel,
+                    "user_id": user.id,
+                    "language": state.language,
+                    "flow": state.flow,
+                    "data": dict(state.data),
+                    "updated_at": self.now(),
+                    "draft_at": draft_begun(state.data),
+                },
             )
 
     async def expire_drafts(self) -> int:
@@ -208,24 +187,15 @@ class StateStore:
         """Claim an update for handling. A claim older than `expires` was left by a worker that
         died while handling it, and is taken over."""
         now = dt.datetime.now(dt.UTC)
-        row = ProcessedUpdate.__table__.c
         async with self._one_statement() as db:  # new, or a dead worker's claim taken over: one statement
             taken = await db.execute(
-                self._upsert(ProcessedUpdate)
-                .values(channel=channel, key=key, at=now)
-                .on_conflict_do_update(
-                    index_elements=["channel", "key"],
-                    set_={"at": now},
-                    where=row.handled_at.is_(None) & (row.at <= now - expires),
-                )
-                .returning(row.key)
+                self._hot.claim, {"channel": channel, "key": key, "at": now, "b_dead": now - expires}
             )
             if taken.first() is not None:
                 return Claim.NEW
         async with self._one_statement(write=False) as db:
-            handled = await db.scalar(
-                select(row.handled_at).where(row.channel == channel, row.key == key)
-            )  # None also when the claim was dropped meanwhile: another worker is at it again
+            handled = await db.scalar(self._hot.handled, {"b_channel": channel, "b_key": key})
+        # None also when the claim was dropped meanwhile: another worker is at it again
         return Claim.HANDLED if handled else Claim.BUSY
 
     async def handled_update(self, channel: str, key: str) -> None:
@@ -235,18 +205,14 @@ class StateStore:
         try:
             async with self._one_statement() as db:
                 await db.execute(
-                    update(ProcessedUpdate)
-                    .where(ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
-                    .values(handled_at=dt.datetime.now(dt.UTC))
+                    self._hot.mark, {"b_channel": channel, "b_key": key, "handled_at": dt.datetime.now(dt.UTC)}
                 )
         except Exception:
             log.exception("%s update %s was handled but could not be marked so", channel, key)
 
     async def forget_update(self, channel: str, key: str) -> None:
         async with self._one_statement() as db:
-            await db.execute(
-                delete(ProcessedUpdate).where(ProcessedUpdate.channel == channel, ProcessedUpdate.key == key)
-            )
+            await db.execute(self._hot.forget, {"b_channel": channel, "b_key": key})
 
     async def forget_updates_before(self, moment: dt.datetime) -> None:
         """Old records go: Telegram starts update_ids afresh after a week of quiet, so a very old
@@ -259,3 +225,28 @@ class StateStore:
         state = await self.load(user)
         state.data["subscribed"] = subscribed
         await self.save(user, state)
+
+
+class _HotStatements:
+    """The statements of every update, built once: building one costs more than running it."""
+
+    def __init__(self, upsert: Callable[[type[Base]], postgresql.Insert | sqlite.Insert]):
+        state, update_row = ChatState.__table__.c, ProcessedUpdate.__table__.c
+        self.load = select(state.language, state.flow, state.data).where(
+            state.channel == bindparam("b_channel"), state.user_id == bindparam("b_user")
+        )
+        save = upsert(ChatState)
+        changed = ("language", "flow", "data", "updated_at", "draft_at")
+        self.save = save.on_conflict_do_update(
+            index_elements=["channel", "user_id"], set_={name: save.excluded[name] for name in changed}
+        )
+        claim = upsert(ProcessedUpdate)
+        self.claim = claim.on_conflict_do_update(
+            index_elements=["channel", "key"],
+            set_={"at": claim.excluded.at},
+            where=update_row.handled_at.is_(None) & (update_row.at <= bindparam("b_dead")),
+        ).returning(update_row.key)
+        one = (update_row.channel == bindparam("b_channel")) & (update_row.key == bindparam("b_key"))
+        self.handled = select(update_row.handled_at).where(one)
+        self.mark = update(ProcessedUpdate).where(one)
+        self.forget = delete(ProcessedUpdate).where(one)

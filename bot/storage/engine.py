@@ -15,6 +15,8 @@ PostgreSQL needs none of this: it has row locks, and its writers do not wait for
 
 import asyncio
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ import orjson
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     AsyncSessionTransaction,
@@ -134,6 +137,33 @@ class _Write:
     def _release(writer: _Writer) -> None:
         writer.task = writer.session = None
         writer.lock.release()
+
+
+def statements(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for `one_statement`: on PostgreSQL its connections are in autocommit."""
+    return engine if engine.dialect.name == "sqlite" else engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@asynccontextmanager
+async def one_statement(engine: AsyncEngine, write: bool) -> AsyncIterator[AsyncConnection]:  # engine: statements()
+    """A connection for one statement that is atomic by itself, without a session around it (a
+    session costs more than the statement on the hot path). PostgreSQL: a pooled connection in
+    autocommit, without BEGIN and COMMIT round trips. SQLite: a write takes the writer lock, as
+    `session.begin()` does, in a transaction of its own."""
+    if engine.dialect.name != "sqlite" or not write:
+        async with engine.connect() as connection:
+            yield connection
+        return
+    writer = _writer(engine)
+    if writer.task is not None and writer.task is asyncio.current_task():
+        raise SecondConnection("a write inside a write transaction")
+    async with writer.lock:
+        writer.task = asyncio.current_task()
+        try:
+            async with engine.begin() as connection:
+                yield connection
+        finally:
+            writer.task = None
 
 
 class OneWriterSession(AsyncSession):
