@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--workers 2 | --sqlite] [--users 1000] [--duration 60]
                                    [--think 0] [--connections 40] [--timeout 60] [--overall-limit N]
-                                   [--baseline 30]
+                                   [--baseline 30] [--cprofile]
 
 --workers N: N workers on PostgreSQL (database opora_load, its public schema reset) and Redis (db 3,
 flushed); --sqlite: one worker on a temporary SQLite file, no Redis. Each runs `opora run` in Telegram
@@ -700,7 +700,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="for a webhook request and its first message, s")
     parser.add_argument("--drain", type=float, default=10.0, help="wait before counting the outbox again, s")
-    parser.add_argument("--cprofile", action="store_true", help="run the worker(s) under cProfile, into the logs' folder")
+    parser.add_argument("--cprofile", action="store_true", help="run the worker under cProfile, into the logs' folder")
     parser.add_argument("--overall-limit", type=int, help="messages/s to all chats together (Opora's: 30)")
     parser.add_argument(
         "--baseline", type=float, default=30.0, help="then s of load on a minimal aiogram bot, for the ratio (0: none)"

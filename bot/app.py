@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import ctypes
 import datetime as dt
 import logging
 import signal
@@ -100,7 +101,18 @@ async def ensure_catalog(app: App) -> bool:
 
 async def build_engine(app: App) -> AnswerEngine:
     """The in-memory answer engine, built from the catalogue in the database."""
-    return await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)
+    engine = await AnswerEngine.from_database(app.sessions, default_language=app.settings.default_language)
+    _give_back_freed_memory()
+    return engine
+
+
+def _give_back_freed_memory() -> None:
+    """Building the index reads the whole catalogue, and the process would keep the peak: glibc
+    gives freed memory back to the system only from the top of its heap. malloc_trim returns the
+    rest (40 MB of a worker's 330 with 20,000 services). glibc only; elsewhere it does nothing,
+    and no library offers it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 Clock = Callable[[], dt.datetime]

@@ -1,5 +1,6 @@
 """The migrations make the schema of the models, on SQLite and PostgreSQL, and adopt old databases."""
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +203,42 @@ async def test_the_dates_of_sources_are_no_longer_taken_for_confirmations(engine
         phone = (await conn.execute(text("SELECT source_date, assured_date FROM phone"))).one()
     assert tuple(service) == ("2022-10-11", None, None)
     assert tuple(phone) == (None, None)
+
+
+async def test_people_who_sent_a_request_and_staff_correcting_an_office_are_marked_in_their_state(engine):
+    """From 0012 a turn reads whether a person's typed message is a reply to staff only for those
+    who have sent a request (`asked`), and whether a staff member's text is an office's correction
+    only for those who pressed ✏ Correct (`fixing`). The upgrade marks those who did before it."""
+    from sqlalchemy import insert, select
+
+    from bot.core.state import ChatState
+    from bot.helpdesk.models import HelpRequest, Verification
+
+    moment = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: migrate._run(sync, migrate.command.upgrade, "0011"))
+        for user in ("asked", "fixer", "neither"):
+            await conn.execute(
+                insert(ChatState.__table__).values(
+                    channel="telegram", user_id=user, data={"place": "kazanlak"}, updated_at=dt.datetime.now(dt.UTC)
+                )
+            )
+        await conn.execute(
+            insert(HelpRequest.__table__).values(
+                queue_id="q", channel="telegram", user_id="asked", language="bg", status="answered", created_at=moment
+            )
+        )
+        await conn.execute(
+            insert(Verification.__table__).values(
+                queue_id="q", location_id="l", channel="telegram", chat_id="-100", status="fixing", fixer="fixer",
+                asked_at=moment,
+            )
+        )  # fmt: skip
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(ChatState.user_id, ChatState.data).order_by(ChatState.user_id))).all()
+    assert [(user, data) for user, data in rows] == [
+        ("asked", {"place": "kazanlak", "asked": True}),
+        ("fixer", {"place": "kazanlak", "fixing": True}),
+        ("neither", {"place": "kazanlak"}),
+    ]

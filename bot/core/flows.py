@@ -73,6 +73,11 @@ class StateData(TypedDict, total=False):
     # `follow_up`), kept only until the next typed message: "this is a new question" answers it.
     follow_up: str
     staff_reply: StaffReply  # Flow.STAFF_REPLY's request
+    # Hints that spare every other turn a read: the person has sent a help request (a typed
+    # message may be a reply to staff's answer), and this staff member pressed ✏ Correct on an
+    # office's facts (their next text may be the correction). Set once, never the only proof.
+    asked: bool
+    fixing: bool
 
 
 def read_flow(stored: str | None, data: StateData) -> Flow | None:

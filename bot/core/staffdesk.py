@@ -399,6 +399,8 @@ class StaffDesk:
             return True
         if _answering(event, state) is not None:
             return True
+        if not state.data.get("fixing"):
+            return False  # never pressed ✏ Correct: no read
         return await self.services.desk.verifications.fixing(channel, chat, event.user.id) is not None
 
     async def _await_answer(self, user: User, number: int | None, chat: str) -> None:
@@ -427,10 +429,10 @@ class StaffDesk:
                     await self._await_answer(event.user, None, chat)
                     replied = answering
                 if replied is None:  # an office's facts
-                    return await self._verification(event, command, channel, chat)
+                    return await self._verification(event, state, command, channel, chat)
                 return await self._reply(_, replied, channel, chat, command.text, event.user)
             if command.name == "verify":
-                return await self._verification(event, command, channel, chat)
+                return await self._verification(event, state, command, channel, chat)
             if command.name not in ("reply", "cancel") and _answering(event, state) is not None:
                 await self._await_answer(event.user, None, chat)  # pressed something else: the answer is not awaited
             handler = COMMANDS.get(command.name, StaffDesk._usage)
@@ -597,7 +599,9 @@ class StaffDesk:
         lines += [_("No. %(n)d — %(status)s", n=r.id, status=_(STATUS[r.status])) for r in found]
         return [Text("\n".join(lines))]
 
-    async def _verification(self, event: Event, command: StaffCommand, channel: str, chat: str) -> list[Reply]:
+    async def _verification(
+        self, event: Event, state: State, command: StaffCommand, channel: str, chat: str
+    ) -> list[Reply]:
         """A button of an office's facts, or the correction a staff member is typing."""
         from bot.core import verification
 
@@ -605,9 +609,13 @@ class StaffDesk:
             if command.name == "verify":
                 if command.pressed is None:
                     raise NotFound(event.payload)
-                return await verification.press(
+                replies = await verification.press(
                     self.services, command.pressed.pack(), channel, chat, event.user.id, event.user.name
                 )
+                if command.pressed.action == "fix" and not state.data.get("fixing"):
+                    state.data["fixing"] = True
+                    await self.services.states.save(event.user, state)
+                return replies
             fixing = await self.services.desk.verifications.fixing(channel, chat, event.user.id)
             if fixing is None:
                 raise NotFound(command.text)

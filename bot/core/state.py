@@ -16,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
 from bot.core.flows import HANDOFF_FLOWS, Flow, StateData, read_flow
+from bot.helpdesk.desk import OPEN
+from bot.helpdesk.models import HelpRequest
 from bot.storage.base import Base
 from bot.storage.engine import one_statement, statements
 
@@ -157,9 +159,18 @@ class StateStore:
 
     async def prune(self, idle: dt.timedelta) -> int:
         """Forget conversations nobody has continued for `idle` (a browser that never came back,
-        a person who left): their language and where they were."""
+        a person who left): their language and where they were. Not while a help request of
+        theirs is open: staff may still answer it, and the reply typed to that answer must be
+        known as one (`asked`, bot/core/dialogs/handoff.py)."""
+        waiting = select(HelpRequest.id).where(
+            HelpRequest.channel == ChatState.channel,
+            HelpRequest.user_id == ChatState.user_id,
+            HelpRequest.status.in_(OPEN),
+        )
         async with self.sessions() as session, session.begin():
-            result = await session.execute(delete(ChatState).where(ChatState.updated_at < self.now() - idle))
+            result = await session.execute(
+                delete(ChatState).where(ChatState.updated_at < self.now() - idle, ~waiting.exists())
+            )
         return _changed(result)
 
     async def forget(self, user: User) -> None:

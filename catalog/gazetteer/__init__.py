@@ -64,7 +64,7 @@ class Settlement:
     country: str  # BG or UA
     kind: str  # city, town or village
     name: str  # in the country's language
-    names: tuple[str, ...]  # other names: Latin, Russian
+    latin: str | None  # its first name in Latin letters; its other names are only looked up by
     within: str  # the hromada (Ukraine), when known
     region: str
     latitude: float | None
@@ -105,13 +105,14 @@ class Gazetteer:
             self._single[word] = [place for *_rank, place in sorted(found)]
 
     def _add(self, row: list[str], ranked: dict[str, list[tuple[int, int, str, Settlement]]]) -> None:
-        id_, country, kind, name, names, within, region, lat, lon, population = row
+        id_, country, kind, name, joined, within, region, lat, lon, population = row
+        names = [n for n in joined.split("|") if n]  # Latin, Russian: 30 MB kept for one of them
         place = Settlement(
             id_,
             country,
             kind,
             name,
-            tuple(n for n in names.split("|") if n),
+            next((n for n in names if n.isascii()), None),
             within,
             region,
             float(lat) if lat else None,
@@ -120,7 +121,7 @@ class Gazetteer:
         )
         self.places.append(place)
         own = key(name)
-        for each in {own} | {key(n) for n in place.names}:
+        for each in {own} | {key(n) for n in names}:
             parts = each.split()
             if len(parts) == 1:
                 weight = place.population * (2 if each == own else 1)

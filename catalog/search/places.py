@@ -188,9 +188,8 @@ class PlaceFinder:
         if settlement.country == "UA" and (hromada := self.hromadas.get(key(settlement.within))):
             return hromada
         names = {"bg": settlement.name, "uk": settlement.name}
-        latin = next((n for n in settlement.names if n.isascii()), None)
-        if latin:
-            names["en"] = latin
+        if settlement.latin:
+            names["en"] = settlement.latin
         return Elsewhere(names, settlement.country, settlement.latitude, settlement.longitude, settlement.id)
 
     def known_elsewhere(self, place_id: str) -> Elsewhere | None:

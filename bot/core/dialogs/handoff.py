@@ -441,6 +441,7 @@ async def send(turn: Turn, value: str = "") -> list[Reply]:
         card=lambda request, text, lang: staffdesk.card(turn.services, request, text, lang, topic=topic),
     )
     turn.state.data["handoff"] = HandoffDraft(sent=request.id, queue=draft["queue"])
+    turn.state.data["asked"] = True
     turn.state.flow = None
     return await _received(turn, request.id, draft["queue"])
 
@@ -557,6 +558,8 @@ async def follow_up(turn: Turn, text: str) -> list[Reply] | None:
     with "this is a new question" to have it answered as a question instead. None when there
     is no such request (or it was closed meanwhile): the text is a question."""
     turn.state.data.pop("follow_up", None)
+    if not turn.state.data.get("asked"):
+        return None  # most people never send one: no read
     user = turn.event.user
     services = turn.services
     request = await services.desk.answered_since(user.channel, user.id, services.now() - services.follow_up_window)
