@@ -218,7 +218,7 @@ class Conversation:
                 return await COMMANDS.get(command, menu.help_)(turn)
             switched = languages.follow(turn.state, turn.services.answers.clear_language(text[:MAX_QUESTION]))
             replies = await self._typed(turn, text, flow)
-            return [switched, *replies] if switched else replies
+            return _said_with(switched, replies) if switched else replies
         except StaleButton:
             log.info("stale or unknown button from %s", event.user.channel)
             return [Text(_("Sorry, that button is out of date. Here is the menu."), rows(*menu.menu_buttons(turn)))]
@@ -237,6 +237,19 @@ class Conversation:
                 )
             ]
         return await answers.answer(turn, text)
+
+
+def _said_with(notice: Text, replies: list[Reply]) -> list[Reply]:
+    """A language switch is said at the top of the answer's first message, its way back under
+    that message's buttons: one message rather than two (Telegram allows 30 a second for all
+    chats). As a message of its own before a card, a location request or a redrawn list."""
+    first = replies[0] if replies else None
+    if not isinstance(first, Text) or first.title or first.request or first.replaces:
+        return [notice, *replies]
+    merged = dataclasses.replace(
+        first, text=f"{notice.text}\n\n{first.text}", buttons=(*first.buttons, *notice.buttons)
+    )
+    return [merged, *replies[1:]]
 
 
 def _is_command(text: str) -> bool:
