@@ -9,7 +9,7 @@ import hashlib
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
 from limits import RateLimitItem, parse, parse_many
@@ -139,22 +139,20 @@ class Limits:
         window, shortest first, each counting only when it has room: a turn refused is never
         counted in the window that refused it, nor in a longer one (it may be in a shorter one,
         which a person over a longer limit waits out anyway)."""
-        hashed = self._hashed(name, key)
-        try:
-            for item in self.items.get(name, ()):
-                if not await self.limiter.hit(item, "opora-limit", name, hashed):
-                    return False
-        except RedisError as error:
-            log.warning("Redis is away (%s): limits per person are not applied", type(error).__name__)
-        return True
+        return await self._every_window(name, key, self.limiter.hit)
 
     async def open(self, name: str, key: str) -> bool:
         """Whether `key` may go on, counting nothing: for limits that count failures only (wrong
         /join codes, wrong staff tokens), with `count` after each failure."""
+        return await self._every_window(name, key, self.limiter.test)
+
+    async def _every_window(
+        self, name: str, key: str, step: Callable[[RateLimitItem, str, str, str], Awaitable[bool]]
+    ) -> bool:
         hashed = self._hashed(name, key)
         try:
             for item in self.items.get(name, ()):
-                if not await self.limiter.test(item, "opora-limit", name, hashed):
+                if not await step(item, "opora-limit", name, hashed):
                     return False
         except RedisError as error:
             log.warning("Redis is away (%s): limits per person are not applied", type(error).__name__)
