@@ -327,7 +327,9 @@ class Run:
 
         async def person(i: int) -> None:
             p = self.people[str(10_000_000 + i)] = Person(self, 10_000_000 + i, "uk" if i % 2 else "bg")
-            await asyncio.sleep(random.uniform(0, 2.5))  # not all in one instant
+            # Not all in one instant: with --think, people arrive as they go on, one every think/users
+            # seconds on average, so that a run at a steady load does not begin with a burst of all of them.
+            await asyncio.sleep(random.expovariate(1 / self.think) if self.think else random.uniform(0, 2.5))
             with contextlib.suppress(GaveUp):
                 while True:
                     try:

@@ -94,6 +94,10 @@ async def test_webhook_mode_checks_the_secret(tmp_path):
             assert forged.status == 401
         chat = TelegramChat(api, 601, "bg", webhook=(webhook["url"], webhook["secret_token"]))
         assert "Опора" in texts(await chat.says("/start"))
+        pressed = await chat.presses("menu")
+        assert texts(pressed)  # the menu
+        # the button's spinner is stopped by the webhook's response, not by a request of its own
+        assert [p.get("via") for m, p in pressed if m == "answerCallbackQuery"] == ["webhook response"]
     finally:
         assert await stop(process) == 0
         await api.stop()

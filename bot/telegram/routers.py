@@ -133,11 +133,14 @@ def buttons_router() -> Router:
     router = Router(name="buttons")
 
     @router.callback_query()
-    async def pressed(query: CallbackQuery, bot: Bot, conversation: Conversation) -> None:
-        try:
-            await query.answer()  # stops the button's spinner whatever happens next
-        except TelegramAPIError as error:  # e.g. "query is too old" when Telegram delivers it again
-            log.warning("could not answer a button press: %s", error)
+    async def pressed(
+        query: CallbackQuery, bot: Bot, conversation: Conversation, answered_in_response: bool = False
+    ) -> None:
+        if not answered_in_response:  # polling: stop the button's spinner, whatever happens next
+            try:
+                await query.answer()
+            except TelegramAPIError as error:  # e.g. "query is too old" when Telegram delivers it again
+                log.warning("could not answer a button press: %s", error)
         chat = query.message.chat if query.message else None
         chat_id = chat.id if chat else query.from_user.id
         group = str(chat.id) if chat and chat.type in GROUPS else None

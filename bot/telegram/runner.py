@@ -70,7 +70,10 @@ def token(settings: Settings) -> str:
 
 
 def make_dispatcher(conversation: Conversation, webhook: bool = False) -> Dispatcher:
-    dispatcher = Dispatcher(conversation=conversation)
+    # Opora keeps its own state (bot/core/state.py): aiogram's FSM would only cost every update.
+    # In webhook mode a button press is answered (its spinner stopped) in the webhook's response,
+    # with no request of its own (`start_webhook`).
+    dispatcher = Dispatcher(conversation=conversation, answered_in_response=webhook, disable_fsm=True)
     expires = WEBHOOK_CLAIM if webhook else dt.timedelta(0)  # polling: one receiver, any old claim is dead
     dispatcher.update.outer_middleware(Once(conversation, expires))
     dispatcher.include_routers(messages_router(), staff_groups_router(), buttons_router())
@@ -116,6 +119,8 @@ async def start_webhook(http: web.Application, bot: Bot, dispatcher: Dispatcher,
         except Exception:
             log.exception("Telegram update %s could not be handled", update.update_id)
             return web.Response(status=500, text="try again")
+        if update.callback_query is not None:  # Telegram runs it; a press delivered again is answered again, harmlessly
+            return web.json_response({"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id})
         return web.json_response({})
 
     http.router.add_post(WEBHOOK_PATH, receive)

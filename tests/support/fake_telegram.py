@@ -235,6 +235,9 @@ class TelegramChat:
                     headers={"X-Telegram-Bot-Api-Secret-Token": secret},
                 )
                 assert response.status == 200, response.status
+                answer = await response.json()
+                if "method" in answer:  # Telegram runs a method given in the webhook's response
+                    self.api.calls.append((answer.pop("method"), {**answer, "via": "webhook response"}))
         else:
             await self.api.wait_handled(await self.api.push(update))
         sent = [
