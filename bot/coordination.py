@@ -101,12 +101,12 @@ def _storage(redis_url: str | None) -> RedisStorage | MemoryStorage:
 
 
 class _SparselyExpired(MemoryStorage):
-    """limits' own memory storage, but its old entries are dropped every few seconds rather than
+    """limits' own memory storage, but its old entries are dropped every half minute rather than
     after every hit. limits does it after every hit, over every key it holds, with a thread hop per
     key: under load, thousands of hops a second and a fifth of a lone worker's CPU. A window's count
     never depends on it (it is read from the entries' times); it only frees memory."""
 
-    EVERY = 5.0  # seconds
+    EVERY = 30.0  # seconds
 
     _next = 0.0
 
