@@ -1,6 +1,8 @@
 """Conversations with the core through an in-process channel: no network, real database."""
 
+import asyncio
 import datetime as dt
+import sqlite3
 
 import pytest
 from sqlalchemy import func, select, update
@@ -8,10 +10,12 @@ from support.chat_helpers import MONDAY_MORNING, FakeChannel
 from support.databases import POSTGRES_URL, empty_postgres
 
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
-from bot.core.events import Text, Venue
+from bot.core.events import Text, User, Venue
 from bot.core.i18n import Translator
-from bot.core.state import ChatState, Claim, StateStore
+from bot.core.state import ChatState, Claim, State, StateStore
 from bot.settings import Settings
+from bot.storage.base import Base
+from bot.storage.engine import make_engine, sessions
 
 # Monday 23 November 2026, 10:00 in Kyiv and Sofia.
 
@@ -203,6 +207,29 @@ async def test_an_update_is_claimed_once_and_a_dead_workers_claim_is_taken_over(
     assert await states.claim_update("telegram", "1", dt.timedelta(0)) is Claim.HANDLED
     await states.forget_update("telegram", "1")  # handling failed: the next delivery handles it
     assert await states.claim_update("telegram", "1", minute) is Claim.NEW
+
+
+async def test_on_sqlite_a_write_while_another_process_holds_the_file_waits_without_stopping_the_others(tmp_path):
+    """Opora writes a person's state on the event loop, which must never wait for SQLite's lock:
+    while another process (`opora catalog import`) holds it, the write waits aside, everything
+    else goes on, and nothing is lost."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/opora.sqlite3")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    states, olena = StateStore(sessions(engine)), User("telegram", "olena", "uk")
+    other = sqlite3.connect(tmp_path / "opora.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the other process's write transaction
+    saving = asyncio.create_task(states.save(olena, State("uk", None, {"place": "kazanlak"})))
+    ticks = 0
+    for _ in range(10):
+        await asyncio.sleep(0.03)
+        ticks += 1  # the loop goes on: other people are answered meanwhile
+    assert ticks == 10 and not saving.done()
+    other.execute("COMMIT")
+    await asyncio.wait_for(saving, 10)
+    assert (await states.load(olena)).data == {"place": "kazanlak"}
+    other.close()
+    await engine.dispose()
 
 
 async def test_records_of_handled_updates_are_kept_for_a_while_only(db):

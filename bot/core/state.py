@@ -3,7 +3,7 @@
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import DateTime, String, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.events import User
@@ -19,7 +19,7 @@ from bot.core.flows import HANDOFF_FLOWS, Flow, StateData, read_flow
 from bot.helpdesk.desk import OPEN
 from bot.helpdesk.models import HelpRequest
 from bot.storage.base import Base
-from bot.storage.engine import one_statement, statements
+from bot.storage.engine import Statements
 
 log = logging.getLogger(__name__)
 
@@ -110,19 +110,16 @@ class StateStore:
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ):
         self.sessions = sessions
-        self._engine = statements(sessions.kw["bind"])
-        self._hot = _HotStatements(UPSERTS[self._engine.dialect.name])
+        self._statements = Statements(sessions.kw["bind"])
+        self._hot = _HotStatements(UPSERTS[self._statements.engine.dialect.name])
         self.draft_lifetime = draft_lifetime  # a help-request draft never sent is dropped after this
         self.now = now  # the conversation's clock: drafts are stamped with it
 
-    def _one_statement(self, write: bool = True) -> AbstractAsyncContextManager[AsyncConnection]:
-        return one_statement(self._engine, write)
-
     async def load(self, user: User) -> State:
-        async with self._one_statement(write=False) as db:
-            row = (await db.execute(self._hot.load, {"b_channel": user.channel, "b_user": user.id})).first()
-        if row is None:
+        rows = await self._statements.run(self._hot.load, {"b_channel": user.channel, "b_user": user.id}, write=False)
+        if not rows:
             return State()
+        row = rows[0]
         data = cast(StateData, dict(row.data or {}))
         state = State(row.language, read_flow(row.flow, data), data)
         begun = draft_begun(state.data)
@@ -131,19 +128,19 @@ class StateStore:
         return state
 
     async def save(self, user: User, state: State) -> None:
-        async with self._one_statement() as db:
-            await db.execute(
-                self._hot.save,
-                {
-                    "channel": user.channel,
-                    "user_id": user.id,
-                    "language": state.language,
-                    "flow": state.flow,
-                    "data": dict(state.data),
-                    "updated_at": self.now(),
-                    "draft_at": draft_begun(state.data),
-                },
-            )
+        await self._statements.run(
+            self._hot.save,
+            {
+                "channel": user.channel,
+                "user_id": user.id,
+                "language": state.language,
+                "flow": state.flow,
+                "data": dict(state.data),
+                "updated_at": self.now(),
+                "draft_at": draft_begun(state.data),
+            },
+            write=True,
+        )
 
     async def expire_drafts(self) -> int:
         """Drop the help-request drafts begun longer than `draft_lifetime` ago and never sent: the
@@ -198,14 +195,11 @@ class StateStore:
         """Claim an update for handling. A claim older than `expires` was left by a worker that
         died while handling it, and is taken over."""
         now = dt.datetime.now(dt.UTC)
-        async with self._one_statement() as db:  # new, or a dead worker's claim taken over: one statement
-            taken = await db.execute(
-                self._hot.claim, {"channel": channel, "key": key, "at": now, "b_dead": now - expires}
-            )
-            if taken.first() is not None:
-                return Claim.NEW
-        async with self._one_statement(write=False) as db:
-            handled = await db.scalar(self._hot.handled, {"b_channel": channel, "b_key": key})
+        claim = {"channel": channel, "key": key, "at": now, "b_dead": now - expires}
+        if await self._statements.run(self._hot.claim, claim, write=True):  # new, or a dead worker's taken over
+            return Claim.NEW
+        rows = await self._statements.run(self._hot.handled, {"b_channel": channel, "b_key": key}, write=False)
+        handled = rows[0].handled_at if rows else None
         # None also when the claim was dropped meanwhile: another worker is at it again
         return Claim.HANDLED if handled else Claim.BUSY
 
@@ -214,16 +208,13 @@ class StateStore:
         went away) is logged, not raised: raising would have the update delivered and answered
         again. The claim then stays, and only a delivery after it expired would be handled."""
         try:
-            async with self._one_statement() as db:
-                await db.execute(
-                    self._hot.mark, {"b_channel": channel, "b_key": key, "handled_at": dt.datetime.now(dt.UTC)}
-                )
+            mark = {"b_channel": channel, "b_key": key, "handled_at": dt.datetime.now(dt.UTC)}
+            await self._statements.run(self._hot.mark, mark, write=True)
         except Exception:
             log.exception("%s update %s was handled but could not be marked so", channel, key)
 
     async def forget_update(self, channel: str, key: str) -> None:
-        async with self._one_statement() as db:
-            await db.execute(self._hot.forget, {"b_channel": channel, "b_key": key})
+        await self._statements.run(self._hot.forget, {"b_channel": channel, "b_key": key}, write=True)
 
     async def forget_updates_before(self, moment: dt.datetime) -> None:
         """Old records go: Telegram starts update_ids afresh after a week of quiet, so a very old
