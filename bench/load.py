@@ -22,7 +22,8 @@ processes (one state row read and written, one sendMessage with a button of each
 update), on the same fake Bot API and database: Opora's updates/s as a share of its, and CPU per update
 against its. Ratios taken in one run hold on a shared machine; absolute figures do not.
 
-Printed: updates/s (per 10 s, and per 30 s), the workers' CPU per update (per 30 s while the load lasts), the
+Printed: updates/s (per 10 s, and per 30 s), the longest time without an answer and the slowest second
+while the load lasts (a stall), the workers' CPU per update (per 30 s while the load lasts), the
 baseline's figures and the ratios, messages/s, update -> first message to that chat (p50/p95/p99), errors, the mean
 opora_turn_seconds from the workers' /metrics, outbox rows by status, each process's CPU time, the
 workers' warnings and errors, and their exit codes after SIGTERM.
@@ -625,6 +626,12 @@ async def main(args, fault=None) -> SimpleNamespace:
         f"the {window:.0f} s; per 10 s: {' '.join(f'{per_10s[k] / 10:.0f}' for k in range(int(elapsed // 10) + 1))}"
         + (f"; per 30 s: {thirties}" if window >= 60 else "")
     )
+    during = sorted(t for t in run.done if t - started <= window)
+    if len(during) > 1:  # a stall: a time with no update answered at all, while people were waiting
+        per_second = Counter(int(t - started) for t in during)
+        gap = max(b - a for a, b in itertools.pairwise(during))
+        slowest = min(per_second[k] for k in range(1, int(window)))
+        print(f"longest time without an answer while the load lasted: {gap:.2f} s; slowest second: {slowest} updates")
     workers_cpu = sum(v for k, v in cpu.items() if k.startswith("worker "))
     print(f"worker CPU per update answered: {1000 * workers_cpu / max(len(run.done), 1):.1f} ms overall", end="")
     if len(run.samples) > 1:
