@@ -88,6 +88,17 @@ class _Writer:
     task: asyncio.Task[Any] | None = None
     session: Session | None = None
 
+    async def take(self, session: Session | None = None) -> None:
+        """The lock, for this task (and the session writing in it, if any)."""
+        if self.task is not None and self.task is asyncio.current_task():
+            raise SecondConnection("a write transaction inside another one")
+        await self.lock.acquire()
+        self.task, self.session = asyncio.current_task(), session
+
+    def give_back(self) -> None:
+        self.task = self.session = None
+        self.lock.release()
+
 
 _writers: "weakref.WeakKeyDictionary[object, _Writer]" = weakref.WeakKeyDictionary()
 
@@ -126,15 +137,12 @@ class _Write:
 
     async def __aenter__(self) -> AsyncSessionTransaction:
         writer = _writer(self.engine)
-        if writer.task is not None and writer.task is asyncio.current_task():
-            raise SecondConnection("a write transaction inside another one")
-        await writer.lock.acquire()
-        writer.task, writer.session = asyncio.current_task(), self.session.sync_session
+        await writer.take(self.session.sync_session)
         try:
             self.transaction = AsyncSession.begin(self.session)
             return await self.transaction.__aenter__()
         except BaseException:
-            self._release(writer)
+            writer.give_back()
             raise
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -142,12 +150,7 @@ class _Write:
         try:
             await self.transaction.__aexit__(*exc)
         finally:
-            self._release(_writer(self.engine))
-
-    @staticmethod
-    def _release(writer: _Writer) -> None:
-        writer.task = writer.session = None
-        writer.lock.release()
+            _writer(self.engine).give_back()
 
 
 class Statements:
@@ -214,14 +217,11 @@ class Statements:
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
         writer = _writer(self.engine)
-        if writer.task is not None and writer.task is asyncio.current_task():
-            raise SecondConnection("a write inside a write transaction")
-        async with writer.lock:
-            writer.task = asyncio.current_task()
-            try:
-                yield
-            finally:
-                writer.task = None
+        await writer.take()
+        try:
+            yield
+        finally:
+            writer.give_back()
 
     def dispose(self) -> None:
         if self.blocking is not None:
