@@ -2,8 +2,27 @@
 
 from bot.core.dialogs.answers import found_text, nothing_found_text
 from bot.core.i18n import Translator
+from catalog.directory import Directory
 from catalog.directory import where as place
 from catalog.search.engine import Answer
+from catalog.texts import pick
+
+
+async def described(answer: Answer, directory: Directory) -> Answer:
+    """The answer with the names, addresses and phones of its services and offices, as the
+    directory has them now (the engine keeps none)."""
+    lang = answer.language
+    for result in answer.results:
+        card = await directory.card(result.service_id)
+        if card is None:  # removed since the engine was built
+            continue
+        result.service, result.organization = pick(card.name, lang), pick(card.organization, lang)
+        offices = {office.id: office for office in card.offices}
+        for location in result.locations:
+            if office := offices.get(location.location_id):
+                location.name, location.city = pick(office.name, lang), pick(office.city, lang)
+                location.address, location.phones = pick(office.address, lang), office.phones
+    return answer
 
 
 def render(answer: Answer) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.answers import render
+from bot.answers import described, render
 from bot.app import (
     App,
     OutdatedSchema,
@@ -34,6 +34,7 @@ from bot.storage import migrate
 from bot.storage.engine import make_engine
 from bot.storage.models import metadata
 from catalog import SEED_DATA
+from catalog.directory import Directory
 from catalog.hsds import HsdsImportError, export_csv, export_json, import_csv
 from catalog.loader import load_catalog
 from catalog.provenance import STALE_MONTHS
@@ -260,9 +261,10 @@ async def cmd_import(app: App, args: argparse.Namespace) -> int:
 async def cmd_ask(app: App, args: argparse.Namespace) -> int:
     await ensure_catalog(app)
     engine = await build_engine(app)
+    directory = Directory(app.sessions)
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
     for question in questions:
-        answer = engine.ask(question, lang=args.lang, city=args.city, top=max(args.top, 0))
+        answer = await described(engine.ask(question, lang=args.lang, city=args.city, top=max(args.top, 0)), directory)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:

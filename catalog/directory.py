@@ -468,62 +468,35 @@ class Directory:
             )
         return offices
 
-    async def _service_places(self, category: str | None) -> tuple[dict[str, PlaceItem], dict[str, set[str]]]:
+    async def _service_places(self, category: str | None) -> tuple[dict[str, PlaceItem], dict[str, frozenset[str]]]:
         """Every browsable town's name, and the towns each active service (of a category) is in:
         where its offices are and the areas it serves."""
-        wanted = Service.status == ACTIVE
+        towns, services = await self._read(("service places",), _service_towns)
+        places = {
+            id_: PlaceItem(id_, dict(name), 0, latitude, longitude)
+            for id_, (name, latitude, longitude) in towns.items()
+        }
         if category:
-            wanted &= Service.category == category
+            return places, {s: found for s, (c, found) in services.items() if c == category}
+        return places, {s: found for s, (_c, found) in services.items()}
 
-        async def query(session: AsyncSession) -> Any:
-            place_rows = (
-                await session.execute(
-                    select(
-                        Place.id,
-                        Place.kind,
-                        Place.within_id,
-                        Place.translations,
-                        Place.name,
-                        Place.latitude,
-                        Place.longitude,
-                    )
-                )
-            ).all()
-            at = (
-                await session.execute(
-                    select(ServiceAtLocation.service_id, Location.place_id)
-                    .join(Location, Location.id == ServiceAtLocation.location_id)
-                    .join(Service, Service.id == ServiceAtLocation.service_id)
-                    .where(wanted)
-                )
-            ).all()
-            areas = (
-                await session.execute(
-                    select(ServiceArea.service_id, ServiceArea.place_id)
-                    .join(Service, Service.id == ServiceArea.service_id)
-                    .where(wanted)
-                )
-            ).all()
-            bare = (await session.scalars(select(Service.id).where(wanted))).all()
-            return place_rows, at, areas, bare
+    async def service_ids(self, place: str) -> set[str]:
+        """The active services in a town."""
+        _, by_service = await self._service_places(None)
+        return {s for s, found in by_service.items() if place in found}
 
-        place_rows, at, areas, bare = await self._read(("service places", category), query)
-        within = {p.id: (p.kind, p.within_id) for p in place_rows}
-
-        def town(place_id: str | None) -> str | None:
-            for _ in range(5):  # gazetteers are shallow; this also stops a cycle
-                kind, parent = within.get(place_id or "", (None, None))
-                if not parent or (kind not in ROLLED_UP_KINDS and within.get(parent, (None,))[0] not in ROLLED_UP_INTO):
-                    break
-                place_id = parent
-            return place_id if place_id in within else None
-
-        by_service: dict[str, set[str]] = {s: set() for s in bare}
-        for service_id, place_id in [*at, *areas]:
-            if (place := town(place_id)) is not None:
-                by_service.setdefault(service_id, set()).add(place)
-        places = {p.id: PlaceItem(p.id, local_texts(p.translations, "name", p.name), 0, *_point(p)) for p in place_rows}
-        return places, by_service
+    async def towns_of(self, service_ids: set[str]) -> dict[str, list[PlaceItem]]:
+        """The towns each of these active services is in, the town with most services first."""
+        if not service_ids:
+            return {}
+        _, by_service = await self._service_places(None)
+        towns = {p.id: p for p in await self.places()}
+        rank = {place_id: i for i, place_id in enumerate(towns)}
+        return {
+            s: [towns[t] for t in sorted(by_service[s] & towns.keys(), key=rank.__getitem__)]
+            for s in service_ids
+            if s in by_service
+        }
 
     async def _items(self, ids: list[str]) -> list[ServiceItem]:
         async def query(session: AsyncSession) -> Any:
@@ -534,7 +507,7 @@ class Directory:
                     await session.execute(
                         select(
                             Service.id,
-                            Service.translations,
+                            Service.translations["name"].label("names"),
                             Service.name,
                             Service.target_groups,
                             Service.minimum_age,
@@ -547,7 +520,7 @@ class Directory:
         return [
             ServiceItem(
                 r.id,
-                local_texts(r.translations, "name", r.name),
+                local_texts({"name": r.names}, "name", r.name),
                 list(r.target_groups or []),
                 r.minimum_age,
                 r.maximum_age,
@@ -623,6 +596,50 @@ async def _all(result: Awaitable[Result[Any]]) -> list[Any]:
 
 def _point(place: Any) -> tuple[float | None, float | None]:
     return (place.latitude, place.longitude) if valid(place.latitude, place.longitude) else (None, None)
+
+
+async def _service_towns(
+    session: AsyncSession,
+) -> tuple[dict[str, tuple[Texts, float | None, float | None]], dict[str, tuple[str | None, frozenset[str]]]]:
+    """Every place's name and point, and each active service's category and towns. Read once
+    for every category: a copy of the places per category took megabytes with a large catalogue."""
+    place_rows = (
+        await session.execute(
+            select(
+                Place.id, Place.kind, Place.within_id, Place.translations, Place.name, Place.latitude, Place.longitude
+            )
+        )
+    ).all()
+    active = Service.status == ACTIVE
+    at = await session.execute(
+        select(ServiceAtLocation.service_id, Location.place_id)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(active)
+    )
+    areas = await session.execute(
+        select(ServiceArea.service_id, ServiceArea.place_id)
+        .join(Service, Service.id == ServiceArea.service_id)
+        .where(active)
+    )
+    categories = dict((await session.execute(select(Service.id, Service.category).where(active))).all())
+    within = {p.id: (p.kind, p.within_id) for p in place_rows}
+
+    def town(place_id: str | None) -> str | None:
+        for _ in range(5):  # gazetteers are shallow; this also stops a cycle
+            kind, parent = within.get(place_id or "", (None, None))
+            if not parent or (kind not in ROLLED_UP_KINDS and within.get(parent, (None,))[0] not in ROLLED_UP_INTO):
+                break
+            place_id = parent
+        return place_id if place_id in within else None
+
+    found: dict[str, set[str]] = {s: set() for s in categories}
+    for service_id, place_id in [*at, *areas]:
+        if service_id in found and (place := town(place_id)) is not None:
+            found[service_id].add(place)
+    shared: dict[frozenset[str], frozenset[str]] = {}  # most services of a town have the same towns
+    towns = {p.id: (local_texts(p.translations, "name", p.name), *_point(p)) for p in place_rows}
+    return towns, {s: (categories[s], shared.setdefault(f := frozenset(places), f)) for s, places in found.items()}
 
 
 def _t(record: Any, field_name: str) -> Texts:

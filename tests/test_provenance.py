@@ -16,12 +16,14 @@ from support.chat_helpers import MONDAY_MORNING, FakeChannel
 from support.databases import POSTGRES_URL, empty_postgres
 from support.opora import opora_command
 
+from bot.answers import described
 from bot.app import build_app, build_conversation, build_engine, ensure_catalog
 from bot.core.dialogs.cards import office_lines
 from bot.core.events import Text
 from bot.core.i18n import Translator
 from bot.settings import Settings
 from catalog import SEED_DATA
+from catalog.directory import Directory
 from catalog.models import Service
 from catalog.provenance import Fact
 
@@ -193,7 +195,7 @@ async def test_the_closed_shelter_and_the_ended_project_are_not_shown_as_operati
 
 
 async def test_the_kazanlak_home_patronage_is_found_with_its_phones(opora):
-    answer = opora.answers.ask("домашен социален патронаж казанлък")
+    answer = await described(opora.answers.ask("домашен социален патронаж казанлък"), Directory(opora.sessions))
     first = answer.results[0]
     assert first.service_id == "kazanlak-home-patronage"
     assert first.locations[0].phones == ["+359 88 460 0281", "+359 431 982 85"]

@@ -44,30 +44,32 @@ from catalog.search.tuning import (
     WORD_FUZZ_CUTOFF,
     WORD_FUZZ_MIN_LENGTH,
 )
-from catalog.texts import pick
 
 Said = Callable[[tuple[str, ...]], bool]  # whether the question says one of these patterns (lexicon.said_in)
 
 
 @dataclass
 class LocationResult:
+    """An office of a found service. The engine keeps no texts to show (the directory has them):
+    `name`, `city`, `address` and `phones` are filled in where an answer is shown as it is."""
+
     location_id: str
-    name: str | None
-    city: str | None
-    address: str | None
-    phones: list[str]
     latitude: float | None = None
     longitude: float | None = None
     distance_km: float | None = None
+    name: str | None = None
+    city: str | None = None
+    address: str | None = None
+    phones: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Result:
     service_id: str
-    service: str | None
-    organization: str | None
     score: float
     locations: list[LocationResult]
+    service: str | None = None  # the names, filled in as the office's texts are
+    organization: str | None = None
 
 
 @dataclass
@@ -386,14 +388,12 @@ class AnswerEngine:
             nearest = {answer.elsewhere.nearest} if answer.elsewhere.nearest and not too_far else set()
             if relevant and (origins or nearest):  # what may still help: offices for the displaced, or the nearest
                 answer.results, _matched = self._results(
-                    scores, set() if origins else nearest, origins, language, top, near, confident
+                    scores, set() if origins else nearest, origins, top, near, confident
                 )
             return answer
         if relevant:
             answer.intent = "search"
-            answer.results, answer.place_matched = self._results(
-                scores, places, origins, language, top, near, confident
-            )
+            answer.results, answer.place_matched = self._results(scores, places, origins, top, near, confident)
             answer.sure = answer.confidence >= SURE and answer.place_matched
             answer.needs_place = (
                 not (places or origins) and len({self._top_place(r.service_id) for r in answer.results}) > 1
@@ -524,7 +524,7 @@ class AnswerEngine:
             # Who the person is ("бежанци", "пенсіонер") counts less than what they need.
             share = GROUP_WORD_SHARE if token.concepts and token.concepts <= lexicon.WHO_CONCEPTS else 1.0
             total += best * share
-            denominator += max(self.index.idf[t] for t in candidates) * MAX_WEIGHT * share
+            denominator += max(map(self.index.postings.idf, candidates)) * MAX_WEIGHT * share
         if age is not None and age >= OLD_AGE and "c:old" in self.index.postings:
             docs, weights = self.index.postings["c:old"]
             total[docs] += weights * OLD_AGE_BONUS
@@ -548,7 +548,6 @@ class AnswerEngine:
         scores: np.ndarray,
         places: set[str],
         origins: set[str],
-        lang: str,
         top: int,
         near: tuple[float, float] | None,
         confident: float,
@@ -573,7 +572,7 @@ class AnswerEngine:
         if not place_matched:
             if named & self.index.served_places:  # another town's service is no answer there
                 closest = self._closest_kind(scores, candidates, named)
-                return [self._result(i, float(scores[i]), lang, places, origins, near) for i in closest], False
+                return [self._result(i, float(scores[i]), places, origins, near) for i in closest], False
             candidates = [i for i in candidates if scores[i] >= LOCAL_CONFIDENT]
         order = np.sort(np.array(candidates, dtype=np.int64))  # services are in id order: ties stay so
         ranked = order[np.argsort(-scores[order], kind="stable")][:BRIDGE_CHECK].tolist()
@@ -586,7 +585,7 @@ class AnswerEngine:
         ranked.sort(key=lambda i: -scores[i])
         floor = max(bar, scores[ranked[0]] * RELATIVE) if ranked else bar
         chosen = [i for i in ranked if scores[i] >= floor][: max(top, 0)]
-        return [self._result(i, float(scores[i]), lang, places, origins, near) for i in chosen], place_matched
+        return [self._result(i, float(scores[i]), places, origins, near) for i in chosen], place_matched
 
     def _closest_kind(self, scores: np.ndarray, candidates: list[int], named: set[str]) -> list[int]:
         """In a place with nothing that matches: its service of the kind of help that matched best
@@ -617,7 +616,7 @@ class AnswerEngine:
         return areas
 
     def _result(
-        self, i: int, score: float, lang: str, places: set[str], origins: set[str], near: tuple[float, float] | None
+        self, i: int, score: float, places: set[str], origins: set[str], near: tuple[float, float] | None
     ) -> Result:
         doc = self.index.services[i]
         here, there = self._around(places), self._around(origins)
@@ -632,10 +631,6 @@ class AnswerEngine:
         locations = [
             LocationResult(
                 location_id=loc.id,
-                name=pick(loc.name, lang),
-                city=pick(loc.city, lang),
-                address=pick(loc.address, lang),
-                phones=loc.phones,
                 latitude=loc.latitude,
                 longitude=loc.longitude,
                 distance_km=_round(distances[loc.id]),
@@ -644,8 +639,6 @@ class AnswerEngine:
         ]
         return Result(
             service_id=doc.id,
-            service=pick(doc.name, lang),
-            organization=pick(doc.organization, lang),
             score=round(min(score, 1.0), 3),
             locations=locations,
         )

@@ -2,7 +2,7 @@
 
 import gc
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -12,10 +12,8 @@ from sqlalchemy import Executable, Row, inspect, null, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import (
-    Address,
     Location,
     Organization,
-    Phone,
     Place,
     Service,
     ServiceArea,
@@ -42,14 +40,11 @@ MAX_WEIGHT = max(FIELD_WEIGHTS.values())
 NO_AGE_LIMIT = 200  # the maximum age of a service that names none
 
 
+# The docs hold what search and ranking need; the texts an answer shows are the directory's.
 @dataclass(slots=True)
 class LocationDoc:
     id: str
-    name: Texts
     place_id: str | None
-    city: Texts
-    address: Texts
-    phones: list[str]
     latitude: float | None
     longitude: float | None
     serves_areas: list[str] = field(default_factory=list)
@@ -59,8 +54,6 @@ class LocationDoc:
 @dataclass(slots=True)
 class ServiceDoc:
     id: str
-    name: Texts
-    organization: Texts
     target_groups: list[str]
     category: str | None
     status: str
@@ -89,6 +82,35 @@ _RANK = np.array([_RANKED_WEIGHTS.index(FIELD_WEIGHTS[name]) for name in FIELDS]
 _PENDING = 3_000  # added services awaiting their sort
 
 
+class Postings(Mapping[str, tuple[np.ndarray, np.ndarray]]):
+    """Term → (services, weights) and its IDF, in flat arrays by term number. The slices are made
+    when asked: a dict of ready slices took 40 MB at 20,000 services (a numpy view is 100 bytes,
+    and there are two per term)."""
+
+    def __init__(
+        self, numbers: dict[str, int], bounds: np.ndarray, docs: np.ndarray, weights: np.ndarray, idf: np.ndarray
+    ):
+        self._numbers = numbers
+        self._bounds, self._docs, self._weights, self._idf = bounds, docs, weights, idf
+
+    def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        number = self._numbers[term]
+        start, end = self._bounds[number : number + 2].tolist()
+        return self._docs[start:end], self._weights[start:end]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._numbers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._numbers)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def idf(self, term: str) -> float:
+        return float(self._idf[self._numbers[term]])
+
+
 class SearchIndex:
     """Terms of every service in every language, weighted by field, as numpy postings.
 
@@ -108,13 +130,13 @@ class SearchIndex:
         self._words: list[np.ndarray] = []
         self._keys: list[np.ndarray] = []
 
-    def add(self, doc: ServiceDoc, terms: np.ndarray, words: np.ndarray) -> None:
-        """Files a service's terms and words (`terms.encode`): a term is weighted by the
-        strongest field it is in."""
+    def add(self, doc: ServiceDoc, organization: Texts, terms: np.ndarray, words: np.ndarray) -> None:
+        """Files a service's terms and words (`terms.encode`), and its organisation's name's: a term
+        is weighted by the strongest field it is in."""
         number = len(self.services)
         self._pending += (
             terms,
-            self._organization_of(tuple(doc.organization.items())),
+            self._organization_of(tuple(organization.items())),
             self._concepts_of(tuple(doc.target_groups)),
         )
         self._owners += (number, number, number)
@@ -157,9 +179,7 @@ class SearchIndex:
         keys >>= 3
         docs = keys.astype(np.int32)  # the low 32 bits
         del keys
-        found, bounds, idf = np.flatnonzero(counts).tolist(), bounds.tolist(), idf.tolist()
-        self.idf = {texts[t]: idf[t] for t in found}
-        self.postings = {texts[t]: (docs[bounds[t] : bounds[t + 1]], weights[bounds[t] : bounds[t + 1]]) for t in found}
+        self.postings = Postings({texts[t]: t for t in np.flatnonzero(counts).tolist()}, bounds, docs, weights, idf)
         words: dict[str, set[str]] = defaultdict(set)
         entries = np.unique(np.concatenate([np.empty(0, dtype=ENTRY), *self._words]))
         for number, lang in zip((entries >> 2).tolist(), (entries & 3).tolist()):
@@ -282,30 +302,25 @@ async def _build_index(sessions: async_sessionmaker[AsyncSession], morphology: M
         stored = await session.run_sync(lambda s: inspect(s.connection()).has_table(ServiceTerms.__tablename__))
         index = SearchIndex(place_docs, morphology, await numbers(session) if stored else None)
         numbered = len(index.analyser.numbers)
-        city_names = {p.id: p.names for p in place_docs}
         org_names = {
             o.id: local_texts(o.translations, "name", o.name)
             for o in await rows(select(Organization.id, Organization.translations, Organization.name))
         }
-        location_docs = _location_docs(
-            city_names,
-            await rows(
+        location_docs = {
+            loc.id: LocationDoc(
+                loc.id, loc.place_id, loc.latitude, loc.longitude, loc.serves_areas or [], loc.serves_groups or []
+            )
+            for loc in await rows(
                 select(
                     Location.id,
-                    Location.translations,
-                    Location.name,
                     Location.place_id,
                     Location.latitude,
                     Location.longitude,
                     Location.serves_areas,
                     Location.serves_groups,
                 )
-            ),
-            await rows(
-                select(Address.location_id, Address.translations, Address.address_1, Address.city).order_by(Address.id)
-            ),
-            await rows(select(Phone.location_id, Phone.number).order_by(Phone.id)),
-        )
+            )
+        }
         service_areas: dict[str, list[str]] = defaultdict(list)
         for a in await rows(select(ServiceArea.service_id, ServiceArea.place_id)):
             if a.place_id:
@@ -321,8 +336,6 @@ async def _build_index(sessions: async_sessionmaker[AsyncSession], morphology: M
             select(
                 Service.id,
                 Service.organization_id,
-                Service.translations["name"].label("names"),
-                Service.name,
                 Service.target_groups,
                 Service.category,
                 Service.status,
@@ -353,8 +366,6 @@ async def _build_index(sessions: async_sessionmaker[AsyncSession], morphology: M
                 index.add(
                     ServiceDoc(
                         id=s.id,
-                        name=local_texts({"name": s.names}, "name", s.name),
-                        organization=org_names.get(s.organization_id, {}),
                         target_groups=s.target_groups or [],
                         category=s.category,
                         status=s.status,
@@ -364,6 +375,7 @@ async def _build_index(sessions: async_sessionmaker[AsyncSession], morphology: M
                         locations=service_locations.get(s.id, []),
                         residence=s.residence,
                     ),
+                    org_names.get(s.organization_id, {}),
                     *(
                         unstored[s.id]
                         if s.terms is None
@@ -374,37 +386,3 @@ async def _build_index(sessions: async_sessionmaker[AsyncSession], morphology: M
                 break
             last = page[-1].id
     return index.finish()
-
-
-def _location_docs(
-    city_names: dict[str, Texts],
-    locations: Sequence[Row[Any]],
-    addresses: Sequence[Row[Any]],
-    phones: Sequence[Row[Any]],
-) -> dict[str, LocationDoc]:
-    first_address: dict[str, Row[Any]] = {}
-    for a in addresses:
-        first_address.setdefault(a.location_id, a)
-    location_phones: dict[str, list[str]] = defaultdict(list)
-    for p in phones:
-        if p.location_id:
-            location_phones[p.location_id].append(p.number)
-    docs = {}
-    for loc in locations:
-        address = first_address.get(loc.id)
-        city = city_names.get(loc.place_id or "") or (
-            local_texts(address.translations, "city", address.city) if address else {}
-        )
-        docs[loc.id] = LocationDoc(
-            id=loc.id,
-            name=local_texts(loc.translations, "name", loc.name),
-            place_id=loc.place_id,
-            city=city,
-            address=local_texts(address.translations, "address_1", address.address_1) if address else {},
-            phones=location_phones.get(loc.id, []),
-            latitude=loc.latitude,
-            longitude=loc.longitude,
-            serves_areas=loc.serves_areas or [],
-            serves_groups=loc.serves_groups or [],
-        )
-    return docs

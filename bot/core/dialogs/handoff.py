@@ -116,7 +116,7 @@ async def _services_in_known_town(turn: Turn) -> set[str]:
     place = turn.state.data.get("place")
     if not isinstance(place, str) or not place:
         return set()
-    return {item.id for item in await turn.services.directory.services(None, place)}
+    return await turn.services.directory.service_ids(place)
 
 
 async def _towns(turn: Turn, cards: list[ServiceCard]) -> dict[str, str]:
@@ -131,15 +131,11 @@ async def _towns(turn: Turn, cards: list[ServiceCard]) -> dict[str, str]:
         if shown and (town := pick(shown[0].city, _.lang)):
             towns[card.id] = town
     missing = {card.id for card in cards} - towns.keys()
-    if missing:
-        directory = turn.services.directory
-        places = await directory.places()
-        known = turn.state.data.get("place")
-        places.sort(key=lambda p: p.id != known)
-        for place in places:
-            for item in await directory.services(None, place.id):
-                if item.id in missing and item.id not in towns and (name := pick(place.name, _.lang)):
-                    towns[item.id] = name
+    known = turn.state.data.get("place")
+    for service_id, places in (await turn.services.directory.towns_of(missing)).items():
+        place = next((p for p in places if p.id == known), places[0] if places else None)
+        if place and (name := pick(place.name, _.lang)):
+            towns[service_id] = name
     return towns
 
 
