@@ -358,6 +358,28 @@ async def read(api: asyncio.subprocess.Process, runs: list[Run]) -> None:
         run.cards += chat.startswith("-")
 
 
+def messages_by_kind(run: Run) -> str:
+    """Messages to a person's chat from one update until their next, by the update's kind: the
+    button's payload up to its last ":" part, or "text"; the kinds of more than one message first."""
+    updates: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for outcome in run.outcomes.values():
+        what = outcome["what"]
+        updates[outcome["chat"]].append((outcome["t0"], what.rsplit(":", 1)[0] if what else "text"))
+    sent: dict[str, list[float]] = defaultdict(list)
+    for chat, t, *_rest in run.log:
+        sent[chat].append(t)
+    counts: Counter = Counter()
+    kinds: Counter = Counter()
+    for chat, chat_updates in updates.items():
+        chat_updates.sort()
+        times = sent.get(chat, [])
+        for (t0, kind), (t1, _next) in zip(chat_updates, [*chat_updates[1:], (float("inf"), "")]):
+            kinds[kind] += 1
+            counts[kind] += sum(t0 <= t < t1 for t in times)
+    ranked = sorted(kinds, key=lambda k: (-(counts[k] / kinds[k]), -kinds[k]))
+    return ", ".join(f"{k or '(none)'} {counts[k] / kinds[k]:.2f} x{kinds[k]}" for k in ranked)
+
+
 def cpu_seconds(pid: int | None = None) -> float:
     """A process's CPU time (user + system); without a pid, the machine's busy time."""
     if pid is None:
@@ -659,6 +681,7 @@ async def main(args, fault=None) -> SimpleNamespace:
         f"{busiest} in the busiest second; {len(run.messages) / max(len(run.done), 1):.2f} per update answered "
         f"({(len(run.messages) - run.cards) / max(len(run.done), 1):.2f} without the cards to staff groups)"
     )
+    print(f"messages per update answered, by what the person sent: {messages_by_kind(run)}")
     print(
         f"update -> first message: p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
         f"max {max(ms, default=0):.0f} ms"

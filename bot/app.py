@@ -29,7 +29,7 @@ from bot.helpdesk.outbox import Delivery, Sender
 from bot.metrics import Metrics
 from bot.operations import AccessLogger, Operations
 from bot.settings import Settings
-from bot.storage.engine import make_engine, sessions
+from bot.storage.engine import Statements, make_engine, sessions
 from bot.storage.migrate import check_current, create_schema, is_new
 from bot.web.inbox import WebInbox, WebInboxMessage
 from bot.web.sessions import end_account
@@ -56,6 +56,7 @@ class App:
 
     def __post_init__(self) -> None:
         self.outbox_signal = OutboxSignal(self.outbox_waiting, self.redis)
+        self.statements = Statements(self.engine)  # one for all who run statements without a session
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -168,7 +169,9 @@ def set_password_link(settings: Settings, token: str, lang: str) -> str:
 
 
 def build_desk(app: App, now: Clock = utc_now) -> HelpDesk:
-    return HelpDesk(app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox])
+    return HelpDesk(
+        app.sessions, now, wake=app.outbox_signal.wake, erasers=[erase_web_inbox], statements=app.statements
+    )
 
 
 def build_services(app: App, answers: AnswerEngine | None, now: Clock = utc_now) -> Services:
@@ -190,7 +193,7 @@ def build_services(app: App, answers: AnswerEngine | None, now: Clock = utc_now)
     return Services(
         answers=answers,  # type: ignore[arg-type]  # None for staff commands: Services.answers should say so
         directory=Directory(app.sessions),
-        states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now),
+        states=StateStore(app.sessions, dt.timedelta(hours=settings.draft_hours), now, app.statements),
         desk=desk,
         now=now,
         default_language=settings.default_language,

@@ -108,9 +108,10 @@ class StateStore:
         sessions: async_sessionmaker[AsyncSession],
         draft_lifetime: dt.timedelta = dt.timedelta(hours=24),
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        statements: Statements | None = None,
     ):
         self.sessions = sessions
-        self._statements = Statements(sessions.kw["bind"])
+        self._statements = statements or Statements(sessions.kw["bind"])
         self._hot = _HotStatements(UPSERTS[self._statements.engine.dialect.name])
         self.draft_lifetime = draft_lifetime  # a help-request draft never sent is dropped after this
         self.now = now  # the conversation's clock: drafts are stamped with it

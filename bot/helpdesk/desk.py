@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -42,6 +42,7 @@ from bot.helpdesk.models import (
     aware,
 )
 from bot.helpdesk.verify import Verifications
+from bot.storage.engine import Statements
 from catalog.models import Organization, Provider, Queue, Service
 from catalog.texts import Texts
 
@@ -98,6 +99,23 @@ class Summary:
     follow_up: bool = False  # the citizen wrote after the last staff answer
 
 
+# Read at every message typed by a person who has sent a request (bot/core/dialogs/handoff.py):
+# a statement of its own, without a session, which costs as much as the query.
+_ANSWERED_SINCE = (
+    select(HelpRequest.id)
+    .join(RequestMessage, RequestMessage.request_id == HelpRequest.id)
+    .where(
+        HelpRequest.channel == bindparam("b_channel"),
+        HelpRequest.user_id == bindparam("b_user"),
+        HelpRequest.status.in_(OPEN),
+        RequestMessage.author == "staff",
+        RequestMessage.created_at >= bindparam("b_since"),
+    )
+    .order_by(RequestMessage.created_at.desc(), RequestMessage.id.desc())
+    .limit(1)
+)
+
+
 class HelpDesk:
     def __init__(
         self,
@@ -105,8 +123,10 @@ class HelpDesk:
         now: Callable[[], dt.datetime],
         wake: Callable[[], None] = lambda: None,
         erasers: list[Eraser] | None = None,
+        statements: Statements | None = None,
     ):
         self.sessions = sessions
+        self.statements = statements or Statements(sessions.kw["bind"])
         self.now = now
         self.wake = wake  # tells the delivery loop there is something new in the outbox
         self.erasers = erasers if erasers is not None else []
@@ -351,23 +371,13 @@ class HelpDesk:
                 ).all()
             )
 
-    async def answered_since(self, channel: str, user_id: str, since: dt.datetime) -> HelpRequest | None:
+    async def answered_since(self, channel: str, user_id: str, since: dt.datetime) -> int | None:
         """The person's open request with the newest staff reply after `since`; None when staff
         have not answered any open request of theirs since then."""
-        async with self.sessions() as session:
-            return await session.scalar(
-                select(HelpRequest)
-                .join(RequestMessage, RequestMessage.request_id == HelpRequest.id)
-                .where(
-                    HelpRequest.channel == channel,
-                    HelpRequest.user_id == user_id,
-                    HelpRequest.status.in_(OPEN),
-                    RequestMessage.author == "staff",
-                    RequestMessage.created_at >= since,
-                )
-                .order_by(RequestMessage.created_at.desc(), RequestMessage.id.desc())
-                .limit(1)
-            )
+        rows = await self.statements.run(
+            _ANSWERED_SINCE, {"b_channel": channel, "b_user": user_id, "b_since": since}, write=False
+        )
+        return rows[0].id if rows else None
 
     async def request_of(self, channel: str, user_id: str, request_id: int) -> HelpRequest | None:
         """One of the person's requests; None when it is not theirs (or no longer holds who it was)."""

@@ -562,7 +562,7 @@ async def follow_up(turn: Turn, text: str) -> list[Reply] | None:
     if request is None:
         return None
     try:
-        if (refused := await _to_request(turn, request.id, text)) is not None:
+        if (refused := await _to_request(turn, request, text)) is not None:
             return refused
     except (NotFound, Closed):
         return None
@@ -570,8 +570,8 @@ async def follow_up(turn: Turn, text: str) -> list[Reply] | None:
     _ = turn._
     return [
         Text(
-            _("✉ Sent to staff, to your request No. %(n)d.", n=request.id),
-            rows((Button(_("🔎 No, this is a new question"), NewQuestion(request.id).pack()),), nav(turn)),
+            _("✉ Sent to staff, to your request No. %(n)d.", n=request),
+            rows((Button(_("🔎 No, this is a new question"), NewQuestion(request).pack()),), nav(turn)),
         )
     ]
 
