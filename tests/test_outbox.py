@@ -8,7 +8,7 @@ import random
 from sqlalchemy import select
 
 from bot.helpdesk.models import OutboxMessage
-from bot.helpdesk.outbox import LEASE, Delivery
+from bot.helpdesk.outbox import LEASE, Delivery, RetryLater
 
 
 def now() -> dt.datetime:
@@ -69,3 +69,35 @@ async def test_a_dead_workers_claim_is_taken_over_after_its_lease(db):
     await later.deliver_due()
     await later.deliver_due()
     assert chats.received == {"0": [0, 1]}
+
+
+class RateLimitedGroup(Chats):
+    """A staff group Telegram lets have one message every `gap` seconds; others go at once."""
+
+    def __init__(self, gap: float, expected: int):
+        super().__init__()
+        self.gap, self.last = gap, -1.0
+        self.expected, self.all_in = expected, asyncio.Event()
+
+    async def send(self, chat_id: str, message: dict, reply_to: str | None) -> str:
+        loop = asyncio.get_running_loop()
+        if chat_id == "0" and loop.time() < self.last + self.gap:
+            raise RetryLater(self.last + self.gap - loop.time())
+        self.last = loop.time() if chat_id == "0" else self.last
+        sent = await super().send(chat_id, message, reply_to)
+        if sum(map(len, self.received.values())) == self.expected:
+            self.all_in.set()
+        return sent
+
+
+async def test_a_chat_waiting_out_its_rate_limit_gets_its_messages_when_due_with_nothing_new_to_wake_the_loop(db):
+    await queue_messages(db, chats=3, each=3)
+    chats = RateLimitedGroup(gap=0.4, expected=9)
+    stop = asyncio.Event()
+    running = asyncio.create_task(Delivery(db, {"test": chats}, now).run(stop))
+    try:
+        await asyncio.wait_for(chats.all_in.wait(), 10)
+    finally:
+        stop.set()
+        await running
+    assert chats.received == {"0": [0, 1, 2], "1": [0, 1, 2], "2": [0, 1, 2]}

@@ -66,6 +66,7 @@ class Delivery:
         self.now = now
         self.retry_seconds = retry_seconds  # the wait after a failure, doubled after each
         self.woken = woken or asyncio.Event()  # set by the help desk when it queues a message
+        self._soonest: dt.datetime | None = None  # when the next head that had to wait falls due, as of the last pass
 
     def wake(self) -> None:
         self.woken.set()
@@ -99,7 +100,7 @@ class Delivery:
                 continue
             waiter = asyncio.ensure_future(self.woken.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=await self._idle_time(), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({waiter, stopper}, timeout=self._idle_time(), return_when=asyncio.FIRST_COMPLETED)
             # A pass reads every chat's oldest undelivered message. Woken by each new one in a flood
             # of help requests, while their staff groups wait out Telegram's 20 a minute, passes would
             # follow each other as fast as the database answers, and slow every answer down.
@@ -116,34 +117,39 @@ class Delivery:
             .scalar_subquery()
         )
 
-    async def _idle_time(self) -> float:
+    def _idle_time(self) -> float:
         """Until the soonest head falls due (a retry, a rate limit, a lease), at most IDLE_WAKE: the
         rows behind a head that is put off are not due, whatever their own time says."""
-        async with self.sessions() as session:
-            due = await session.scalar(
-                select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.id.in_(self._heads()))
-            )
-        if due is None:
+        if self._soonest is None:
             return IDLE_WAKE
-        return min(IDLE_WAKE, max(0.05, (aware(due) - self.now()).total_seconds()))
+        return min(IDLE_WAKE, max(0.05, (self._soonest - self.now()).total_seconds()))
 
     async def deliver_due(self) -> int:
-        """Send what is due: the oldest pending message of each chat, unless that one must wait."""
+        """Send what is due: the oldest pending message of each chat, unless that one must wait.
+        The heads are read once a pass, with when each falls due: finding them reads every
+        undelivered row, thousands while staff groups wait out Telegram's 20 a minute."""
         now = self.now()
         async with self.sessions() as session:
-            heads = list(
-                (
-                    await session.scalars(
-                        select(OutboxMessage)
-                        .where(
-                            OutboxMessage.id.in_(self._heads()),
-                            OutboxMessage.status == "pending",
-                            OutboxMessage.next_attempt_at <= now,
-                        )
-                        .order_by(OutboxMessage.id)
-                        .limit(BATCH)
+            found = (
+                await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at).where(
+                        OutboxMessage.id.in_(self._heads())
                     )
-                ).all()
+                )
+            ).all()
+            due = sorted(h.id for h in found if h.status == "pending" and aware(h.next_attempt_at) <= now)[:BATCH]
+            chosen = set(due)
+            self._soonest = min((aware(h.next_attempt_at) for h in found if h.id not in chosen), default=None)
+            heads = (
+                list(
+                    (
+                        await session.scalars(
+                            select(OutboxMessage).where(OutboxMessage.id.in_(due)).order_by(OutboxMessage.id)
+                        )
+                    ).all()
+                )
+                if due
+                else []
             )
         # Chats at once, so that one waiting out its rate limit (a staff group's 20 a minute) holds up
         # no other; each chat still gets one message at a time, in order.
@@ -208,6 +214,9 @@ class Delivery:
         else:
             values |= {"status": "sent", "sent_message_id": message_id, "sent_at": self.now(), "last_error": None}
         outcome = "retry" if values["status"] == "pending" else values["status"]
+        # The loop looks again when this head falls due, or at once for the chat's next message.
+        again = values["next_attempt_at"] if outcome == "retry" else self.now()
+        self._soonest = again if self._soonest is None else min(self._soonest, again)
         self.observer.delivered(row.channel, outcome)
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
