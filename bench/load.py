@@ -24,7 +24,8 @@ against its. Ratios taken in one run hold on a shared machine; absolute figures 
 
 Printed: updates/s (per 10 s, and per 30 s), the longest time without an answer and the slowest second
 while the load lasts (a stall), the workers' CPU per update (per 30 s while the load lasts), the
-baseline's figures and the ratios, messages/s, update -> first message to that chat (p50/p95/p99), errors, the mean
+baseline's figures and the ratios, messages/s, messages per update by what the person sent, the five slowest
+updates, update -> first message to that chat (p50/p95/p99), errors, the mean
 opora_turn_seconds from the workers' /metrics, outbox rows by status, each process's CPU time, the
 workers' warnings and errors, and their exit codes after SIGTERM.
 """
@@ -682,6 +683,13 @@ async def main(args, fault=None) -> SimpleNamespace:
         f"({(len(run.messages) - run.cards) / max(len(run.done), 1):.2f} without the cards to staff groups)"
     )
     print(f"messages per update answered, by what the person sent: {messages_by_kind(run)}")
+    slowest = sorted((o for o in run.outcomes.values() if o["first"]), key=lambda o: o["t0"] - o["first"])[:5]
+    print(
+        "slowest updates (s into the run, what, ms): "
+        + ", ".join(
+            f"{o['t0'] - started:.1f} {o['what'] or 'text'} {1000 * (o['first'] - o['t0']):.0f}" for o in slowest
+        )
+    )
     print(
         f"update -> first message: p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
         f"max {max(ms, default=0):.0f} ms"
