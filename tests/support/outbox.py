@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot.helpdesk.models import OutboxMessage
 from bot.storage.engine import make_engine, sessions
+from support.waiting import wait_until
 
 
 async def outbox_rows(tmp_path: Path) -> list[OutboxMessage]:
@@ -17,6 +18,10 @@ async def outbox_rows(tmp_path: Path) -> list[OutboxMessage]:
 
 
 async def card_message(tmp_path: Path) -> int:
-    """The Telegram message id of the first request card sent to staff."""
-    rows = await outbox_rows(tmp_path)
-    return int(next(r.sent_message_id for r in rows if r.card))
+    """The Telegram message id of the first request card sent to staff, once the outbox has
+    recorded it: the fake API has the message a moment before the outbox marks it sent."""
+
+    async def sent_id() -> str | None:
+        return next((r.sent_message_id for r in await outbox_rows(tmp_path) if r.card), None)
+
+    return int(await wait_until(sent_id))
