@@ -34,9 +34,12 @@ async def test_a_request_goes_to_staff_and_back_through_restarts_and_failures(tm
     await olena.says("/start")
     await olena.says("Я з Краматорська, тепер у Дніпрі. Потрібна гуманітарна допомога")
     assert "Дніпрі" in texts(await olena.taps("Запитати працівника"))  # the card's button: its office
-    await olena.taps("Продовжити")
-    await olena.says("Мамі 82 роки, потрібні ліки та продукти")
-    consent = texts(await olena.taps("Пропустити"))
+    (description,) = [p for m, p in await olena.taps("Продовжити") if m == "sendMessage"]  # one message,
+    assert description["reply_markup"]["keyboard"][0][0]["request_location"]  # its location button on top
+    (phone,) = [p for m, p in await olena.says("Мамі 82 роки, потрібні ліки та продукти") if m == "sendMessage"]
+    keyboard = [[b["text"] for b in row] for row in phone["reply_markup"]["keyboard"]]
+    assert keyboard[0] == ["📞 Надіслати номер телефону"] and ["Пропустити ➡"] in keyboard
+    consent = texts(await olena.taps("Пропустити"))  # the keyboard's button sends its label
     assert "90" in consent
     received = texts(await olena.taps("Згоден"))
     assert "№ 1" in received

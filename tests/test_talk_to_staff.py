@@ -71,6 +71,22 @@ async def test_what_is_typed_at_the_topic_step_is_the_message_and_is_not_asked_a
     assert [m.text for m in thread] == ["Мамі 82 роки, вона живе сама в Казанлику і вже не може готувати"]
 
 
+async def test_a_button_beside_the_share_button_sent_back_as_its_label_is_pressed_then_and_only_then(olena, opora):
+    """Telegram shows them in its reply keyboard, where a button sends its label."""
+    await olena.says("/start")
+    await olena.taps("Запитати працівника")
+    await olena.says("Мамі 82 роки, вона живе сама в Казанлику і вже не може готувати")
+    (asked,) = await olena.taps("Продовжити")
+    assert isinstance(asked, Text) and asked.request == "contact"
+    assert [b.label for row in asked.buttons for b in row] == ["Пропустити ➡", "✖ Скасувати"]
+
+    consent = await olena.says("Пропустити ➡")
+    assert "«Мамі 82 роки, вона живе сама в Казанлику і вже не може готувати»" in consent.text
+    await olena.says("✖ Скасувати")  # no share button beside it now: not a press, the draft is kept
+    await olena.taps("Згоден")
+    assert len(await requests_of(opora, olena)) == 1
+
+
 async def test_typed_after_an_answers_talk_to_staff_it_goes_to_the_office_of_the_town_asked_about(olena, opora):
     answer = await olena.says("домашній патронаж Казанлик")
     assert "Знайдено 2 послуги" in answer.text  # one message, one talk-to-staff button for the answer

@@ -16,7 +16,7 @@ from typing import Any
 from bot.core import language as languages
 from bot.core.dialogs import answers, browse, handoff, menu, nearby, screener
 from bot.core.dialogs.common import Services, StaleButton, Turn, nav
-from bot.core.events import Event, Reply, Text, User, rows
+from bot.core.events import Event, Reply, Text, User, rows, typed_buttons
 from bot.core.flows import HANDOFF_FLOWS, Flow
 from bot.core.i18n import Translator, language
 from bot.core.payloads import (
@@ -165,8 +165,13 @@ class Conversation:
         if event.chat is not None:
             return Outcome([])  # a group's chatter is not addressed to Opora
         languages.start(state, event.user.language, self.services.default_language)
+        typed = state.data.pop("typed_buttons", {})
+        if event.text is not None and (payload := typed.get(event.text.strip())):
+            event = dataclasses.replace(event, text=None, payload=payload)
         turn = Turn(event, state, self.services)
         replies = await self._dispatch(turn)
+        if shown := typed_buttons(replies):
+            state.data["typed_buttons"] = shown
         if not turn.forgotten:
             await self.services.states.save(event.user, state)
         return Outcome(replies, forgotten=turn.forgotten)

@@ -47,7 +47,10 @@ class Text:
     """A message; `title` is shown in bold. `request` asks the person to share their
     "location" or "contact" with a channel-native button labelled `request_label`. `replaces`:
     it takes the place of the message whose button was pressed (a list of toggles redrawn), where
-    the channel can edit a message; elsewhere it is sent as a new one."""
+    the channel can edit a message; elsewhere it is sent as a new one. A channel whose share
+    button cannot sit beside pressable ones (Telegram's reply keyboard) shows the `buttons` as
+    buttons that send their label: the label, sent back as the next message, is that button's
+    press (`typed_buttons`)."""
 
     text: str
     buttons: Rows = ()
@@ -55,6 +58,17 @@ class Text:
     request: str | None = None
     request_label: str | None = None
     replaces: bool = False
+
+
+def typed_buttons(replies: "list[Reply]") -> dict[str, str]:
+    """Label → payload of the buttons shown beside a share button, which may come back typed."""
+    return {
+        button.label: button.payload
+        for reply in replies
+        if isinstance(reply, Text) and reply.request
+        for row in reply.buttons
+        for button in row
+    }
 
 
 @dataclass(frozen=True)

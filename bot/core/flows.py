@@ -78,6 +78,9 @@ class StateData(TypedDict, total=False):
     # office's facts (their next text may be the correction). Set once, never the only proof.
     asked: bool
     fixing: bool
+    # The buttons beside a share button, label → payload, until the next message: on Telegram
+    # they send their label (bot/core/events.py, `typed_buttons`).
+    typed_buttons: dict[str, str]
 
 
 def read_flow(stored: str | None, data: StateData) -> Flow | None:

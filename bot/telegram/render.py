@@ -54,12 +54,15 @@ def inline_keyboard(buttons: Rows) -> InlineKeyboardMarkup | None:
 
 
 def request_keyboard(reply: Text) -> ReplyKeyboardMarkup:
+    """The share button, with the reply's other buttons under it: a message has one keyboard,
+    and these send their label, which the conversation takes as their press."""
     button = KeyboardButton(
         text=reply.request_label or "📍",
         request_location=reply.request == "location",
         request_contact=reply.request == "contact",
     )
-    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+    others = [[KeyboardButton(text=b.label) for b in row] for row in reply.buttons]
+    return ReplyKeyboardMarkup(keyboard=[[button], *others], resize_keyboard=True, one_time_keyboard=True)
 
 
 def html(reply: Text) -> str:

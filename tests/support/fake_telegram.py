@@ -199,12 +199,18 @@ class TelegramChat:
         return await self._deliver(self._message(location={"latitude": latitude, "longitude": longitude}))
 
     async def taps(self, label: str) -> list[tuple[str, dict]]:
-        """Press the button whose label contains `label`, on the latest message that has one."""
+        """Press the button whose label contains `label`, on the latest message that has one: an
+        inline button sends its data; a reply keyboard's button sends its label, as Telegram does."""
         for _method, params in reversed(self.received()):
-            for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+            markup = params.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
                 for button in row:
                     if label in button["text"]:
                         return await self.presses(button["callback_data"], params.get("message_id", 1))
+            for row in markup.get("keyboard", []):
+                for button in row:
+                    if label in button["text"] and not {"request_contact", "request_location"} & button.keys():
+                        return await self.says(button["text"])
         raise AssertionError(f"no button {label!r} in the chat")
 
     def received(self) -> list[tuple[str, dict]]:

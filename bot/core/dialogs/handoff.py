@@ -269,10 +269,10 @@ async def queue(turn: Turn, queue_id: str) -> list[Reply]:
     return [
         Text(
             _("Describe in one message what you need. You can also send your location."),
+            rows((Button(_("✖ Cancel"), Handoff("cancel").pack()),), nav(turn)),
             request="location",
             request_label=_("📍 Add my location"),
-        ),
-        Text(_("Write your message below."), rows((Button(_("✖ Cancel"), Handoff("cancel").pack()),), nav(turn))),
+        )
     ]
 
 
@@ -298,10 +298,10 @@ async def _ask_phone(turn: Turn) -> list[Reply]:
     return [
         Text(
             _("Should staff call you? Share your phone number with the button, or skip."),
+            skip,
             request="contact",
             request_label=_("📞 Share my phone number"),
-        ),
-        Text(_("You can also skip this."), skip),
+        )
     ]
 
 
