@@ -208,14 +208,7 @@ class Directory:
 
     async def places(self, category: str | None = None) -> list[PlaceItem]:
         """Towns with active services (of a category), biggest first."""
-        places, by_service = await self._service_places(category)
-        counts: dict[str, int] = defaultdict(int)
-        for service_places in by_service.values():
-            for place in service_places:
-                counts[place] += 1
-        for item in places.values():
-            item.services = counts.get(item.id, 0)
-        return sorted((p for p in places.values() if p.services), key=lambda p: (-p.services, p.id))
+        return _biggest_first(*await self._service_places(category))
 
     async def place(self, place_id: str) -> PlaceItem | None:
         place = await self._read(("place", place_id), lambda session: session.get(Place, place_id))
@@ -489,8 +482,8 @@ class Directory:
         """The towns each of these active services is in, the town with most services first."""
         if not service_ids:
             return {}
-        _, by_service = await self._service_places(None)
-        towns = {p.id: p for p in await self.places()}
+        places, by_service = await self._service_places(None)
+        towns = {p.id: p for p in _biggest_first(places, by_service)}
         rank = {place_id: i for i, place_id in enumerate(towns)}
         return {
             s: [towns[t] for t in sorted(by_service[s] & towns.keys(), key=rank.__getitem__)]
@@ -596,6 +589,17 @@ async def _all(result: Awaitable[Result[Any]]) -> list[Any]:
 
 def _point(place: Any) -> tuple[float | None, float | None]:
     return (place.latitude, place.longitude) if valid(place.latitude, place.longitude) else (None, None)
+
+
+def _biggest_first(places: dict[str, PlaceItem], by_service: dict[str, frozenset[str]]) -> list[PlaceItem]:
+    """The towns with services, most services first, each with how many."""
+    counts: dict[str, int] = defaultdict(int)
+    for service_places in by_service.values():
+        for place in service_places:
+            counts[place] += 1
+    for item in places.values():
+        item.services = counts.get(item.id, 0)
+    return sorted((p for p in places.values() if p.services), key=lambda p: (-p.services, p.id))
 
 
 async def _service_towns(

@@ -84,8 +84,7 @@ _PENDING = 3_000  # added services awaiting their sort
 
 class Postings(Mapping[str, tuple[np.ndarray, np.ndarray]]):
     """Term → (services, weights) and its IDF, in flat arrays by term number. The slices are made
-    when asked: a dict of ready slices took 40 MB at 20,000 services (a numpy view is 100 bytes,
-    and there are two per term)."""
+    when asked: a dict of ready slices kept two numpy views of about 100 bytes for every term."""
 
     def __init__(
         self, numbers: dict[str, int], bounds: np.ndarray, docs: np.ndarray, weights: np.ndarray, idf: np.ndarray
