@@ -208,7 +208,7 @@ class Directory:
 
     async def places(self, category: str | None = None) -> list[PlaceItem]:
         """Towns with active services (of a category), biggest first."""
-        return _biggest_first(*await self._service_places(category))
+        return _biggest_first(await self._towns(), await self._by_service(category))
 
     async def place(self, place_id: str) -> PlaceItem | None:
         place = await self._read(("place", place_id), lambda session: session.get(Place, place_id))
@@ -216,7 +216,7 @@ class Directory:
 
     async def services(self, category: str | None, place: str | None) -> list[ServiceItem]:
         """Active services of a category in a town (any town when None), by name."""
-        _, by_service = await self._service_places(category)
+        by_service = await self._by_service(category)
         ids = [s for s, service_places in by_service.items() if place is None or place in service_places]
         items = await self._items(ids)
         return sorted(items, key=lambda s: (min(s.name.values(), default=""), s.id))
@@ -226,7 +226,7 @@ class Directory:
     ) -> list[tuple[ServiceItem, list[str]]]:
         """Active services meant for any of the groups and open to the ages, in the town,
         each with the groups that made it match."""
-        _, by_service = await self._service_places(None)
+        by_service = await self._by_service(None)
         ids = [s for s, service_places in by_service.items() if place is None or place in service_places]
         found = []
         for item in await self._items(ids):
@@ -461,29 +461,31 @@ class Directory:
             )
         return offices
 
-    async def _service_places(self, category: str | None) -> tuple[dict[str, PlaceItem], dict[str, frozenset[str]]]:
-        """Every browsable town's name, and the towns each active service (of a category) is in:
-        where its offices are and the areas it serves."""
-        towns, services = await self._read(("service places",), _service_towns)
-        places = {
+    async def _towns(self) -> dict[str, PlaceItem]:
+        """Every browsable town's name and point."""
+        towns, _ = await self._read(("service places",), _service_towns)
+        return {
             id_: PlaceItem(id_, dict(name), 0, latitude, longitude)
             for id_, (name, latitude, longitude) in towns.items()
         }
-        if category:
-            return places, {s: found for s, (c, found) in services.items() if c == category}
-        return places, {s: found for s, (_c, found) in services.items()}
+
+    async def _by_service(self, category: str | None) -> dict[str, frozenset[str]]:
+        """The towns each active service (of a category) is in: where its offices are and the
+        areas it serves."""
+        _, services = await self._read(("service places",), _service_towns)
+        return {s: found for s, (c, found) in services.items() if not category or c == category}
 
     async def service_ids(self, place: str) -> set[str]:
         """The active services in a town."""
-        _, by_service = await self._service_places(None)
+        by_service = await self._by_service(None)
         return {s for s, found in by_service.items() if place in found}
 
     async def towns_of(self, service_ids: set[str]) -> dict[str, list[PlaceItem]]:
         """The towns each of these active services is in, the town with most services first."""
         if not service_ids:
             return {}
-        places, by_service = await self._service_places(None)
-        towns = {p.id: p for p in _biggest_first(places, by_service)}
+        by_service = await self._by_service(None)
+        towns = {p.id: p for p in _biggest_first(await self._towns(), by_service)}
         rank = {place_id: i for i, place_id in enumerate(towns)}
         return {
             s: [towns[t] for t in sorted(by_service[s] & towns.keys(), key=rank.__getitem__)]

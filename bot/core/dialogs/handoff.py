@@ -558,11 +558,11 @@ async def follow_up(turn: Turn, text: str) -> list[Reply] | None:
         return None  # most people never send one: no read
     user = turn.event.user
     services = turn.services
-    request = await services.desk.answered_since(user.channel, user.id, services.now() - services.follow_up_window)
-    if request is None:
+    request_id = await services.desk.answered_since(user.channel, user.id, services.now() - services.follow_up_window)
+    if request_id is None:
         return None
     try:
-        if (refused := await _to_request(turn, request, text)) is not None:
+        if (refused := await _to_request(turn, request_id, text)) is not None:
             return refused
     except (NotFound, Closed):
         return None
@@ -570,8 +570,8 @@ async def follow_up(turn: Turn, text: str) -> list[Reply] | None:
     _ = turn._
     return [
         Text(
-            _("✉ Sent to staff, to your request No. %(n)d.", n=request),
-            rows((Button(_("🔎 No, this is a new question"), NewQuestion(request).pack()),), nav(turn)),
+            _("✉ Sent to staff, to your request No. %(n)d.", n=request_id),
+            rows((Button(_("🔎 No, this is a new question"), NewQuestion(request_id).pack()),), nav(turn)),
         )
     ]
 
